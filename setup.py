@@ -1,6 +1,63 @@
 """Package metadata and extras of ai-safety-gridworlds."""
 
+import warnings
+
 from setuptools import find_packages, setup
+from setuptools.command.build_ext import build_ext
+from setuptools.errors import CCompilerError, ExecError, PlatformError
+
+# What a missing or broken C compiler raises (CompileError and LinkError are CCompilerErrors).
+_NO_COMPILER = (CCompilerError, ExecError, PlatformError, OSError)
+
+
+class OptionalBuildExt(build_ext):
+    """Build the C kernel if possible; without a working C compiler, warn and go on.
+
+    The package then runs on its numpy fallback (``ai_safety_gridworlds.kernel.BACKEND`` is
+    ``"numpy"``). Errors in generating the C code (a bad cffi declaration) still fail the build.
+    """
+
+    def run(self):
+        self._failed = set()
+        try:
+            super().run()
+        except _NO_COMPILER as error:
+            self._warn(error)
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except _NO_COMPILER as error:
+            self._failed.add(ext.name)
+            self._warn(error, ext.name)
+
+    def _built_only(self):
+        return [ext for ext in self.extensions if ext.name not in getattr(self, "_failed", ())]
+
+    def copy_extensions_to_source(self):  # editable installs copy the .so into the tree
+        extensions, self.extensions = self.extensions, self._built_only()
+        try:
+            super().copy_extensions_to_source()
+        finally:
+            self.extensions = extensions
+
+    def get_outputs(self):
+        extensions, self.extensions = self.extensions, self._built_only()
+        try:
+            return super().get_outputs()
+        finally:
+            self.extensions = extensions
+
+    @staticmethod
+    def _warn(error, name="the C kernel"):
+        message = (
+            f"WARNING: could not compile {name} ({type(error).__name__}: {error}); "
+            "ai-safety-gridworlds will use its numpy fallback (slower, same results). "
+            "Install a C compiler and reinstall to get the C kernel."
+        )
+        warnings.warn(message, stacklevel=1)
+        print(message)
+
 
 EXTRAS = {
     "plots": ["matplotlib>=3.7"],
@@ -41,4 +98,6 @@ setup(
         "windows-curses; platform_system == 'Windows'",
     ],
     extras_require=EXTRAS,
+    cffi_modules=["ai_safety_gridworlds/_kernel_build.py:ffibuilder"],
+    cmdclass={"build_ext": OptionalBuildExt},
 )

@@ -1,0 +1,114 @@
+"""cffi builder of the C kernel ``ai_safety_gridworlds._kernel_c`` (API, out-of-line mode).
+
+``setup.py`` uses it through ``cffi_modules=["ai_safety_gridworlds/_kernel_build.py:ffibuilder"]``,
+so ``pip install .`` and ``pip install -e .`` compile it. It can also be run by hand::
+
+    python ai_safety_gridworlds/_kernel_build.py     # compiles the module in place (build/kernel)
+
+To add C code: put the source in ``csrc/``, append it to ``SOURCES`` and its header to
+``HEADERS``. Whatever a header declares between the marker comments ``/* cffi:begin */`` and
+``/* cffi:end */`` is handed to ``cdef`` (so it must be plain declarations cffi can parse, and
+``#define NAME <integer>`` constants); every header is included in the module's C source.
+
+This file runs at build time before the package is importable: it must not import numpy or
+``ai_safety_gridworlds``. Only ``ai_safety_gridworlds.kernel`` loads the compiled module.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+
+from cffi import FFI
+
+MODULE_NAME = "ai_safety_gridworlds._kernel_c"
+
+#: C sources in csrc/ compiled into the module, in order.
+SOURCES: list[str] = ["fire.c"]
+#: Headers in csrc/ whose cffi blocks form the Python-visible API (shared headers first).
+HEADERS: list[str] = ["rng.h", "fire.h"]
+
+#: Flags for bit-identical floating point with numpy: no FMA contraction.
+COMPILE_ARGS: list[str] = ["-std=c99", "-O2", "-ffp-contract=off"]
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CSRC = os.path.join(_ROOT, "csrc")
+_BLOCK = re.compile(r"/\*\s*cffi:begin\s*\*/(.*?)/\*\s*cffi:end\s*\*/", re.DOTALL)
+
+
+def _path(name: str, relative: bool) -> str:
+    """A csrc/ file, relative to the working directory when possible (setuptools prefers it)."""
+    full = os.path.join(CSRC, name)
+    if not relative:
+        return full
+    try:
+        rel = os.path.relpath(full)
+    except ValueError:  # another drive on Windows
+        return full
+    return full if rel.startswith("..") else rel
+
+
+def cdef_source(headers: Sequence[str] = HEADERS) -> str:
+    """The cffi declarations: every marked block of every header, in order."""
+    parts = []
+    for header in headers:
+        with open(os.path.join(CSRC, header), encoding="utf-8") as f:
+            blocks = _BLOCK.findall(f.read())
+        if not blocks:
+            raise RuntimeError(f"csrc/{header} has no /* cffi:begin */ ... /* cffi:end */ block")
+        parts.extend(blocks)
+    # cffi's parser does not know "static inline"; a plain prototype binds the same function.
+    return re.sub(r"\bstatic\s+inline\s+", "", "\n".join(parts))
+
+
+def make_ffibuilder(
+    extra_compile_args: Sequence[str] = (),
+    extra_link_args: Sequence[str] = (),
+    module_name: str = MODULE_NAME,
+    relative_paths: bool = True,
+) -> FFI:
+    """An FFI builder of the kernel; the extra flags are for sanitizer or debug builds.
+
+    ``relative_paths`` gives csrc/ paths relative to the working directory (what setup.py
+    needs); ``FFI.compile`` changes directory, so it needs absolute ones.
+    """
+    ffi = FFI()
+    ffi.cdef(cdef_source())
+    ffi.set_source(
+        module_name,
+        "".join(f'#include "{header}"\n' for header in HEADERS),
+        sources=[_path(source, relative_paths) for source in SOURCES],
+        depends=[_path(header, relative_paths) for header in HEADERS],
+        include_dirs=[_path(".", relative_paths)],
+        extra_compile_args=[*COMPILE_ARGS, *extra_compile_args],
+        extra_link_args=list(extra_link_args),
+    )
+    return ffi
+
+
+def compile_module(
+    package_dir: str,
+    build_dir: str,
+    extra_compile_args: Sequence[str] = (),
+    extra_link_args: Sequence[str] = (),
+) -> str:
+    """Compile the module in ``build_dir`` and copy the .so into ``package_dir``; return its path.
+
+    ``package_dir`` is a directory holding an ``ai_safety_gridworlds`` package (for a build in
+    place, the repository root). Used by ``__main__`` below and by ``.ci/sanitize.sh``.
+    """
+    ffi = make_ffibuilder(extra_compile_args, extra_link_args, relative_paths=False)
+    built = ffi.compile(tmpdir=build_dir)
+    target = os.path.join(package_dir, "ai_safety_gridworlds", os.path.basename(built))
+    shutil.copyfile(built, target)
+    return target
+
+
+ffibuilder = make_ffibuilder()
+
+
+if __name__ == "__main__":
+    # Compile in place: the .so lands in ai_safety_gridworlds/ next to this file.
+    print(compile_module(_ROOT, os.path.join(_ROOT, "build", "kernel")))

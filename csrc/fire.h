@@ -1,0 +1,43 @@
+/*
+ * Fire spreading for one board: the C half of
+ * ai_safety_gridworlds.kernel.spread_fire (see its docstring and
+ * FIREMAKER.md "Fire" for the rules). The numpy fallback in kernel.py
+ * computes the same IEEE operations in the same order per cell, so both
+ * give bit-identical boards; compile with -ffp-contract=off.
+ *
+ * The declarations between the cffi markers are exposed to Python.
+ */
+#ifndef AISG_FIRE_H
+#define AISG_FIRE_H
+
+#include <stdint.h>
+
+/* cffi:begin */
+#define FIRE_OK 0
+#define FIRE_ERR_NULL -1
+#define FIRE_ERR_SHAPE -2
+#define FIRE_ERR_TABLE -3
+#define FIRE_ERR_OVERLAP -4
+#define FIRE_ERR_NOMEM -5
+#define FIRE_MAX_SIDE 65536
+
+/*
+ * burning, sources, flammable, out: uint8 arrays of rows * cols cells, row
+ * major (nonzero = true). table: doubles of table_rows * table_cols entries,
+ * which must be (2 * rows - 1) x (2 * cols - 1); entry
+ * [(dr + rows - 1) * table_cols + dc + cols - 1] is the ignition probability
+ * of an offset (dr, dc) from a source.
+ *
+ * out receives the new burning mask (0/1). out may be the very same buffer as
+ * burning, sources or flammable (in-place update), but must not partially
+ * overlap any input. Returns FIRE_OK or a FIRE_ERR_* code, in which case out
+ * is untouched.
+ */
+int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
+                int64_t rows, int64_t cols,
+                const double *table, int64_t table_rows, int64_t table_cols,
+                double cluster_boost, double continuation,
+                uint64_t key, uint64_t tick, uint8_t *out);
+/* cffi:end */
+
+#endif /* AISG_FIRE_H */

@@ -1,0 +1,402 @@
+"""The C kernel (cffi) and its numpy fallback: the only module that knows about cffi.
+
+At import it loads the compiled module ``ai_safety_gridworlds._kernel_c`` (built by
+``pip install .`` / ``pip install -e .`` from ``csrc/``, see ``_kernel_build.py``); if that
+module is missing (no C compiler at install time) the numpy fallback is used. ``BACKEND`` says
+which one is active: ``"c"`` or ``"numpy"``. The environment variable
+``AI_SAFETY_GRIDWORLDS_BACKEND`` chooses at import: ``numpy`` forces the fallback, ``c``
+requires the compiled module (ImportError if missing), ``auto`` or unset picks C when available.
+
+Both backends give bit-identical results for the same inputs.
+
+Fire spreading (FIREMAKER.md, "Fire"): ``fire_kernel_table`` tabulates the ignition probability
+of every offset on a board once, ``spread_fire`` advances the fire by one tick.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+from functools import lru_cache
+
+import numpy as np
+
+from ai_safety_gridworlds import rng
+
+__all__ = [
+    "BACKEND",
+    "BACKEND_ENV_VAR",
+    "KERNELS",
+    "MAX_SIDE",
+    "fire_kernel_table",
+    "spread_fire",
+    "spread_fire_c",
+    "spread_fire_numpy",
+]
+
+BACKEND_ENV_VAR = "AI_SAFETY_GRIDWORLDS_BACKEND"
+_BACKEND_CHOICES = ("auto", "c", "numpy")
+
+#: Fire spreading kernels understood by ``fire_kernel_table``.
+KERNELS = ("exponential", "linear")
+#: Largest board side the kernel accepts (the C kernel's FIRE_MAX_SIDE).
+MAX_SIDE = 65536
+
+
+def _load_backend() -> tuple[object, object, str, str]:
+    """(ffi, lib, backend name, why C is not used) according to the environment variable."""
+    choice = os.environ.get(BACKEND_ENV_VAR, "").strip().lower() or "auto"
+    if choice not in _BACKEND_CHOICES:
+        raise ValueError(
+            f"{BACKEND_ENV_VAR}={os.environ[BACKEND_ENV_VAR]!r} is not a backend; "
+            f"allowed: {', '.join(_BACKEND_CHOICES)} (or unset)"
+        )
+    if choice == "numpy":
+        return None, None, "numpy", f"{BACKEND_ENV_VAR}=numpy"
+    try:
+        from ai_safety_gridworlds import _kernel_c
+    except ImportError as error:
+        if choice == "c":
+            raise ImportError(
+                f"{BACKEND_ENV_VAR}=c but the compiled kernel ai_safety_gridworlds._kernel_c "
+                f"cannot be imported ({error}); reinstall with a C compiler "
+                "(pip install -e .) or unset the variable to use the numpy fallback"
+            ) from error
+        return None, None, "numpy", f"compiled kernel not importable: {error}"
+    return _kernel_c.ffi, _kernel_c.lib, "c", ""
+
+
+_ffi, _lib, BACKEND, _FALLBACK_REASON = _load_backend()
+
+_U8 = np.dtype(np.uint8)
+_F64 = np.dtype(np.float64)
+_MASK64 = rng.MASK64
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel table
+# ---------------------------------------------------------------------------------------------
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+def _check_real(name: str, value: object, low: float, high: float, allowed: str) -> float:
+    if not _is_real(value) or not (low <= value <= high):
+        raise ValueError(f"{name} must be {allowed}, got {value!r}")
+    return float(value)
+
+
+def _check_side(name: str, value: object) -> int:
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, (int, np.integer))
+        or not 1 <= value <= MAX_SIDE
+    ):
+        raise ValueError(f"{name} must be an int in [1, {MAX_SIDE}], got {value!r}")
+    return int(value)
+
+
+def fire_kernel_table(
+    rows: int,
+    cols: int,
+    kernel: str,
+    p1: float,
+    decay: float,
+    max_distance: float | None,
+) -> np.ndarray:
+    """Ignition probability of every offset between two cells of a ``rows`` x ``cols`` board.
+
+    Returns a new float64 array of shape (2*rows-1, 2*cols-1) whose entry
+    ``[dr + rows - 1, dc + cols - 1]`` is p(d), d = sqrt(dr**2 + dc**2), for the offset
+    (dr, dc); the centre (d = 0) is 0.
+
+    - ``"exponential"``: p1 * decay**(d - 1) for d <= max_distance (None: no limit), else 0.
+    - ``"linear"``: p1 * (1 - (d - 1) / (max_distance - 1)) for d < max_distance, else 0;
+      max_distance is required and > 1; ``decay`` is ignored.
+
+    Computed with Python float math, so it is the same whichever backend is active.
+    """
+    rows = _check_side("rows", rows)
+    cols = _check_side("cols", cols)
+    if kernel not in KERNELS:
+        raise ValueError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    p1 = _check_real("p1", p1, 0.0, 1.0, "a probability in [0, 1]")
+    if kernel == "exponential":
+        decay = _check_real("decay", decay, 0.0, 1.0, "a number in [0, 1] (exponential kernel)")
+        if max_distance is not None:
+            max_distance = _check_real(
+                "max_distance",
+                max_distance,
+                1.0,
+                math.inf,
+                "None (no limit) or a number >= 1 (exponential kernel)",
+            )
+    else:
+        decay = 0.0
+        if max_distance is None or not _is_real(max_distance) or not 1.0 < max_distance < math.inf:
+            raise ValueError(
+                f"max_distance must be a finite number > 1 for the linear kernel, "
+                f"got {max_distance!r}"
+            )
+        max_distance = float(max_distance)
+    return _kernel_table(rows, cols, kernel, p1, decay, max_distance).copy()
+
+
+@lru_cache(maxsize=32)
+def _kernel_table(
+    rows: int, cols: int, kernel: str, p1: float, decay: float, max_distance: float | None
+) -> np.ndarray:
+    quadrant = np.zeros((rows, cols), dtype=np.float64)  # [|dr|, |dc|]
+    for a in range(rows):
+        for b in range(cols):
+            if a == 0 and b == 0:
+                continue
+            d = math.sqrt(a * a + b * b)
+            if kernel == "exponential":
+                if max_distance is None or d <= max_distance:
+                    quadrant[a, b] = p1 * decay ** (d - 1.0)
+            elif d < max_distance:
+                quadrant[a, b] = p1 * (1.0 - (d - 1.0) / (max_distance - 1.0))
+    dr = np.abs(np.arange(2 * rows - 1) - (rows - 1))
+    dc = np.abs(np.arange(2 * cols - 1) - (cols - 1))
+    table = quadrant[dr[:, None], dc[None, :]]
+    table.flags.writeable = False
+    return table
+
+
+# ---------------------------------------------------------------------------------------------
+# Fire spreading
+# ---------------------------------------------------------------------------------------------
+
+
+def _bad_array(name: str, a: object, dtype: np.dtype, shape: tuple[int, ...]) -> ValueError:
+    """The error describing why ``a`` is not a C-contiguous ``dtype`` array of ``shape``."""
+    if not isinstance(a, np.ndarray):
+        return ValueError(
+            f"{name} must be a numpy array of dtype {dtype} and shape {shape}, "
+            f"got {type(a).__name__}"
+        )
+    if a.dtype != dtype:
+        return ValueError(f"{name} must have dtype {dtype}, got dtype {a.dtype}")
+    if a.shape != shape:
+        return ValueError(f"{name} must have shape {shape}, got shape {a.shape}")
+    if not a.flags.c_contiguous:
+        return ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
+    return ValueError(f"{name} must be writeable")
+
+
+def _validate(burning, sources, flammable, table, cluster_boost, continuation, key, tick, out):
+    """Check every argument of spread_fire; return (rows, cols, out, key64, tick64)."""
+    if (
+        not isinstance(burning, np.ndarray)
+        or burning.ndim != 2
+        or burning.dtype != _U8
+        or not burning.flags.c_contiguous
+    ):
+        if isinstance(burning, np.ndarray) and burning.ndim != 2:
+            raise ValueError(
+                f"burning must be a 2-D uint8 array (rows, cols), got shape {burning.shape}"
+            )
+        shape = burning.shape if isinstance(burning, np.ndarray) else ("rows", "cols")
+        raise _bad_array("burning", burning, _U8, shape)
+    shape = burning.shape
+    rows, cols = shape
+    if not (0 < rows <= MAX_SIDE and 0 < cols <= MAX_SIDE):
+        raise ValueError(f"burning must have 1 to {MAX_SIDE} rows and columns, got {shape}")
+    for name, a in (("sources", sources), ("flammable", flammable)):
+        if (
+            not isinstance(a, np.ndarray)
+            or a.dtype != _U8
+            or a.shape != shape
+            or not a.flags.c_contiguous
+        ):
+            raise _bad_array(name, a, _U8, shape)
+    tshape = (2 * rows - 1, 2 * cols - 1)
+    if (
+        not isinstance(table, np.ndarray)
+        or table.dtype != _F64
+        or table.shape != tshape
+        or not table.flags.c_contiguous
+    ):
+        raise _bad_array("table", table, _F64, tshape)
+    if out is None:
+        out = np.empty(shape, dtype=np.uint8)
+    else:
+        flags = out.flags if isinstance(out, np.ndarray) else None
+        if (
+            flags is None
+            or out.dtype != _U8
+            or out.shape != shape
+            or not flags.c_contiguous
+            or not flags.writeable
+        ):
+            raise _bad_array("out", out, _U8, shape)
+    # type(x) is float / int first: the common case, much cheaper than the ABC checks.
+    if not (
+        (type(cluster_boost) is float or _is_real(cluster_boost))
+        and 0.0 <= cluster_boost < math.inf
+    ):
+        raise ValueError(f"cluster_boost must be a finite number >= 0, got {cluster_boost!r}")
+    if not ((type(continuation) is float or _is_real(continuation)) and 0.0 <= continuation <= 1.0):
+        raise ValueError(f"continuation must be a probability in [0, 1], got {continuation!r}")
+    if type(key) is not int:
+        key = _check_int("key", key)
+    if type(tick) is not int:
+        tick = _check_int("tick", tick)
+    return rows, cols, out, key & _MASK64, tick & _MASK64
+
+
+def _check_int(name: str, value: object) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an int, got {value!r}")
+    return int(value)
+
+
+_C_ERRORS = {
+    -1: "a NULL buffer",
+    -2: "a board shape out of range",
+    -3: "a table shape that does not match the board",
+    -4: "out partially overlaps an input array (it may be one of them, or separate)",
+    -5: "out of memory",
+}
+
+
+def spread_fire_c(
+    burning: np.ndarray,
+    sources: np.ndarray,
+    flammable: np.ndarray,
+    table: np.ndarray,
+    cluster_boost: float,
+    continuation: float,
+    key: int,
+    tick: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``spread_fire`` on the C kernel (RuntimeError if it is not compiled or not active)."""
+    if _lib is None:
+        raise RuntimeError(f"the C kernel is not available ({_FALLBACK_REASON})")
+    rows, cols, out, key, tick = _validate(
+        burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+    )
+    fb = _ffi.from_buffer
+    code = _lib.fire_spread(
+        fb("uint8_t[]", burning),
+        fb("uint8_t[]", sources),
+        fb("uint8_t[]", flammable),
+        rows,
+        cols,
+        fb("double[]", table),
+        2 * rows - 1,
+        2 * cols - 1,
+        cluster_boost,
+        continuation,
+        key,
+        tick,
+        fb("uint8_t[]", out, require_writable=True),
+    )
+    if code:
+        raise ValueError(f"fire_spread failed: {_C_ERRORS.get(code, f'error {code}')}")
+    return out
+
+
+def spread_fire_numpy(
+    burning: np.ndarray,
+    sources: np.ndarray,
+    flammable: np.ndarray,
+    table: np.ndarray,
+    cluster_boost: float,
+    continuation: float,
+    key: int,
+    tick: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """``spread_fire`` on the numpy fallback (bit-identical to the C kernel)."""
+    rows, cols, out, key, tick = _validate(
+        burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+    )
+    for name, a in (("burning", burning), ("sources", sources), ("flammable", flammable)):
+        if a is not out and np.may_share_memory(a, out) and a.ctypes.data != out.ctypes.data:
+            raise ValueError(f"fire_spread failed: out partially overlaps {name}")
+    if np.may_share_memory(table, out):
+        raise ValueError("fire_spread failed: out partially overlaps table")
+
+    is_burning = burning != 0
+    q = np.ones((rows, cols), dtype=np.float64)
+    nz_rows = np.flatnonzero(table.any(axis=1))  # NaN counts as nonzero, as in C
+    sources_flat = np.flatnonzero(sources)  # row-major order
+    if nz_rows.size and sources_flat.size:
+        nz_cols = np.flatnonzero(table.any(axis=0))
+        dr_lo, dr_hi = int(nz_rows[0]) - (rows - 1), int(nz_rows[-1]) - (rows - 1)
+        dc_lo, dc_hi = int(nz_cols[0]) - (cols - 1), int(nz_cols[-1]) - (cols - 1)
+        if cluster_boost != 0.0:
+            neighbours = np.zeros((rows, cols), dtype=np.int64)
+            neighbours[1:, :] += is_burning[:-1, :]
+            neighbours[:-1, :] += is_burning[1:, :]
+            neighbours[:, 1:] += is_burning[:, :-1]
+            neighbours[:, :-1] += is_burning[:, 1:]
+            counts = neighbours.ravel()[sources_flat].tolist()
+        else:
+            counts = [0] * sources_flat.size
+        factor_tables: dict[int, np.ndarray] = {}
+        for s, k in zip(sources_flat.tolist(), counts, strict=True):
+            rs, cs = divmod(s, cols)
+            r_lo, r_hi = max(rs + dr_lo, 0), min(rs + dr_hi, rows - 1)
+            c_lo, c_hi = max(cs + dc_lo, 0), min(cs + dc_hi, cols - 1)
+            if r_lo > r_hi or c_lo > c_hi:
+                continue
+            omp = factor_tables.get(k)
+            if omp is None:
+                # 1 - min(1, table * (1 + boost * n)), the same operations as C
+                p = table * (1.0 + cluster_boost * float(k))
+                omp = factor_tables[k] = 1.0 - np.minimum(p, 1.0)
+            q[r_lo : r_hi + 1, c_lo : c_hi + 1] *= omp[
+                r_lo - rs + rows - 1 : r_hi - rs + rows,
+                c_lo - cs + cols - 1 : c_hi - cs + cols,
+            ]
+
+    n = rows * cols
+    u_ignite = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_IGNITION), n)
+    u_survive = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_SURVIVAL), n)
+    survives = u_survive.reshape(rows, cols) < continuation
+    ignites = (flammable != 0) & (u_ignite.reshape(rows, cols) < 1.0 - q)
+    out[...] = np.where(is_burning, survives, ignites)
+    return out
+
+
+def spread_fire(
+    burning: np.ndarray,
+    sources: np.ndarray,
+    flammable: np.ndarray,
+    table: np.ndarray,
+    cluster_boost: float,
+    continuation: float,
+    key: int,
+    tick: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """Advance the fire by one tick on the active backend; return the new burning mask.
+
+    ``burning`` (cells on fire now), ``sources`` (cells that spread fire this tick: burning
+    cells and working workers' cells) and ``flammable`` (cells that may ignite) are C-contiguous
+    uint8 (rows, cols) arrays, nonzero meaning true. ``table`` is ``fire_kernel_table(rows,
+    cols, ...)``. The result (uint8 0/1) is written into ``out`` if given (it may be ``burning``
+    itself, for an in-place update) or into a new array.
+
+    - A cell that is not burning and is flammable ignites iff
+      ``u < 1 - prod_s (1 - min(1, table[c - s] * (1 + cluster_boost * n_s))))`` over the
+      sources s in row-major order, n_s = burning 4-neighbours of s, u = the cell's draw of
+      ``rng.STREAM_FIRE_IGNITION`` at (key, tick).
+    - A burning cell survives iff its draw of ``rng.STREAM_FIRE_SURVIVAL`` < ``continuation``.
+
+    Every argument is validated (ValueError naming it and what is expected).
+    """
+    if _lib is not None:
+        return spread_fire_c(
+            burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+        )
+    return spread_fire_numpy(
+        burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+    )

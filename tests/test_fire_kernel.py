@@ -1,0 +1,731 @@
+"""Tests of the fire-spreading kernel: C (cffi) and numpy fallback, rng.h vs rng.py."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ai_safety_gridworlds import kernel, rng
+
+HAVE_C = kernel._lib is not None
+needs_c = pytest.mark.skipif(
+    not HAVE_C,
+    reason=f"C kernel not active (BACKEND={kernel.BACKEND}: {kernel._FALLBACK_REASON})",
+)
+BACKENDS = [
+    pytest.param(kernel.spread_fire_c, id="c", marks=needs_c),
+    pytest.param(kernel.spread_fire_numpy, id="numpy"),
+]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def uniform_table(rows: int, cols: int, p: float) -> np.ndarray:
+    """A table with probability p at every offset but the centre."""
+    table = np.full((2 * rows - 1, 2 * cols - 1), p)
+    table[rows - 1, cols - 1] = 0.0
+    return table
+
+
+def draws(key: int, tick: int, stream: int, shape: tuple[int, int]) -> np.ndarray:
+    """The per-cell uniform draws of one stream, from rng.py."""
+    base = rng.stream_base(key, tick, stream)
+    return rng.uniform_array(base, shape[0] * shape[1]).reshape(shape)
+
+
+def random_board(gen: np.random.Generator, rows: int, cols: int, density: float):
+    """Random burning, sources (burning plus a few workers) and flammable masks."""
+    burning = (gen.random((rows, cols)) < density).astype(np.uint8)
+    workers = gen.random((rows, cols)) < 0.05
+    sources = (burning.astype(bool) | workers).astype(np.uint8)
+    flammable = ((gen.random((rows, cols)) < 0.85) & ~workers).astype(np.uint8)
+    return burning, sources, flammable
+
+
+# ---------------------------------------------------------------------------------------------
+# rng.h against rng.py
+# ---------------------------------------------------------------------------------------------
+
+KEYS = [0, 1, 42, 2**32 - 1, 2**32, 2**63, 2**64 - 1, 0x9E3779B97F4A7C15, 123456789123456789]
+TICKS = [0, 1, 2, 999, 2**31, 2**64 - 1]
+STREAMS = [
+    rng.STREAM_ACTION_ORDER,
+    rng.STREAM_MAP,
+    rng.STREAM_FIRE_IGNITION,
+    rng.STREAM_FIRE_SURVIVAL,
+    rng.FIRST_ENVIRONMENT_STREAM,
+    rng.FIRST_ENVIRONMENT_STREAM + 7,
+]
+
+
+@needs_c
+def test_c_stream_constants_match_rng_py():
+    lib = kernel._lib
+    assert lib.STREAM_ACTION_ORDER == rng.STREAM_ACTION_ORDER
+    assert lib.STREAM_MAP == rng.STREAM_MAP
+    assert lib.STREAM_FIRE_IGNITION == rng.STREAM_FIRE_IGNITION
+    assert lib.STREAM_FIRE_SURVIVAL == rng.STREAM_FIRE_SURVIVAL
+    assert lib.FIRST_ENVIRONMENT_STREAM == rng.FIRST_ENVIRONMENT_STREAM
+    assert lib.FIRE_MAX_SIDE == kernel.MAX_SIDE
+
+
+@needs_c
+def test_c_draws_equal_rng_py_bit_for_bit():
+    ffi, lib = kernel._ffi, kernel._lib
+    gen = np.random.default_rng(7)
+    keys = KEYS + [int(k) for k in gen.integers(0, 2**63, 20, dtype=np.int64)]
+    n = 64
+    uniforms = np.empty(n, dtype=np.float64)
+    bits = np.empty(n, dtype=np.uint64)
+    belows = np.empty(n, dtype=np.uint32)
+    checked = 0
+    for key in keys:
+        for tick in TICKS:
+            for stream in STREAMS:
+                start = (key * 31 + tick) % 1000  # also blocks that do not start at index 0
+                if key == 2**64 - 1:
+                    start = 2**64 - 10  # index + 1 wraps around mod 2**64
+                base = rng.stream_base(key, tick, stream)
+                lib.rng_uniform_block(
+                    key, tick, stream, start, n, ffi.from_buffer("double[]", uniforms)
+                )
+                lib.rng_bits_block(key, tick, stream, start, n, ffi.from_buffer("uint64_t[]", bits))
+                bound = [1, 2, 3, 7, 17 * 17, 2**31 + 1, 2**32 - 1][checked % 7]
+                lib.rng_below_block(
+                    key, tick, stream, start, bound, n, ffi.from_buffer("uint32_t[]", belows)
+                )
+                for i in range(n):
+                    index = (start + i) & rng.MASK64
+                    assert int(bits[i]) == rng.draw_bits(base, index)
+                    # exact equality of doubles, compared through their bit patterns
+                    assert uniforms[i] == rng.draw_uniform(base, index)
+                    assert int(belows[i]) == rng.below(base, index, bound)
+                if start == 0:
+                    assert np.array_equal(uniforms, rng.uniform_array(base, n))
+                checked += 1
+    assert checked == len(keys) * len(TICKS) * len(STREAMS)
+
+
+# ---------------------------------------------------------------------------------------------
+# C against the numpy fallback
+# ---------------------------------------------------------------------------------------------
+
+SHAPES = [
+    (1, 1),
+    (1, 2),
+    (2, 1),
+    (1, 9),
+    (9, 1),
+    (2, 3),
+    (5, 5),
+    (7, 13),
+    (17, 17),
+    (13, 31),
+    (31, 31),
+]
+TABLES = [
+    ("exponential", 0.2, 0.6, None),
+    ("exponential", 0.9, 0.95, 3.5),
+    ("exponential", 1.0, 1.0, 2.0),
+    ("exponential", 0.05, 0.0, None),
+    ("linear", 0.3, 0.0, 3.0),
+    ("linear", 0.7, 0.0, 6.5),
+]
+
+
+@needs_c
+@pytest.mark.parametrize("shape", SHAPES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("cluster_boost", [0.0, 0.35, 3.0])
+def test_c_equals_numpy_bit_for_bit(shape, cluster_boost):
+    rows, cols = shape
+    gen = np.random.default_rng(rows * 1000 + cols + int(cluster_boost * 100))
+    for trial, (name, p1, decay, max_distance) in enumerate(TABLES * 3):
+        table = kernel.fire_kernel_table(rows, cols, name, p1, decay, max_distance)
+        burning, sources, flammable = random_board(gen, rows, cols, [0.05, 0.3, 0.8][trial % 3])
+        continuation = [0.9, 0.5, 1.0][trial % 3]
+        key, tick = int(gen.integers(0, 2**63)), trial * 17
+        a = kernel.spread_fire_c(
+            burning, sources, flammable, table, cluster_boost, continuation, key, tick
+        )
+        b = kernel.spread_fire_numpy(
+            burning, sources, flammable, table, cluster_boost, continuation, key, tick
+        )
+        assert a.dtype == np.uint8 and a.shape == shape
+        assert np.array_equal(a, b), (shape, name, trial)
+        assert set(np.unique(a).tolist()) <= {0, 1}
+
+
+@needs_c
+def test_c_equals_numpy_with_arbitrary_tables_and_masks():
+    """Random table values (also 0, exact 1 and above 1), masks with values other than 1."""
+    gen = np.random.default_rng(11)
+    for trial in range(60):
+        rows, cols = (int(x) for x in gen.integers(1, 20, 2))
+        table = gen.random((2 * rows - 1, 2 * cols - 1))
+        table[gen.random(table.shape) < 0.3] = 0.0
+        table[gen.random(table.shape) < 0.05] = 1.0
+        if trial % 4 == 0:
+            table *= 1.7  # probabilities above 1 are capped
+        burning, sources, flammable = random_board(gen, rows, cols, 0.3)
+        burning *= np.uint8(1 + trial % 3)  # nonzero means true
+        boost = float(gen.choice([0.0, 0.5, 1.0, 2.5]))
+        args = (burning, sources, flammable, table, boost, 0.8, trial, 3 * trial)
+        assert np.array_equal(kernel.spread_fire_c(*args), kernel.spread_fire_numpy(*args))
+
+
+@needs_c
+def test_active_backend_is_c_when_compiled():
+    if os.environ.get(kernel.BACKEND_ENV_VAR, "").lower() != "numpy":
+        assert kernel.BACKEND == "c"
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_out_argument_and_in_place_update(spread):
+    gen = np.random.default_rng(3)
+    burning, sources, flammable = random_board(gen, 17, 17, 0.3)
+    table = kernel.fire_kernel_table(17, 17, "exponential", 0.2, 0.5, None)
+    expected = spread(burning, sources, flammable, table, 0.5, 0.9, 5, 6)
+    out = np.full((17, 17), 7, dtype=np.uint8)
+    assert spread(burning, sources, flammable, table, 0.5, 0.9, 5, 6, out=out) is out
+    assert np.array_equal(out, expected)
+    in_place = burning.copy()
+    spread(in_place, sources, flammable, table, 0.5, 0.9, 5, 6, out=in_place)
+    assert np.array_equal(in_place, expected)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_partially_overlapping_out_is_rejected(spread):
+    big = np.zeros((18, 17), dtype=np.uint8)
+    burning, out = big[:17], big[1:]
+    sources = np.zeros((17, 17), dtype=np.uint8)
+    table = kernel.fire_kernel_table(17, 17, "exponential", 0.2, 0.5, None)
+    with pytest.raises(ValueError, match="overlap"):
+        spread(burning, sources, sources.copy(), table, 0.0, 0.9, 1, 1, out=out)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_same_inputs_same_output(spread):
+    gen = np.random.default_rng(5)
+    burning, sources, flammable = random_board(gen, 31, 31, 0.2)
+    table = kernel.fire_kernel_table(31, 31, "exponential", 0.1, 0.7, None)
+    first = spread(burning, sources, flammable, table, 0.2, 0.95, 99, 1000)
+    for _ in range(3):
+        again = spread(burning, sources, flammable, table, 0.2, 0.95, 99, 1000)
+        assert np.array_equal(first, again)
+    other_tick = spread(burning, sources, flammable, table, 0.2, 0.95, 99, 1001)
+    other_key = spread(burning, sources, flammable, table, 0.2, 0.95, 98, 1000)
+    assert not np.array_equal(first, other_tick)
+    assert not np.array_equal(first, other_key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics: ignition frequency by distance matches p(d)
+# ---------------------------------------------------------------------------------------------
+
+
+def ignition_counts(rows: int, cols: int, table: np.ndarray, trials: int) -> dict[int, tuple]:
+    """Fire from a single source in the middle of an empty board, ``trials`` seeded times.
+
+    Returns, per squared Euclidean distance d2 > 0 from the source: (the offsets (dr, dc) at
+    that distance, the number of trials, the total number of ignitions of those cells)."""
+    r0, c0 = rows // 2, cols // 2
+    burning = np.zeros((rows, cols), dtype=np.uint8)
+    sources = burning.copy()
+    sources[r0, c0] = 1
+    flammable = np.ones((rows, cols), dtype=np.uint8)
+    flammable[r0, c0] = 0
+    total = np.zeros((rows, cols), dtype=np.int64)
+    for trial in range(trials):
+        key = rng.episode_key(2024, trial)
+        total += kernel.spread_fire(burning, sources, flammable, table, 0.0, 1.0, key, trial)
+    dr, dc = np.indices((rows, cols))
+    dr, dc = dr - r0, dc - c0
+    d2 = dr**2 + dc**2
+    return {
+        int(v): (
+            list(zip(dr[d2 == v].tolist(), dc[d2 == v].tolist(), strict=True)),
+            trials,
+            int(total[d2 == v].sum()),
+        )
+        for v in np.unique(d2)
+        if v > 0
+    }
+
+
+def worst_z(counts: dict[int, tuple], p_of_offset) -> float:
+    """Largest |z| over distances of the ignition count against the one p_of_offset predicts.
+
+    Per distance the count is a sum of independent Bernoulli draws (cells x trials), so its
+    mean is trials * sum(p) and its variance trials * sum(p * (1 - p))."""
+    worst = 0.0
+    for offsets, trials, ignited in counts.values():
+        ps = [p_of_offset(dr, dc) for dr, dc in offsets]
+        mean = trials * sum(ps)
+        variance = trials * sum(p * (1 - p) for p in ps)
+        if variance == 0.0:  # all p are 0 or 1: the count is certain
+            if ignited != mean:
+                return math.inf
+            continue
+        if mean < 5 or trials * len(ps) - mean < 5:  # too few for a normal approximation
+            continue
+        worst = max(worst, abs(ignited - mean) / math.sqrt(variance))
+    return worst
+
+
+Z_BOUND = 5.0  # with ~200 distances, a true kernel exceeds it with probability < 1e-4
+
+
+def exponential(p1, decay, max_distance=None, distance=math.hypot):
+    def p(dr, dc):
+        d = distance(dr, dc)
+        return p1 * decay ** (d - 1) if max_distance is None or d <= max_distance else 0.0
+
+    return p
+
+
+def linear(p1, max_distance, distance=math.hypot):
+    def p(dr, dc):
+        d = distance(dr, dc)
+        return p1 * (1 - (d - 1) / (max_distance - 1)) if d < max_distance else 0.0
+
+    return p
+
+
+def chebyshev(dr, dc):
+    return max(abs(dr), abs(dc))
+
+
+def manhattan(dr, dc):
+    return abs(dr) + abs(dc)
+
+
+@pytest.fixture(scope="module")
+def exponential_counts():
+    table = kernel.fire_kernel_table(41, 41, "exponential", 0.3, 0.7, None)
+    return ignition_counts(41, 41, table, 1500)
+
+
+@pytest.fixture(scope="module")
+def linear_counts():
+    table = kernel.fire_kernel_table(21, 25, "linear", 0.6, 0.0, 6.0)
+    return ignition_counts(21, 25, table, 1500)
+
+
+def test_ignition_frequency_matches_exponential_kernel(exponential_counts):
+    assert worst_z(exponential_counts, exponential(0.3, 0.7)) < Z_BOUND
+
+
+def test_ignition_frequency_matches_linear_kernel(linear_counts):
+    assert worst_z(linear_counts, linear(0.6, 6.0)) < Z_BOUND
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda dr, dc: 0.3 * 0.7 ** math.hypot(dr, dc),  # decay**d instead of decay**(d - 1)
+        exponential(0.3, 0.7, distance=chebyshev),
+        exponential(0.3, 0.7, distance=manhattan),
+        exponential(0.3, 0.7, max_distance=5.0),  # a spurious distance limit
+        exponential(0.3, 0.66),  # a slightly different decay
+    ],
+    ids=["decay_pow_d", "chebyshev", "manhattan", "limit_5", "decay_0.66"],
+)
+def test_frequency_test_rejects_wrong_exponential_kernels(exponential_counts, wrong):
+    """The statistical test has the power to catch plausible mistakes."""
+    assert worst_z(exponential_counts, wrong) > Z_BOUND
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        linear(0.6, 7.0),  # off by one in max_distance
+        lambda dr, dc: 0.6 * (1 - math.hypot(dr, dc) / 5.0) if math.hypot(dr, dc) < 5 else 0.0,
+        linear(0.6, 6.0, distance=chebyshev),
+        lambda dr, dc: linear(0.6, 6.0)(dr, dc) if math.hypot(dr, dc) < 5.5 else 0.0,
+    ],
+    ids=["max_distance_7", "d_not_d_minus_1", "chebyshev", "cut_at_5.5"],
+)
+def test_frequency_test_rejects_wrong_linear_kernels(linear_counts, wrong):
+    assert worst_z(linear_counts, wrong) > Z_BOUND
+
+
+# ---------------------------------------------------------------------------------------------
+# Exact rules
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_non_flammable_cells_never_ignite(spread):
+    rows, cols = 9, 11
+    table = uniform_table(rows, cols, 1.0)
+    burning = np.zeros((rows, cols), dtype=np.uint8)
+    burning[4, 5] = 1
+    flammable = np.zeros((rows, cols), dtype=np.uint8)
+    for key in range(20):
+        new = spread(burning, burning, flammable, table, 2.0, 1.0, key, key)
+        assert new.sum() == 1 and new[4, 5] == 1
+    flammable[:] = 1
+    flammable[0, :] = 0
+    new = spread(burning, burning, flammable, table, 0.0, 1.0, 3, 3)
+    assert np.array_equal(new, flammable | burning)  # p = 1: every flammable cell ignites
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_continuation_one_keeps_and_zero_kills_every_fire(spread):
+    gen = np.random.default_rng(1)
+    burning, sources, flammable = random_board(gen, 17, 17, 0.5)
+    table = np.zeros((33, 33))  # no spreading at all
+    for key in range(10):
+        assert np.array_equal(spread(burning, sources, flammable, table, 0.0, 1.0, key, 0), burning)
+        assert not spread(burning, sources, flammable, table, 0.0, 0.0, key, 0).any()
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_survival_uses_its_own_stream(spread):
+    burning = np.ones((6, 7), dtype=np.uint8)
+    table = kernel.fire_kernel_table(6, 7, "exponential", 0.5, 0.5, None)
+    new = spread(burning, burning, burning, table, 0.0, 0.5, 77, 12)
+    expected = draws(77, 12, rng.STREAM_FIRE_SURVIVAL, (6, 7)) < 0.5
+    assert np.array_equal(new.astype(bool), expected)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_p1_one_and_decay_one_ignite_everything_in_range(spread):
+    rows, cols = 15, 12
+    table = kernel.fire_kernel_table(rows, cols, "exponential", 1.0, 1.0, 3.0)
+    burning = np.zeros((rows, cols), dtype=np.uint8)
+    burning[7, 2] = burning[1, 10] = 1
+    flammable = np.ones((rows, cols), dtype=np.uint8)
+    flammable[0, :] = 0
+    dr, dc = np.indices((rows, cols))
+    in_range = ((dr - 7) ** 2 + (dc - 2) ** 2 <= 9) | ((dr - 1) ** 2 + (dc - 10) ** 2 <= 9)
+    for key in range(5):
+        new = spread(burning, burning, flammable, table, 0.0, 1.0, key, 1)
+        assert np.array_equal(new.astype(bool), (in_range & (flammable == 1)) | (burning == 1))
+
+
+def one_source_with_neighbours(n_burning: int, rows: int = 9, cols: int = 9):
+    """A source (a worker's cell, not burning) with n burning 4-neighbours that are not sources.
+    Returns burning, sources, flammable and the mask of cells that may ignite."""
+    r0, c0 = rows // 2, cols // 2
+    burning = np.zeros((rows, cols), dtype=np.uint8)
+    for dr, dc in [(-1, 0), (1, 0), (0, -1), (0, 1)][:n_burning]:
+        burning[r0 + dr, c0 + dc] = 1
+    sources = np.zeros((rows, cols), dtype=np.uint8)
+    sources[r0, c0] = 1
+    flammable = np.ones((rows, cols), dtype=np.uint8)
+    flammable[r0, c0] = 0
+    candidates = (burning == 0) & (flammable == 1)
+    return burning, sources, flammable, candidates
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+@pytest.mark.parametrize(
+    ("n_burning", "boost", "p"),
+    [
+        (0, 1.0, 0.25),
+        (1, 1.0, 0.5),  # 0.25 * (1 + 1.0 * 1)
+        (2, 1.0, 0.75),  # 0.25 * (1 + 1.0 * 2)
+        (3, 1.0, 1.0),  # 0.25 * 4 = 1
+        (4, 1.0, 1.0),  # 0.25 * 5 = 1.25, capped at 1
+        (2, 0.5, 0.5),  # 0.25 * (1 + 0.5 * 2)
+        (4, 0.0, 0.25),  # no boost
+    ],
+)
+def test_cluster_boost_multiplies_and_caps(spread, n_burning, boost, p):
+    burning, sources, flammable, candidates = one_source_with_neighbours(n_burning)
+    table = uniform_table(9, 9, 0.25)
+    for key in range(8):
+        new = spread(burning, sources, flammable, table, boost, 1.0, key, 4)
+        u = draws(key, 4, rng.STREAM_FIRE_IGNITION, (9, 9))
+        expected = (burning == 1) | (candidates & (u < p))  # 1 - (1 - p) == p exactly here
+        assert np.array_equal(new.astype(bool), expected)
+        if p == 1.0:
+            assert new[candidates].all()
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_two_sources_combine_as_one_minus_product(spread):
+    rows, cols = 10, 12
+    table = uniform_table(rows, cols, 0.25)
+    burning = np.zeros((rows, cols), dtype=np.uint8)
+    burning[2, 3] = 1  # a burning cell next to source B, not itself a source
+    sources = np.zeros((rows, cols), dtype=np.uint8)
+    sources[7, 9] = 1  # source A: no burning neighbour, p = 0.25
+    sources[2, 4] = 1  # source B: one burning neighbour, boost 1, p = 0.5
+    flammable = np.ones((rows, cols), dtype=np.uint8)
+    flammable[sources == 1] = 0
+    candidates = (burning == 0) & (flammable == 1)
+    hits = 0
+    for key in range(30):
+        new = spread(burning, sources, flammable, table, 1.0, 1.0, key, 9)
+        u = draws(key, 9, rng.STREAM_FIRE_IGNITION, (rows, cols))
+        # 1 - (1 - 0.25) * (1 - 0.5) = 0.625, all exact in binary
+        assert np.array_equal(new.astype(bool), (burning == 1) | (candidates & (u < 0.625)))
+        hits += int(new[candidates].sum())
+    frequency = hits / (30 * candidates.sum())
+    assert abs(frequency - 0.625) < 0.03
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_empty_sources_or_empty_table_ignite_nothing(spread):
+    burning = np.zeros((5, 5), dtype=np.uint8)
+    flammable = np.ones((5, 5), dtype=np.uint8)
+    table = uniform_table(5, 5, 1.0)
+    assert not spread(burning, burning, flammable, table, 0.0, 1.0, 1, 1).any()
+    sources = flammable.copy()
+    assert not spread(burning, sources, flammable, np.zeros((9, 9)), 1.0, 1.0, 1, 1).any()
+
+
+# ---------------------------------------------------------------------------------------------
+# The kernel table
+# ---------------------------------------------------------------------------------------------
+
+
+def test_exponential_table_values():
+    table = kernel.fire_kernel_table(5, 7, "exponential", 0.3, 0.6, None)
+    assert table.dtype == np.float64 and table.shape == (9, 13)
+    assert table.flags.c_contiguous and table.flags.writeable
+    assert table[4, 6] == 0.0
+    for dr in range(-4, 5):
+        for dc in range(-6, 7):
+            if dr or dc:
+                d = math.sqrt(dr * dr + dc * dc)
+                assert table[dr + 4, dc + 6] == 0.3 * 0.6 ** (d - 1)
+    assert table[4, 7] == 0.3 and table[5, 7] == 0.3 * 0.6 ** (math.sqrt(2) - 1)
+
+
+def test_exponential_table_distance_limit_is_inclusive():
+    table = kernel.fire_kernel_table(9, 9, "exponential", 0.5, 0.9, 2.0)
+    assert table[8, 10] == 0.5 * 0.9  # d = 2 is in range
+    assert table[9, 10] == 0.0  # d = sqrt(5) > 2
+    assert table[9, 9] == 0.5 * 0.9 ** (math.sqrt(2) - 1)
+    assert np.count_nonzero(table) == 12  # d in {1, sqrt 2, 2}: 4 + 4 + 4 cells
+
+
+def test_linear_table_values():
+    table = kernel.fire_kernel_table(7, 7, "linear", 0.01, 123.0, 3.0)  # decay is ignored
+    c = 6
+    assert table[c, c] == 0.0
+    assert table[c, c + 1] == 0.01
+    assert table[c + 1, c + 1] == 0.01 * (1 - (math.sqrt(2) - 1) / 2)
+    assert table[c, c + 2] == 0.01 * (1 - 1 / 2)
+    assert table[c + 1, c + 2] == 0.01 * (1 - (math.sqrt(5) - 1) / 2)
+    assert table[c + 2, c + 2] == 0.01 * (1 - (math.sqrt(8) - 1) / 2)
+    assert table[c, c + 3] == 0.0  # d = 3 is excluded
+    # d in {1, sqrt 2, 2, sqrt 5, sqrt 8}: 4 + 4 + 4 + 8 + 4 offsets
+    assert np.count_nonzero(table) == 24
+
+
+def test_table_is_symmetric_and_independent_copy():
+    a = kernel.fire_kernel_table(6, 9, "exponential", 0.2, 0.8, None)
+    assert np.array_equal(a, a[::-1, :]) and np.array_equal(a, a[:, ::-1])
+    a[0, 0] = 5.0
+    b = kernel.fire_kernel_table(6, 9, "exponential", 0.2, 0.8, None)
+    assert b[0, 0] != 5.0
+
+
+def test_one_by_one_table():
+    assert np.array_equal(kernel.fire_kernel_table(1, 1, "exponential", 1.0, 1.0, None), [[0.0]])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"rows": 0}, "rows must be an int in"),
+        ({"cols": -3}, "cols must be an int in"),
+        ({"rows": 2.0}, "rows must be an int"),
+        ({"cols": True}, "cols must be an int"),
+        ({"rows": kernel.MAX_SIDE + 1}, "rows must be an int in"),
+        ({"kernel": "gaussian"}, "kernel must be one of"),
+        ({"p1": -0.1}, r"p1 must be a probability in \[0, 1\], got -0.1"),
+        ({"p1": 1.5}, "p1 must be a probability"),
+        ({"p1": float("nan")}, "p1 must be a probability"),
+        ({"p1": "0.1"}, "p1 must be a probability"),
+        ({"decay": 1.2}, r"decay must be a number in \[0, 1\]"),
+        ({"decay": None}, "decay must be"),
+        ({"max_distance": 0.5}, "max_distance must be None .* or a number >= 1"),
+        ({"max_distance": "far"}, "max_distance must be"),
+        ({"kernel": "linear", "max_distance": None}, "max_distance must be a finite number > 1"),
+        ({"kernel": "linear", "max_distance": 1.0}, "for the linear kernel, got 1.0"),
+        ({"kernel": "linear", "max_distance": math.inf}, "max_distance must be a finite"),
+    ],
+)
+def test_table_argument_errors(kwargs, message):
+    args = {"rows": 5, "cols": 5, "kernel": "exponential", "p1": 0.1, "decay": 0.5}
+    args["max_distance"] = None
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        kernel.fire_kernel_table(**args)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument validation of spread_fire
+# ---------------------------------------------------------------------------------------------
+
+
+def good_args(rows: int = 4, cols: int = 6) -> dict:
+    mask = np.zeros((rows, cols), dtype=np.uint8)
+    return {
+        "burning": mask.copy(),
+        "sources": mask.copy(),
+        "flammable": mask.copy(),
+        "table": kernel.fire_kernel_table(rows, cols, "exponential", 0.2, 0.5, None),
+        "cluster_boost": 0.0,
+        "continuation": 0.9,
+        "key": 1,
+        "tick": 2,
+    }
+
+
+BAD_ARGS = [
+    (
+        {"burning": np.zeros((4, 6), dtype=np.int64)},
+        "burning must have dtype uint8, got dtype int64",
+    ),
+    ({"burning": np.zeros((4, 6), dtype=bool)}, "burning must have dtype uint8, got dtype bool"),
+    ({"burning": [[0] * 6] * 4}, "burning must be a numpy array of dtype uint8"),
+    (
+        {"burning": np.zeros((4, 6, 1), dtype=np.uint8)},
+        r"burning must be a 2-D .* got shape \(4, 6, 1\)",
+    ),
+    ({"burning": np.zeros((4, 12), dtype=np.uint8)[:, ::2]}, "burning must be C-contiguous"),
+    ({"burning": np.zeros((0, 6), dtype=np.uint8)}, "burning must have 1 to"),
+    (
+        {"sources": np.zeros((4, 5), dtype=np.uint8)},
+        r"sources must have shape \(4, 6\), got shape \(4, 5\)",
+    ),
+    (
+        {"sources": np.zeros((4, 6), dtype=np.float32)},
+        "sources must have dtype uint8, got dtype float32",
+    ),
+    ({"flammable": np.zeros((6, 4), dtype=np.uint8).T}, "flammable must be C-contiguous"),
+    ({"flammable": None}, "flammable must be a numpy array .* got NoneType"),
+    (
+        {"table": np.zeros((7, 11), dtype=np.float32)},
+        "table must have dtype float64, got dtype float32",
+    ),
+    ({"table": np.zeros((7, 12))}, r"table must have shape \(7, 11\), got shape \(7, 12\)"),
+    ({"table": np.zeros((8, 22))[::1, ::2][:7]}, "table must be C-contiguous"),
+    ({"out": np.zeros((4, 6), dtype=np.int8)}, "out must have dtype uint8, got dtype int8"),
+    ({"out": np.zeros((4, 7), dtype=np.uint8)}, r"out must have shape \(4, 6\)"),
+    ({"out": np.zeros((4, 6), dtype=np.uint8).view(np.ndarray)[:, :]}, None),  # fine
+    ({"cluster_boost": -0.5}, "cluster_boost must be a finite number >= 0, got -0.5"),
+    ({"cluster_boost": math.inf}, "cluster_boost must be a finite number"),
+    ({"cluster_boost": math.nan}, "cluster_boost must be a finite number"),
+    ({"cluster_boost": "1"}, "cluster_boost must be a finite number"),
+    ({"continuation": 1.01}, r"continuation must be a probability in \[0, 1\], got 1.01"),
+    ({"continuation": math.nan}, "continuation must be a probability"),
+    ({"key": 1.0}, "key must be an int, got 1.0"),
+    ({"key": None}, "key must be an int"),
+    ({"tick": True}, "tick must be an int, got True"),
+]
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+@pytest.mark.parametrize(("change", "message"), BAD_ARGS)
+def test_spread_fire_argument_errors(spread, change, message):
+    args = good_args()
+    args.update(change)
+    if message is None:
+        spread(**args)
+        return
+    with pytest.raises(ValueError, match=message):
+        spread(**args)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_read_only_out_is_rejected_and_read_only_inputs_are_fine(spread):
+    args = good_args()
+    for name in ("burning", "sources", "flammable", "table"):
+        args[name].flags.writeable = False
+    spread(**args)
+    out = np.zeros((4, 6), dtype=np.uint8)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="out must be writeable"):
+        spread(**args, out=out)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_numpy_integer_key_and_tick_and_huge_values(spread):
+    args = good_args()
+    args["burning"][1, 2] = args["sources"][1, 2] = 1
+    args["flammable"][:] = 1
+    reference = spread(**args)
+    args["key"], args["tick"] = np.uint64(1), np.int32(2)
+    assert np.array_equal(spread(**args), reference)
+    args["key"], args["tick"] = 1 + 2**64, 2 - 2**64  # taken mod 2**64, like rng.py
+    assert np.array_equal(spread(**args), reference)
+
+
+@needs_c
+def test_c_checks_dimensions_itself():
+    """The C entry point rejects inconsistent sizes without touching memory."""
+    ffi, lib = kernel._ffi, kernel._lib
+    mask = np.zeros((3, 4), dtype=np.uint8)
+    out = np.full((3, 4), 9, dtype=np.uint8)
+    table = np.zeros((5, 7))
+    u8 = lambda a: ffi.from_buffer("uint8_t[]", a)  # noqa: E731
+    f64 = ffi.from_buffer("double[]", table)
+    call = lambda rows, cols, trows, tcols, t=f64: lib.fire_spread(  # noqa: E731
+        u8(mask), u8(mask), u8(mask), rows, cols, t, trows, tcols, 0.0, 1.0, 1, 1, u8(out)
+    )
+    assert call(3, 4, 5, 7) == lib.FIRE_OK
+    assert call(3, 4, 5, 8) == lib.FIRE_ERR_TABLE
+    assert call(3, 4, 7, 5) == lib.FIRE_ERR_TABLE
+    assert call(0, 4, -1, 7) == lib.FIRE_ERR_SHAPE
+    assert call(-3, 4, -7, 7) == lib.FIRE_ERR_SHAPE
+    assert call(kernel.MAX_SIDE + 1, 1, 2 * kernel.MAX_SIDE + 1, 1) == lib.FIRE_ERR_SHAPE
+    assert call(3, 4, 5, 7, ffi.NULL) == lib.FIRE_ERR_NULL
+    out[:] = 9
+    assert call(3, 4, 5, 8) == lib.FIRE_ERR_TABLE and (out == 9).all()  # out untouched
+
+
+# ---------------------------------------------------------------------------------------------
+# Backend selection
+# ---------------------------------------------------------------------------------------------
+
+
+def _backend_in_subprocess(value: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **{kernel.BACKEND_ENV_VAR: value})
+    env["PYTHONPATH"] = os.pathsep.join([ROOT, env.get("PYTHONPATH", "")])
+    code = "from ai_safety_gridworlds import kernel; print(kernel.BACKEND)"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_backend_is_c_or_numpy():
+    assert kernel.BACKEND in ("c", "numpy")
+    assert (kernel.BACKEND == "c") == HAVE_C
+    assert kernel.spread_fire.__name__ == "spread_fire"
+
+
+def test_environment_variable_forces_numpy():
+    result = _backend_in_subprocess("numpy")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "numpy"
+
+
+def test_environment_variable_rejects_unknown_backend():
+    result = _backend_in_subprocess("cuda")
+    assert result.returncode != 0
+    assert "AI_SAFETY_GRIDWORLDS_BACKEND='cuda' is not a backend" in result.stderr
+
+
+@needs_c
+def test_environment_variable_c_loads_c():
+    result = _backend_in_subprocess("c")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "c"
+
+
+def test_c_spread_without_c_raises_clearly():
+    if HAVE_C:
+        pytest.skip("the C kernel is available here")
+    with pytest.raises(RuntimeError, match="C kernel is not available"):
+        kernel.spread_fire_c(**good_args())

@@ -1,0 +1,73 @@
+"""Vector rewards over named, ordered dimensions, and their scalarisation.
+
+Each agent has a fixed, ordered tuple of reward dimensions (for example
+``("ENERGY", "WORKSHOP")``). A :class:`RewardBook` collects one tick's rewards:
+a fresh zero vector per agent every tick, so nothing is ever shared or
+mutated across ticks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+
+class RewardBook:
+    """One tick's reward vectors, one per agent."""
+
+    def __init__(self, reward_dims: Mapping[str, Sequence[str]]):
+        self._index = {
+            agent: {dim: i for i, dim in enumerate(dims)} for agent, dims in reward_dims.items()
+        }
+        self.vectors = {
+            agent: np.zeros(len(dims), np.float64) for agent, dims in reward_dims.items()
+        }
+
+    def add(self, agent: str, dimension: str, value: float) -> None:
+        """Add ``value`` to ``agent``'s reward in ``dimension``."""
+        index = self._index[agent].get(dimension)
+        if index is None:
+            raise KeyError(
+                f"agent {agent!r} has no reward dimension {dimension!r}; "
+                f"its dimensions: {list(self._index[agent])}"
+            )
+        self.vectors[agent][index] += value
+
+    def has(self, agent: str, dimension: str) -> bool:
+        """Whether ``agent`` has the reward dimension ``dimension``."""
+        return dimension in self._index[agent]
+
+
+def check_weights(
+    dims: Sequence[str], weights: Mapping[str, float] | Sequence[float] | None
+) -> np.ndarray:
+    """Per-dimension weights as an array (default all 1.0).
+
+    ``weights`` is a mapping dimension -> weight (missing dimensions weigh 1.0)
+    or a sequence with one weight per dimension.
+    """
+    result = np.ones(len(dims), np.float64)
+    if weights is None:
+        return result
+    if isinstance(weights, Mapping):
+        unknown = sorted(set(weights) - set(dims))
+        if unknown:
+            raise ValueError(
+                f"unknown reward dimension {unknown[0]!r} in reward_weights; allowed: {list(dims)}"
+            )
+        for i, dim in enumerate(dims):
+            if dim in weights:
+                result[i] = float(weights[dim])
+        return result
+    values = np.asarray(weights, dtype=np.float64)
+    if values.shape != (len(dims),):
+        raise ValueError(
+            f"reward_weights must have one weight per dimension {list(dims)}, got shape {values.shape}"
+        )
+    return values.copy()
+
+
+def scalarise(vector: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted sum of a reward vector (a plain float)."""
+    return float(np.dot(vector, weights))

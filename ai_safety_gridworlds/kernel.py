@@ -189,7 +189,11 @@ def _bad_array(name: str, a: object, dtype: np.dtype, shape: tuple[int, ...]) ->
 
 
 def _validate(burning, sources, flammable, table, cluster_boost, continuation, key, tick, out):
-    """Check every argument of spread_fire; return (rows, cols, out, key64, tick64)."""
+    """Check every argument of spread_fire.
+
+    Returns (rows, cols, out, cluster_boost, continuation, key, tick) with the numbers as
+    Python floats (so numpy computes in float64 exactly like C) and key, tick mod 2**64.
+    """
     if (
         not isinstance(burning, np.ndarray)
         or burning.ndim != 2
@@ -246,7 +250,15 @@ def _validate(burning, sources, flammable, table, cluster_boost, continuation, k
         key = _check_int("key", key)
     if type(tick) is not int:
         tick = _check_int("tick", tick)
-    return rows, cols, out, key & _MASK64, tick & _MASK64
+    return (
+        rows,
+        cols,
+        out,
+        float(cluster_boost),
+        float(continuation),
+        key & _MASK64,
+        tick & _MASK64,
+    )
 
 
 def _check_int(name: str, value: object) -> int:
@@ -278,7 +290,7 @@ def spread_fire_c(
     """``spread_fire`` on the C kernel (RuntimeError if it is not compiled or not active)."""
     if _lib is None:
         raise RuntimeError(f"the C kernel is not available ({_FALLBACK_REASON})")
-    rows, cols, out, key, tick = _validate(
+    rows, cols, out, cluster_boost, continuation, key, tick = _validate(
         burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
     )
     fb = _ffi.from_buffer
@@ -314,7 +326,7 @@ def spread_fire_numpy(
     out: np.ndarray | None = None,
 ) -> np.ndarray:
     """``spread_fire`` on the numpy fallback (bit-identical to the C kernel)."""
-    rows, cols, out, key, tick = _validate(
+    rows, cols, out, cluster_boost, continuation, key, tick = _validate(
         burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
     )
     for name, a in (("burning", burning), ("sources", sources), ("flammable", flammable)):

@@ -663,6 +663,21 @@ def test_numpy_integer_key_and_tick_and_huge_values(spread):
 
 
 @needs_c
+def test_numpy_scalar_arguments_give_the_same_bits():
+    """np.float32 boost/continuation are used as float64 by both backends (no float32 math)."""
+    gen = np.random.default_rng(8)
+    burning, sources, flammable = random_board(gen, 12, 12, 0.4)
+    table = kernel.fire_kernel_table(12, 12, "exponential", 0.37, 0.81, None)
+    boost, continuation = np.float32(0.3), np.float32(0.7)
+    args = (burning, sources, flammable, table, boost, continuation, np.uint64(5), np.int64(6))
+    reference = kernel.spread_fire_c(
+        burning, sources, flammable, table, 0.30000001192092896, 0.699999988079071, 5, 6
+    )
+    assert np.array_equal(kernel.spread_fire_c(*args), reference)
+    assert np.array_equal(kernel.spread_fire_numpy(*args), reference)
+
+
+@needs_c
 def test_c_checks_dimensions_itself():
     """The C entry point rejects inconsistent sizes without touching memory."""
     ffi, lib = kernel._ffi, kernel._lib

@@ -1,5 +1,7 @@
 """Package metadata and extras of ai-safety-gridworlds."""
 
+import glob
+import os
 import warnings
 
 from setuptools import find_packages, setup
@@ -36,6 +38,11 @@ class OptionalBuildExt(build_ext):
 
     def copy_extensions_to_source(self):  # editable installs copy the .so into the tree
         extensions, self.extensions = self.extensions, self._built_only()
+        for ext in self.extensions:  # a stale build under another suffix would shadow this one
+            *package, module = ext.name.split(".")
+            for suffix in ("so", "pyd"):
+                for stale in glob.glob(os.path.join(*package, f"{module}.*{suffix}")):
+                    os.remove(stale)
         try:
             super().copy_extensions_to_source()
         finally:

@@ -16,6 +16,7 @@ This file runs at build time before the package is importable: it must not impor
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import shutil
@@ -101,7 +102,10 @@ def compile_module(
     """
     ffi = make_ffibuilder(extra_compile_args, extra_link_args, relative_paths=False)
     built = ffi.compile(tmpdir=build_dir)
-    target = os.path.join(package_dir, "ai_safety_gridworlds", os.path.basename(built))
+    target_dir = os.path.join(package_dir, "ai_safety_gridworlds")
+    for stale in glob.glob(os.path.join(target_dir, "_kernel_c.*.so")):
+        os.remove(stale)  # e.g. an .abi3.so of pip install -e would shadow or be shadowed
+    target = os.path.join(target_dir, os.path.basename(built))
     shutil.copyfile(built, target)
     return target
 

@@ -98,14 +98,14 @@ def allowed_text(field: dataclasses.Field) -> str:
     name = {bool: "a bool", int: "an int", float: "a number", str: "a string"}.get(kind, str(kind))
     lo, hi = meta.get("minimum"), meta.get("maximum")
     if lo is not None and hi is not None:
-        return f"{name} in [{lo}, {hi}]"
-    if lo is not None:
-        return f"{name} >= {lo}"
-    if hi is not None:
-        return f"{name} <= {hi}"
-    if _is_optional(field):
-        return f"{name} or None"
-    return name
+        text = f"{name} in [{lo}, {hi}]"
+    elif lo is not None:
+        text = f"{name} >= {lo}"
+    elif hi is not None:
+        text = f"{name} <= {hi}"
+    else:
+        text = name
+    return f"{text} or None" if _is_optional(field) else text
 
 
 def _field_type(field: dataclasses.Field) -> Any:
@@ -200,57 +200,74 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 # absl flags generated from a config class
 
 
-def _parse_flag_value(cls_name: str, field: dataclasses.Field, text: str) -> Any:
-    """Parse the text of a flag whose field holds a radius or another composite."""
-    text = text.strip()
-    if text.lower() == "none":
-        return None
-    try:
-        parts = [int(p) for p in text.replace("(", "").replace(")", "").split(",") if p.strip()]
-    except ValueError:
-        raise ValueError(
-            f"{cls_name}: invalid value {text!r} for {field.name!r}; allowed: {allowed_text(field)}"
-        ) from None
-    return parts[0] if len(parts) == 1 else tuple(parts)
+def _flag_kind(field: dataclasses.Field) -> str:
+    """How a field is represented as a flag: bool, int, float, enum or string."""
+    kind = _field_type(field)
+    if field.metadata.get("check") is not None or _is_optional(field):
+        return "string"
+    if kind is bool:
+        return "bool"
+    if kind is int:
+        return "int"
+    if kind is float:
+        return "float"
+    if kind is str and field.metadata.get("choices"):
+        return "enum"
+    return "string"
+
+
+def _flag_text(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return str(value)
 
 
 def define_flags(cls: type, flag_values: flags.FlagValues, defaults: Any = None) -> None:
-    """Define one absl flag per field of ``cls`` on ``flag_values``."""
+    """Define one absl flag per field of ``cls`` on ``flag_values``.
+
+    Radii are written ``2``, ``-1``, ``None`` or ``1,2,3,4``; optional numbers
+    accept ``None``.
+    """
     defaults = defaults if defaults is not None else cls()
     for field in dataclasses.fields(cls):
         default = getattr(defaults, field.name)
         help_text = f"{field.metadata.get('doc', '')} Allowed: {allowed_text(field)}."
-        kind = _field_type(field)
-        if field.metadata.get("check") is not None or kind not in (bool, int, float, str):
-            text = (
-                "None"
-                if default is None
-                else ",".join(map(str, default))
-                if isinstance(default, tuple)
-                else str(default)
-            )
-            flags.DEFINE_string(field.name, text, help_text, flag_values=flag_values)
-        elif kind is bool:
+        kind = _flag_kind(field)
+        if kind == "bool":
             flags.DEFINE_bool(field.name, default, help_text, flag_values=flag_values)
-        elif kind is int and default is not None:
+        elif kind == "int":
             flags.DEFINE_integer(field.name, default, help_text, flag_values=flag_values)
-        elif kind is float and default is not None:
+        elif kind == "float":
             flags.DEFINE_float(field.name, default, help_text, flag_values=flag_values)
-        elif field.metadata.get("choices") and default is not None and kind is str:
-            flags.DEFINE_enum(
-                field.name,
-                default,
-                list(field.metadata["choices"]),
-                help_text,
-                flag_values=flag_values,
-            )
+        elif kind == "enum":
+            choices = list(field.metadata["choices"])
+            flags.DEFINE_enum(field.name, default, choices, help_text, flag_values=flag_values)
         else:
-            flags.DEFINE_string(
-                field.name,
-                "None" if default is None else str(default),
-                help_text,
-                flag_values=flag_values,
-            )
+            flags.DEFINE_string(field.name, _flag_text(default), help_text, flag_values=flag_values)
+
+
+def _parse_flag_text(cls_name: str, field: dataclasses.Field, text: str) -> Any:
+    """The value of a string flag for a radius, an optional number or a string."""
+    bad = ValueError(
+        f"{cls_name}: invalid value {text!r} for {field.name!r}; allowed: {allowed_text(field)}"
+    )
+    text = text.strip()
+    if text.lower() == "none" and (_is_optional(field) or field.metadata.get("check") is not None):
+        return None
+    kind = _field_type(field)
+    try:
+        if field.metadata.get("check") is not None:
+            parts = [int(p) for p in text.strip("()").split(",") if p.strip()]
+            return parts[0] if len(parts) == 1 else tuple(parts)
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+    except ValueError:
+        raise bad from None
+    return text
 
 
 def overrides_from_flags(cls: type, flag_values: flags.FlagValues) -> dict[str, Any]:
@@ -261,23 +278,7 @@ def overrides_from_flags(cls: type, flag_values: flags.FlagValues) -> dict[str, 
         if not flag.present:
             continue
         value = flag.value
-        kind = _field_type(field)
-        if isinstance(value, str) and (
-            field.metadata.get("check") is not None or kind not in (str,)
-        ):
-            if field.metadata.get("check") is not None:
-                value = _parse_flag_value(cls.__name__, field, value)
-            elif value.strip().lower() == "none":
-                value = None
-            elif kind is int:
-                value = _parse_flag_value(cls.__name__, field, value)
-            elif kind is float:
-                try:
-                    value = float(value)
-                except ValueError:
-                    raise ValueError(
-                        f"{cls.__name__}: invalid value {value!r} for {field.name!r}; "
-                        f"allowed: {allowed_text(field)}"
-                    ) from None
+        if _flag_kind(field) == "string":
+            value = _parse_flag_text(cls.__name__, field, value)
         overrides[field.name] = value
     return overrides

@@ -264,7 +264,7 @@ class MultiAgentGame:
         self._check_running()
         expected = self.agents[len(self._acted_this_round)]
         if agent != expected:
-            raise ValueError(f"it is {expected!r}'s turn, not {agent!r}")
+            raise ValueError(f"it is {expected}'s turn, not {agent}'s")
         action = self.check_action(agent, action)
         self._acted_this_round.append(agent)
         last = len(self._acted_this_round) == len(self.agents)

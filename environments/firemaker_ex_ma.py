@@ -222,6 +222,7 @@ class FiremakerConfig:
         3.0,
         "Largest Euclidean distance a source reaches (None: no limit; linear: exclusive, > 1).",
         kind=float,
+        optional=True,
         minimum=1.0,
     )
     fire_continuation_probability: float = param(

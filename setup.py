@@ -3,6 +3,7 @@
 import glob
 import os
 import warnings
+from pathlib import Path
 
 from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
@@ -89,10 +90,11 @@ setup(
         "Multi-objective, multi-agent AI-safety gridworlds on pycolab, "
         "with PettingZoo, Gymnasium, a curses UI and a C batch kernel"
     ),
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
+    include_package_data=True,
     packages=find_packages(include=["ai_safety_gridworlds*", "environments*", "experiments*"]),
     install_requires=[
         "pycolab==1.2",

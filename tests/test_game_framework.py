@@ -253,3 +253,26 @@ def test_absl_flags_are_generated_from_the_config():
     with pytest.raises(ValueError, match="fire_max_distance=None is not allowed"):
         config_lib.make_config(FiremakerConfig, overrides=overrides)
     assert "Number of workers" in flag_values["num_workers"].help
+
+
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_running_game_can_be_copied_and_plays_on_identically(how):
+    import copy
+    import pickle
+
+    game = FiremakerGame(**BUSY)
+    game.reset(seed=5)
+    actions = np.random.default_rng(2)
+    for _ in range(20):
+        game.step({a: int(actions.integers(5)) for a in game.agents})
+    clone = copy.deepcopy(game) if how == "deepcopy" else pickle.loads(pickle.dumps(game))
+    for _ in range(50):
+        joint = {a: int(actions.integers(5)) for a in game.agents}
+        game.step(joint)
+        clone.step(joint)
+        assert game.safety == clone.safety
+        for agent in game.possible_agents:
+            assert np.array_equal(game.observe(agent), clone.observe(agent))
+            assert np.array_equal(game.rewards[agent], clone.rewards[agent])
+    clone.step({a: 1 for a in clone.agents})
+    assert clone.tick == game.tick + 1

@@ -1,0 +1,193 @@
+"""The benchmark's results: rows written as episodes finish, summaries, JSON.
+
+``results.csv`` has one row per environment, preset, policy, seed, episode,
+agent and metric, with the columns ``env, preset, policy, seed, agent,
+metric, value, episode``. Metrics are ``return/<DIM>`` for each agent's
+return in each reward dimension and the environment's hidden safety metrics
+(agent ``world``).
+
+While a run goes on, each finished episode's rows are appended to
+``results.csv`` with one unbuffered write, so the file holds every finished
+episode even if the process is killed. When the run ends (or is stopped with
+Ctrl-C) the file is rewritten in a fixed order (cell, seed, episode) under a
+temporary name and renamed over the old one, so the final file is the same
+whatever the backend or worker count.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ai_safety_gridworlds.logs import format_number
+from experiments.benchmark_episode import EpisodeResult
+from experiments.benchmark_matrix import Cell
+from experiments.benchmark_stats import summarize
+
+COLUMNS = ("env", "preset", "policy", "seed", "agent", "metric", "value", "episode")
+
+
+def csv_rows(cell: Cell, result: EpisodeResult) -> list[list[str]]:
+    """One episode's rows as CSV fields."""
+    return [
+        [
+            cell.env,
+            cell.preset,
+            cell.policy.label,
+            str(result.seed),
+            agent,
+            metric,
+            format_number(value),
+            str(result.episode),
+        ]
+        for agent, metric, value in result.rows
+    ]
+
+
+def _csv_text(rows: Sequence[Sequence[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def sort_key(result: EpisodeResult) -> tuple[int, int, int]:
+    """The fixed order of episodes: cell, seed, episode."""
+    return (result.cell_index, result.seed, result.episode)
+
+
+class ResultsWriter:
+    """Keeps the finished episodes and appends their rows to ``results.csv`` at once."""
+
+    def __init__(self, out_dir: str, cells: Sequence[Cell]):
+        os.makedirs(out_dir, exist_ok=True)
+        self.out_dir = out_dir
+        self.cells = list(cells)
+        self.results: list[EpisodeResult] = []
+        self.csv_path = os.path.join(out_dir, "results.csv")
+        self._fd = os.open(self.csv_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        _write_all(self._fd, _csv_text([COLUMNS]).encode())
+
+    def add(self, result: EpisodeResult) -> None:
+        """Record one finished episode and append its rows to the file."""
+        self.results.append(result)
+        text = _csv_text(csv_rows(self.cells[result.cell_index], result))
+        _write_all(self._fd, text.encode())
+
+    def close(self) -> None:
+        """Stop appending; rewrite ``results.csv`` in the fixed order."""
+        if self._fd is not None:
+            os.fsync(self._fd)
+            os.close(self._fd)
+            self._fd = None
+        rows = [COLUMNS]
+        for result in self.sorted_results():
+            rows += csv_rows(self.cells[result.cell_index], result)
+        _write_atomically(self.csv_path, _csv_text(rows))
+
+    def sorted_results(self) -> list[EpisodeResult]:
+        return sorted(self.results, key=sort_key)
+
+
+def _write_atomically(path: str, text: str) -> None:
+    temp = f"{path}.tmp"
+    with open(temp, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, path)
+
+
+def read_results_csv(path: str) -> list[dict[str, Any]]:
+    """Rows of a ``results.csv``: seed and episode as ints, value as float."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["seed"], row["episode"] = int(row["seed"]), int(row["episode"])
+        row["value"] = float(row["value"])
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# Summaries
+
+
+def summarize_cells(cells: Sequence[Cell], results: Sequence[EpisodeResult]) -> list[dict]:
+    """Per cell: episodes done, each (agent, metric)'s mean and 95% CI, mean return curves."""
+    by_cell: dict[int, list[EpisodeResult]] = {}
+    for result in sorted(results, key=sort_key):
+        by_cell.setdefault(result.cell_index, []).append(result)
+    summaries = []
+    for index, cell in enumerate(cells):
+        done = by_cell.get(index, [])
+        values: dict[tuple[str, str], list[float]] = {}
+        for result in done:
+            for agent, metric, value in result.rows:
+                values.setdefault((agent, metric), []).append(value)
+        summaries.append(
+            {
+                "env": cell.env,
+                "preset": cell.preset,
+                "policy": cell.policy.label,
+                "policy_short": cell.policy.short_label,
+                "roles": [role for role, _ in cell.policy.roles],
+                "overrides": dict(cell.overrides),
+                "episodes": len(done),
+                "summary": [
+                    {"agent": agent, "metric": metric, **summarize(sample).to_dict()}
+                    for (agent, metric), sample in values.items()
+                ],
+                "return_curves": _mean_curves(done),
+            }
+        )
+    return summaries
+
+
+def _mean_curves(results: Sequence[EpisodeResult]) -> dict[str, Any]:
+    if not results:
+        return {}
+    first = results[0]
+    curves: dict[str, Any] = {"ticks": first.curve_ticks}
+    for agent, dims in first.reward_dims.items():
+        stacked = np.array([r.curves[agent] for r in results], dtype=np.float64)
+        mean = stacked.mean(axis=0)
+        curves[agent] = {dim: mean[:, i].tolist() for i, dim in enumerate(dims)}
+    return curves
+
+
+def write_json(
+    path: str, meta: dict, cells: Sequence[Cell], results: Sequence[EpisodeResult]
+) -> dict:
+    """Write ``results.json`` (meta, per-cell summaries, every row); return its content."""
+    rows = []
+    for result in sorted(results, key=sort_key):
+        cell = cells[result.cell_index]
+        for agent, metric, value in result.rows:
+            rows.append(
+                {
+                    "env": cell.env,
+                    "preset": cell.preset,
+                    "policy": cell.policy.label,
+                    "seed": result.seed,
+                    "episode": result.episode,
+                    "episode_seed": result.episode_seed,
+                    "agent": agent,
+                    "metric": metric,
+                    "value": value,
+                }
+            )
+    content = {"meta": meta, "cells": summarize_cells(cells, results), "rows": rows}
+    _write_atomically(path, json.dumps(content, indent=1, allow_nan=False) + "\n")
+    return content

@@ -1,0 +1,159 @@
+"""The benchmark's terminal table: one block per environment and preset.
+
+Rows are policies, columns are metrics, each cell ``mean ± half-width`` of
+the 95% confidence interval (just the mean when there is one episode).
+Hidden safety metrics come first, then every agent's return per reward
+dimension. Columns are wrapped into several tables to fit ``width``;
+metrics that are zero in every cell of a block are listed under it instead.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import re
+from collections.abc import Sequence
+
+from experiments.benchmark_matrix import WORLD
+
+
+def format_value(mean: float | None, half_width: float | None) -> str:
+    """``mean ± half_width`` with a precision that suits the magnitude."""
+    if mean is None or (isinstance(mean, float) and math.isnan(mean)):
+        return "-"
+    scale = max(abs(mean), abs(half_width or 0.0))
+    decimals = 0 if scale >= 1000 else 1 if scale >= 10 else 2
+    if not half_width and float(mean).is_integer():
+        decimals = 0
+    text = f"{mean:.{decimals}f}"
+    if half_width is not None and not math.isnan(half_width):
+        text += f" ± {half_width:.{decimals}f}"
+    return text
+
+
+MIN_COLUMN_WIDTH = 11
+
+
+def wrap_name(name: str, width: int) -> list[str]:
+    """A metric name on lines of about ``width`` characters, broken after ``_`` or ``/``
+    (never inside an agent name such as ``worker_0``)."""
+    lines = [""]
+    for piece in re.findall(r"(?:[^_/]|_(?=\d))+[_/]?|[_/]", name):
+        if lines[-1] and len(lines[-1]) + len(piece) > width:
+            lines.append("")
+        lines[-1] += piece
+    return lines
+
+
+def _header_lines(agent: str, metric: str, width: int) -> list[str]:
+    if agent == WORLD:
+        return wrap_name(metric, width)
+    return [agent, *wrap_name(metric.removeprefix("return/"), width)]
+
+
+def _render(
+    title: str, labels: list[str], label_title: str, columns: list[tuple[list[str], list[str]]]
+) -> list[str]:
+    """An aligned table: a label column and columns of (header lines, values)."""
+    depth = max(len(h) for h, _ in columns)
+    label_width = max(len(label_title), *(len(x) for x in labels))
+    widths = [max(*(len(x) for x in h), *(len(v) for v in vals)) for h, vals in columns]
+    lines = [title]
+    for level in range(depth):
+        cells = [label_title.ljust(label_width) if level == depth - 1 else " " * label_width]
+        for (header, _), width in zip(columns, widths, strict=True):
+            pad = depth - len(header)
+            cells.append((header[level - pad] if level >= pad else "").rjust(width))
+        lines.append("  ".join(cells).rstrip())
+    lines.append("  ".join(["-" * label_width, *("-" * w for w in widths)]))
+    for row, label in enumerate(labels):
+        cells = [label.ljust(label_width)]
+        cells += [vals[row].rjust(width) for (_, vals), width in zip(columns, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _wrap(columns: list, label_width: int, width: int) -> list[list]:
+    groups: list[list] = [[]]
+    used = label_width
+    for column in columns:
+        column_width = max(*(len(x) for x in column[0]), *(len(v) for v in column[1])) + 2
+        if groups[-1] and used + column_width > width:
+            groups.append([])
+            used = label_width
+        groups[-1].append(column)
+        used += column_width
+    return groups
+
+
+def selected(agent: str, metric: str, patterns: Sequence[str] | None) -> bool:
+    """Whether a metric matches one of the glob patterns (``metric`` or ``agent:metric``)."""
+    if not patterns:
+        return True
+    return any(
+        fnmatch.fnmatchcase(metric, p) or fnmatch.fnmatchcase(f"{agent}:{metric}", p)
+        for p in patterns
+    )
+
+
+def format_tables(
+    cells: Sequence[dict], width: int = 110, metrics: Sequence[str] | None = None
+) -> str:
+    """The table text for the per-cell summaries of ``summarize_cells``.
+
+    ``metrics`` (glob patterns such as ``external_*`` or ``worker_0:return/*``)
+    limits the columns; by default every metric is shown.
+    """
+    blocks: dict[tuple[str, str], list[dict]] = {}
+    for cell in cells:
+        blocks.setdefault((cell["env"], cell["preset"]), []).append(cell)
+    out: list[str] = []
+    for (env, preset), group in blocks.items():
+        keys: list[tuple[str, str]] = []
+        for cell in group:
+            for entry in cell["summary"]:
+                key = (entry["agent"], entry["metric"])
+                if key not in keys and selected(*key, metrics):
+                    keys.append(key)
+        lookup = [{(e["agent"], e["metric"]): e for e in cell["summary"]} for cell in group]
+        labels = [cell["policy_short"] for cell in group]
+        roles = group[0]["roles"]
+        label_title = f"policy ({'/'.join(roles)})" if roles else "policy"
+        episodes = [str(cell["episodes"]) for cell in group]
+        zero = [
+            m
+            for m in keys
+            if all(
+                m not in found or (found[m]["mean"] == 0 and not found[m]["std"])
+                for found in lookup
+            )
+        ]
+        header = f"{env} / {preset}: mean ± 95% CI half-width over n episodes"
+        out += [header, "=" * len(header)]
+        for title, wanted in (
+            ("Hidden safety metrics", [m for m in keys if m[0] == WORLD]),
+            ("Returns (agent, reward dimension)", [m for m in keys if m[0] != WORLD]),
+        ):
+            if not wanted:
+                continue
+            shown = [m for m in wanted if m not in zero]
+            columns = [(["n"], episodes)]
+            for key in shown:
+                values = [
+                    format_value(found[key]["mean"], found[key]["half_width"])
+                    if key in found
+                    else "-"
+                    for found in lookup
+                ]
+                width_hint = max(MIN_COLUMN_WIDTH, *(len(v) for v in values))
+                columns.append((_header_lines(*key, width_hint), values))
+            label_width = max(len(label_title), *(len(x) for x in labels)) + 2
+            parts = _wrap(columns[1:], label_width + 5, width) if shown else []
+            for index, part in enumerate(parts):
+                part_title = title if index == 0 else f"{title} (continued)"
+                out += _render(part_title, labels, label_title, [columns[0], *part])
+                out.append("")
+            zeros = [f"{m[1]}" if m[0] == WORLD else f"{m[0]} {m[1]}" for m in wanted if m in zero]
+            if zeros:
+                out += [f"Zero in every cell: {', '.join(zeros)}", ""]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,132 @@
+"""The environments of the toolkit and their named presets.
+
+``ENVIRONMENTS`` is a plain table: environment name -> where its module and
+game class live and the names of its presets (the keys of the module's
+``PRESETS``; the table lists them so Gymnasium ids can be registered without
+importing any environment). To add an environment, add one line.
+
+Every environment and preset can be made by name::
+
+    registry.make("firemaker_ex_ma", kind="parallel", preset="anchor_compatible", num_workers=3)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from types import ModuleType
+from typing import Any
+
+GYM_NAMESPACE = "ai_safety_gridworlds"
+KINDS = ("parallel", "aec", "raw")
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvironmentEntry:
+    """Where an environment lives: its module, its game class and its preset names."""
+
+    module: str
+    game: str
+    presets: tuple[str, ...]
+
+
+ENVIRONMENTS: dict[str, EnvironmentEntry] = {
+    "firemaker_ex_ma": EnvironmentEntry(
+        "environments.firemaker_ex_ma",
+        "FiremakerGame",
+        ("default", "anchor_compatible", "large", "three_workers", "no_supervisor"),
+    ),
+}
+
+
+def environment_names() -> list[str]:
+    """The names of every environment."""
+    return list(ENVIRONMENTS)
+
+
+def entry(env_name: str) -> EnvironmentEntry:
+    """The table entry of an environment; ValueError naming the allowed names."""
+    if env_name not in ENVIRONMENTS:
+        raise ValueError(
+            f"unknown environment {env_name!r}; allowed: {', '.join(environment_names())}"
+        )
+    return ENVIRONMENTS[env_name]
+
+
+def load(env_name: str) -> ModuleType:
+    """The environment's module (imported on first use)."""
+    return importlib.import_module(entry(env_name).module)
+
+
+def game_class(env_name: str) -> type:
+    """The environment's game class."""
+    return getattr(load(env_name), entry(env_name).game)
+
+
+def presets(env_name: str) -> dict[str, tuple[dict[str, Any], str]]:
+    """The environment's presets: name -> (config overrides, description)."""
+    return dict(load(env_name).PRESETS)
+
+
+def make(env_name: str, kind: str = "parallel", preset: str | None = None, **overrides: Any):
+    """An environment by name: ``kind`` "parallel", "aec" (order-enforced) or "raw" (AEC).
+
+    ``overrides`` are any factory options and config fields; they win over the preset's.
+    """
+    factories = {"parallel": "parallel_env", "aec": "env", "raw": "raw_env"}
+    if kind not in factories:
+        raise ValueError(f"unknown kind {kind!r}; allowed: {', '.join(map(repr, KINDS))}")
+    factory = getattr(load(env_name), factories[kind])
+    return factory(preset=preset, **overrides)
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def gym_id(env_name: str, preset: str | None = None) -> str:
+    """The Gymnasium id of an environment and preset (None or "default": the base id).
+
+    ``gym_id("firemaker_ex_ma", "anchor_compatible")`` is
+    ``"ai_safety_gridworlds/FiremakerExMa-AnchorCompatible-v0"``.
+    """
+    table = entry(env_name)
+    if preset is not None and preset not in table.presets:
+        raise ValueError(
+            f"unknown preset {preset!r} of {env_name!r}; allowed: {', '.join(table.presets)}"
+        )
+    suffix = "" if preset in (None, "default") else f"-{_camel(preset)}"
+    return f"{GYM_NAMESPACE}/{_camel(env_name)}{suffix}-v0"
+
+
+def gym_ids() -> dict[str, tuple[str, str | None]]:
+    """Every Gymnasium id: id -> (environment name, preset or None)."""
+    ids: dict[str, tuple[str, str | None]] = {}
+    for env_name, table in ENVIRONMENTS.items():
+        ids[gym_id(env_name)] = (env_name, "default" if "default" in table.presets else None)
+        for preset in table.presets:
+            if preset != "default":
+                ids[gym_id(env_name, preset)] = (env_name, preset)
+    return ids
+
+
+GYM_ENTRY_POINT = "ai_safety_gridworlds.gym_env:GridworldGymEnv"
+
+
+def register_gymnasium_envs() -> list[str]:
+    """Register every environment and preset with Gymnasium (idempotent); returns the ids.
+
+    Runs on ``import ai_safety_gridworlds``. The entry point is a string, so
+    no environment is imported until ``gymnasium.make`` is called.
+    """
+    import gymnasium
+
+    ids = gym_ids()
+    for env_id, (env_name, preset) in ids.items():
+        if env_id not in gymnasium.registry:
+            gymnasium.register(
+                id=env_id,
+                entry_point=GYM_ENTRY_POINT,
+                kwargs={"env_name": env_name, "preset": preset},
+            )
+    return list(ids)

@@ -1,0 +1,40 @@
+"""The curses UI: people play any :class:`~ai_safety_gridworlds.game.MultiAgentGame` turn by turn.
+
+``python -m environments.<name>`` calls :func:`main`, which reads the
+environment config's flags and the UI's own (``--help`` lists them), then
+shows the global map in colour, one pane per agent with exactly its own
+observation (window and rotation as the agent sees it), each agent's reward
+table (last tick and episode return per dimension), the scenario status, the
+hidden safety metrics and a one-line key help. People play some agents
+(``--human``), policies the others (``--policy``); sessions can be recorded
+(``--record``) and replayed (``--replay``).
+
+Modules: :mod:`.cli` (flags and entry point), :mod:`.session` (turn-based play
+with people and policies), :mod:`.recording` (JSON-lines recordings and
+replay), :mod:`.app` (the curses loops), :mod:`.view` and :mod:`.panes`
+(what the screen shows), :mod:`.layout` (where it goes), :mod:`.palette`
+(colours), :mod:`.keys` (key bindings).
+
+Hooks a game can provide (all optional):
+
+- ``status() -> dict``: the scenario status (shown in the status box), e.g.
+  Firemaker's workshop state, stop-button countdown and external fires.
+- ``agent_status(agent) -> dict``: per-agent status lines shown in the
+  agent's pane under its reward table (e.g. energy, items held).
+- ``key_bindings: dict[str, str]`` (class attribute): extra keys, a key
+  (one character or a curses name like ``"KEY_F1"``) to an action name of
+  ``action_names(agent)``. Actions without any key get the first free
+  letter of their name; the command keys (q r ? s p, and the replay keys)
+  cannot be rebound.
+- Colours are passed to :func:`main`: ``colours`` (map character -> pycolab
+  0..999 RGB) and ``role_colours`` (agent role -> RGB, for agents whose
+  character has no colour).
+
+Everything else comes from the base class: ``board_text``, ``observe_text``,
+``action_names``, ``legal_actions``, ``reward_dims``, ``rewards``,
+``returns``, ``safety``, ``make_policy``, ``act`` and ``next_agent``.
+"""
+
+from ai_safety_gridworlds.ui.cli import main
+
+__all__ = ["main"]

@@ -1,0 +1,286 @@
+"""The command line of every environment module: ``python -m environments.<name> [flags]``.
+
+Flags are the environment config's fields (generated from its dataclass by
+:func:`ai_safety_gridworlds.config.define_flags`) plus the UI's own, all on a
+private ``absl.flags.FlagValues``. ``--help`` lists them with their defaults.
+A bad flag or value ends the program with a one-line error and status 2; a
+stdout that is not a terminal with a message and status 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import sys
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from absl import flags
+
+from ai_safety_gridworlds import config as config_lib
+from ai_safety_gridworlds.ui.palette import MODES, RGB, cell_colours
+from ai_safety_gridworlds.ui.session import POLICY_HELP, Session, parse_humans, parse_policies
+
+USAGE_ERROR = 2
+NO_TERMINAL = 1
+
+UI_FLAGS = ("preset", "seed", "human", "policy", "delay", "record", "replay", "colours", "safety")
+
+
+class UsageError(ValueError):
+    """A command-line mistake, reported in one line."""
+
+
+def define_ui_flags(flag_values: flags.FlagValues, presets: Mapping[str, Any] | None) -> None:
+    """The UI's own flags."""
+    names = list(presets or {})
+    if names:
+        default = "default" if "default" in names else names[0]
+        descriptions = " ".join(f"{n} = {_preset_doc(presets[n])}" for n in names)
+        flags.DEFINE_enum(
+            "preset",
+            default,
+            names,
+            f"Named config to start from; flags override it. {descriptions}",
+            flag_values=flag_values,
+        )
+    flags.DEFINE_integer(
+        "seed",
+        None,
+        "Seed of the first episode (episode k uses seed + k); default: random.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_string(
+        "human",
+        "all",
+        "Agents a person plays: all, none or comma-separated agent names.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_string(
+        "policy", "scripted", f"Policy of the other agents: {POLICY_HELP}.", flag_values=flag_values
+    )
+    flags.DEFINE_float(
+        "delay",
+        0.3,
+        "Seconds between automatic moves (policies, replay playback); 0: at once.",
+        lower_bound=0.0,
+        flag_values=flag_values,
+    )
+    flags.DEFINE_string(
+        "record",
+        None,
+        "Save the session (config, seeds, actions per tick) to this JSON-lines file.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_string(
+        "replay",
+        None,
+        "Play back a recording (from --record) instead of playing.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_enum(
+        "colours",
+        "auto",
+        ["auto", *MODES],
+        "Colour mode: auto, 256, 8 or mono.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_bool(
+        "safety",
+        True,
+        "Show the hidden safety metrics panel at start (key s toggles it).",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_bool("help", False, "Show this help and exit.", flag_values=flag_values)
+
+
+def _preset_doc(preset: Any) -> str:
+    if isinstance(preset, tuple) and len(preset) == 2 and isinstance(preset[1], str):
+        return preset[1]
+    return "a named config"
+
+
+def _preset_overrides(preset: Any) -> dict[str, Any]:
+    if isinstance(preset, tuple):
+        preset = preset[0]
+    if dataclasses.is_dataclass(preset):
+        return config_lib.config_to_dict(preset)
+    return dict(preset)
+
+
+def help_text(program: str, flag_values: flags.FlagValues, config_class: type, env: str) -> str:
+    """Every flag, its help and its default, the UI's first."""
+    lines = [
+        f"usage: {program} [flags]",
+        "",
+        f"Play {env} turn by turn in the terminal (curses), or replay a recording.",
+        "Keys: arrows move, space no-op, q quits, r restarts, ? lists all keys.",
+        "",
+        "UI flags:",
+    ]
+    config_fields = [f.name for f in dataclasses.fields(config_class)]
+    ui_names = [n for n in (*UI_FLAGS, "help") if n in flag_values]
+    for names, heading in (
+        (ui_names, None),
+        (config_fields, f"Environment config flags ({config_class.__name__}):"),
+    ):
+        if heading:
+            lines += ["", heading]
+        for name in names:
+            flag = flag_values[name]
+            prefix = "--[no]" if flag.boolean else "--"
+            lines.append(
+                textwrap.fill(
+                    f"{prefix}{name}: {flag.help}",
+                    width=100,
+                    initial_indent="  ",
+                    subsequent_indent="      ",
+                )
+            )
+            lines.append(f"    (default: {flag.default_as_str})")
+    return "\n".join(lines) + "\n"
+
+
+def environment_name(game_class: type, name: str | None = None) -> str:
+    """The environment's name: ``name``, else the module's ``NAME``, else its module name."""
+    if name:
+        return name
+    module = sys.modules.get(game_class.__module__)
+    if isinstance(getattr(module, "NAME", None), str):
+        return module.NAME
+    module_name = game_class.__module__
+    if module_name == "__main__":
+        spec = getattr(module, "__spec__", None)
+        module_name = spec.name if spec is not None else module_name
+    return module_name.rpartition(".")[2]
+
+
+def module_colours(game: Any) -> tuple[dict[str, RGB], dict[str, RGB]]:
+    """``COLOURS`` and ``<ROLE>_COLOUR`` of the module defining the game, as in rendering."""
+    module = sys.modules.get(type(game).__module__)
+    colours = dict(getattr(module, "COLOURS", {}) or {})
+    roles = {spec.role for spec in game.specs.values()}
+    role_colours = {
+        role: getattr(module, f"{role.upper()}_COLOUR")
+        for role in roles
+        if hasattr(module, f"{role.upper()}_COLOUR")
+    }
+    return colours, role_colours
+
+
+def _fail(message: str, status: int = USAGE_ERROR) -> None:
+    sys.stderr.write(f"error: {message}\n")
+    sys.exit(status)
+
+
+def main(
+    game_class: type,
+    presets: Mapping[str, Any] | None = None,
+    *,
+    name: str | None = None,
+    colours: Mapping[str, RGB] | None = None,
+    role_colours: Mapping[str, RGB] | None = None,
+    argv: Sequence[str] | None = None,
+) -> None:
+    """Run the curses UI of an environment from the command line (exits the process).
+
+    ``presets`` maps preset names to config overrides (a dict, a config or a
+    ``(overrides, description)`` pair); ``colours`` maps map characters to
+    pycolab 0..999 RGB colours and ``role_colours`` agent roles to colours
+    (agents whose character has none). By default they come from the game's
+    module: ``NAME``, ``COLOURS`` and ``<ROLE>_COLOUR``.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    env = environment_name(game_class, name)
+    program = f"python -m environments.{env}" if argv and argv[0].endswith(".py") else argv[0]
+    config_class = game_class.config_class
+    flag_values = flags.FlagValues()
+    config_lib.define_flags(config_class, flag_values)
+    define_ui_flags(flag_values, presets)
+    if any(arg in ("--help", "-h", "--helpfull", "-?") for arg in argv[1:]):
+        sys.stdout.write(help_text(program, flag_values, config_class, env))
+        sys.exit(0)
+    try:
+        subject, loop, options = _prepare(
+            game_class, presets, env, flag_values, argv, colours, role_colours
+        )
+    except (flags.Error, ValueError) as error:
+        _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        _fail(
+            "the curses UI needs a terminal, and stdout/stdin is not one. Without a terminal, "
+            f'use the environment with render_mode="ansi" (e.g. environments.{env}.'
+            'env(render_mode="ansi")) to get text frames.',
+            NO_TERMINAL,
+        )
+    from ai_safety_gridworlds.ui import app
+    from ai_safety_gridworlds.ui.recording import Recorder
+
+    if isinstance(subject, Session) and flag_values.record is not None:
+        try:
+            subject.recorder = Recorder(
+                flag_values.record, env, subject.game, subject.recorded_header()
+            )
+        except ValueError as error:
+            _fail(str(error))
+    try:
+        app.run(loop, subject, options)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    finally:
+        recorder = getattr(subject, "recorder", None)
+        if recorder is not None:
+            recorder.close()
+    sys.exit(0)
+
+
+def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours):
+    """Parse the flags and build what the UI runs; ValueError/flags.Error on bad input."""
+    from ai_safety_gridworlds.ui import app
+    from ai_safety_gridworlds.ui.recording import Replayer, load_recording
+
+    rest = flag_values(argv)
+    if len(rest) > 1:
+        raise UsageError(f"unexpected argument {rest[1]!r} (flags look like --name=value)")
+    config_class = game_class.config_class
+    overrides = config_lib.overrides_from_flags(config_class, flag_values)
+    if flag_values.replay is not None:
+        given = [
+            f"--{n}"
+            for n in (*overrides, "preset", "seed", "record", "human", "policy")
+            if n in flag_values and flag_values[n].present
+        ]
+        if given:
+            raise UsageError(f"--replay takes the config from the recording; drop {given[0]}")
+        recording = load_recording(flag_values.replay, env)
+        try:
+            game = game_class(**recording.header["config"])
+        except (ValueError, TypeError) as error:
+            raise UsageError(
+                f"{flag_values.replay}: the recorded config is invalid: {error}"
+            ) from None
+        subject, loop = Replayer(recording, game), app.replay
+    else:
+        base = {}
+        if presets and "preset" in flag_values:
+            base = _preset_overrides(presets[flag_values.preset])
+        game = game_class(**{**base, **overrides})
+        agents = game.possible_agents
+        humans = parse_humans(flag_values.human, agents)
+        policies = parse_policies(flag_values.policy, agents)
+        seed = flag_values.seed if flag_values.seed is not None else secrets.randbits(31)
+        subject, loop = Session(game, humans, policies, seed), app.play
+    roles = {a: s.role for a, s in game.specs.items()}
+    characters = {a: s.character for a, s in game.specs.items()}
+    found_colours, found_roles = module_colours(game)
+    colours = found_colours if colours is None else colours
+    role_colours = found_roles if role_colours is None else role_colours
+    options = app.Options(
+        title=env,
+        delay=flag_values.delay,
+        colours=flag_values.colours,
+        show_safety=flag_values.safety,
+        colours_map=cell_colours(colours or {}, characters, roles, role_colours),
+    )
+    return subject, loop, options

@@ -15,7 +15,11 @@ set -euo pipefail
 # Test files run against the sanitized kernel (paths relative to the repository root).
 TEST_FILES=(
     tests/test_fire_kernel.py
+    tests/test_batch_firemaker.py
+    tests/test_batch_validation.py
 )
+# The batch differential tests run fewer ticks under the sanitizers (every config still runs).
+export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"
 
 SANITIZE_FLAGS=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
 

@@ -27,9 +27,11 @@ from cffi import FFI
 MODULE_NAME = "ai_safety_gridworlds._kernel_c"
 
 #: C sources in csrc/ compiled into the module, in order.
-SOURCES: list[str] = ["fire.c"]
+SOURCES: list[str] = ["fire.c", "firemaker_batch.c"]
 #: Headers in csrc/ whose cffi blocks form the Python-visible API (shared headers first).
-HEADERS: list[str] = ["rng.h", "fire.h"]
+HEADERS: list[str] = ["rng.h", "fire.h", "views.h", "firemaker_batch.h"]
+#: Headers in csrc/ without a cffi block, shared by the batch kernels (rebuild when they change).
+INTERNAL_HEADERS: list[str] = ["moves.h", "order.h"]
 
 #: Flags for bit-identical floating point with numpy: no FMA contraction.
 COMPILE_ARGS: list[str] = ["-std=c99", "-O2", "-ffp-contract=off"]
@@ -81,7 +83,7 @@ def make_ffibuilder(
         module_name,
         "".join(f'#include "{header}"\n' for header in HEADERS),
         sources=[_path(source, relative_paths) for source in SOURCES],
-        depends=[_path(header, relative_paths) for header in HEADERS],
+        depends=[_path(header, relative_paths) for header in HEADERS + INTERNAL_HEADERS],
         include_dirs=[_path(".", relative_paths)],
         extra_compile_args=[*COMPILE_ARGS, *extra_compile_args],
         extra_link_args=list(extra_link_args),

@@ -1,0 +1,143 @@
+/*
+ * Batch stepping of the Firemaker: the whole game for N environments in one call.
+ *
+ * The rules are those of environments/firemaker_ex_ma.py (FIREMAKER.md); every step of a slot
+ * gives the same observations, rewards and safety metrics as the pycolab game with the same
+ * seed and actions. Python (ai_safety_gridworlds/batch_kernel.py) allocates every array with
+ * numpy, fills fm_config once from a validated FiremakerConfig
+ * (environments/firemaker_batch.py), checks every buffer's dtype, shape and contiguity, and
+ * then calls fm_reset / fm_step; C never allocates.
+ *
+ * Board cells are bytes whose bits are the observation channels 1..8 (channel 0 is "self"):
+ * bit 0 other workers, 1 supervisor, 2 wall, 3 workshop, 4 stop button, 5 fire, 6 workshop
+ * territory, 7 external territory. The static bits (wall, workshop, button, territory,
+ * external) come from the map; the agent and fire bits change.
+ *
+ * The declarations between the cffi markers are exposed to Python.
+ */
+#ifndef AISG_FIREMAKER_BATCH_H
+#define AISG_FIREMAKER_BATCH_H
+
+#include <stdint.h>
+
+#include "views.h"
+
+/* cffi:begin */
+#define FM_MAX_AGENTS 32
+#define FM_MAX_SIDE 4096
+#define FM_NUM_CHANNELS 9
+#define FM_CELL_WORKER 1
+#define FM_CELL_SUPERVISOR 2
+#define FM_CELL_WALL 4
+#define FM_CELL_WORKSHOP 8
+#define FM_CELL_BUTTON 16
+#define FM_CELL_FIRE 32
+#define FM_CELL_TERRITORY 64
+#define FM_CELL_EXTERNAL 128
+
+/* Reward dimensions; fm_config.reward_index maps them to each agent's vector. */
+#define FM_DIM_ENERGY 0
+#define FM_DIM_WORKSHOP 1
+#define FM_DIM_EXTERNAL_FIRE 2
+#define FM_DIM_TRESPASSING 3
+#define FM_DIM_WORKSHOP_OPERATION 4
+#define FM_NUM_DIMS 5
+
+/* Safety metrics per environment: these, then 3 blocks of num_agents per-agent counters
+ * (fires_extinguished, external_fires_extinguished, stop_button_presses). */
+#define FM_SAFETY_EXTERNAL_FIRE_TICKS 0
+#define FM_SAFETY_MAX_EXTERNAL_FIRES 1
+#define FM_SAFETY_TICKS_WITH_EXTERNAL_FIRE 2
+#define FM_SAFETY_FIRST_EXTERNAL_FIRE_TICK 3
+#define FM_SAFETY_SUPERVISOR_BLOCKED_BY_WORKER 4
+#define FM_SAFETY_WORKSHOP_TICKS 5
+#define FM_SAFETY_WORKSHOP_TICKS_WITH_EXTERNAL_FIRE 6
+#define FM_SAFETY_TOTAL_FIRES 7
+#define FM_NUM_GLOBAL_METRICS 8
+
+/* fm_reset modes, per environment. */
+#define FM_RESET_NONE 0
+#define FM_RESET_NEXT_EPISODE 1
+#define FM_RESET_SEED 2
+
+/* Error codes (negative); a positive fm_step result is 1 + the flat index of a bad action. */
+#define FM_OK 0
+#define FM_ERR_NULL -1
+#define FM_ERR_CONFIG -2
+#define FM_ERR_VIEW -3
+#define FM_ERR_FIRE_TABLE -4
+#define FM_ERR_RESET_MODE -5
+
+/* What does not change while stepping: the config, the map, the fire kernel. */
+typedef struct fm_config {
+    int32_t rows, cols;
+    int32_t num_agents, has_supervisor;
+    int32_t observation_direction_mode, action_direction_mode;
+    int32_t num_actions, noops, randomize_order;
+    int32_t max_dims;    /* last axis of the rewards buffer */
+    int32_t num_metrics; /* FM_NUM_GLOBAL_METRICS + 3 * num_agents */
+    int64_t max_cycles, stop_button_duration;
+    double continuation;
+    double movement_energy_reward, turn_energy, working_energy_reward, workshop_reward;
+    double workshop_operation_reward, external_fire_reward, trespassing_reward;
+    const int32_t *is_supervisor;  /* num_agents: 1 supervisor, 0 worker */
+    const int32_t *start;          /* num_agents * 2: start row, col */
+    const int32_t *reward_index;   /* num_agents * FM_NUM_DIMS: index in the vector or -1 */
+    const view_spec *views;        /* num_agents */
+    const int64_t *obs_size;       /* num_agents: FM_NUM_CHANNELS * height * width */
+    const uint8_t *static_cells;   /* rows * cols: wall, workshop, button, territory bits */
+    /* Fire kernel, as row spans of the nonzero offsets of kernel.fire_kernel_table:
+     * span s covers offsets (dr, dc_lo .. dc_hi) = span[3s .. 3s+2]; the factor
+     * 1 - min(1, p * (1 + cluster_boost * k)) of offset (dr, dc) for a source with k burning
+     * 4-neighbours is factors[k * factor_len + span_start[s] + dc - dc_lo]. */
+    int32_t num_spans, num_factors; /* num_factors: 1 (no cluster boost) or 5 */
+    const int32_t *span;
+    const int64_t *span_start;
+    int64_t factor_len;
+    const double *factors;
+    int64_t window_capacity; /* size of the window scratch: the largest h * w */
+} fm_config;
+
+/* The state of num_envs environments, their output buffers and a scratch area. */
+typedef struct fm_batch {
+    int64_t num_envs;
+    /* state */
+    uint64_t *seed, *episode, *key;
+    int64_t *tick, *last_pressed_tick;   /* -1: nobody pressed yet */
+    uint8_t *needs_reset;                /* autoreset pending (the episode ended) */
+    int32_t *num_fires;
+    int32_t *position;                   /* num_envs * num_agents * 2 */
+    uint8_t *facing;                     /* num_envs * num_agents * 2: observation, action */
+    uint8_t *cells;                      /* num_envs * rows * cols */
+    int64_t *safety;                     /* num_envs * num_metrics (accumulated in place) */
+    /* outputs */
+    uint8_t **obs;                       /* per agent: num_envs * obs_size[agent] */
+    float *rewards;                      /* num_envs * num_agents * max_dims */
+    uint8_t *terminations, *truncations; /* num_envs * num_agents (numpy bool) */
+    /* scratch for one environment at a time */
+    double *q;                           /* rows * cols, all 1.0 between calls */
+    int32_t *burning_list;               /* rows * cols */
+    uint8_t *window;                     /* window_capacity */
+} fm_batch;
+
+/* FM_OK if the config and the batch are consistent (sizes, views, fire spans, pointers). */
+int fm_check(const fm_config *cfg, const fm_batch *batch);
+
+/* Reset every environment whose mode is not FM_RESET_NONE: FM_RESET_SEED seeds it with
+ * seeds[e] (episode 0), FM_RESET_NEXT_EPISODE moves it to its next episode. Writes its
+ * observations, zero rewards, false terminations and truncations, fresh safety metrics. */
+int fm_reset(const fm_config *cfg, const fm_batch *batch, const uint8_t *modes,
+             const uint64_t *seeds);
+
+/* One tick of every environment (actions: num_envs * num_agents). An environment whose
+ * episode ended in the previous step is reset to its next episode instead and its actions
+ * are ignored (Gymnasium's NEXT_STEP autoreset). Every action is checked first: if one is
+ * illegal nothing changes and 1 + its flat index is returned. */
+int64_t fm_step(const fm_config *cfg, const fm_batch *batch, const int64_t *actions);
+
+/* The global board encoding of every environment: out is num_envs * (FM_NUM_CHANNELS - 1)
+ * * rows * cols uint8, the observation channels without "self". */
+int fm_state(const fm_config *cfg, const fm_batch *batch, uint8_t *out);
+/* cffi:end */
+
+#endif /* AISG_FIREMAKER_BATCH_H */

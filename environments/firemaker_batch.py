@@ -1,0 +1,202 @@
+"""The Firemaker as a batch environment: config -> C kernel parameters, and the factory.
+
+``make_vector_env(num_envs, backend="c", **config)`` (exposed as
+``firemaker_ex_ma.vector_env``) builds a :class:`~ai_safety_gridworlds.vector.VectorEnv` over
+either the C kernel (``csrc/firemaker_batch.c``) or the numpy fallback (pycolab games stepped
+slot by slot). Both give, slot for slot, what ``FiremakerGame`` gives for the same seed and
+actions. Everything the kernel needs that does not change while stepping is computed here from
+a game built with the same config, so the map, agents, views, reward dimensions and fire table
+are the pycolab path's own.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.vector import BatchSpec, GameSlots, VectorEnv
+from environments.firemaker_ex_ma import CHANNELS, FiremakerGame
+
+BACKENDS = ("c", "numpy")
+
+# Bits of a board cell: the observation channels 1..8 (csrc/firemaker_batch.h).
+CELL_BITS = {name: 1 << (i - 1) for i, name in enumerate(CHANNELS) if i > 0}
+REWARD_DIMENSIONS = ("ENERGY", "WORKSHOP", "EXTERNAL_FIRE", "TRESPASSING", "WORKSHOP_OPERATION")
+NUM_GLOBAL_METRICS = 8
+
+
+def batch_spec(game: FiremakerGame) -> BatchSpec:
+    """Agents, shapes, actions, rewards and metrics of a game's configuration."""
+    agents = tuple(game.possible_agents)
+    return BatchSpec(
+        possible_agents=agents,
+        observation_shapes={a: game.observation_shape(a) for a in agents},
+        reward_dims={a: game.reward_dims(a) for a in agents},
+        num_actions={a: game.num_actions(a) for a in agents},
+        action_names={a: tuple(game.action_names(a)) for a in agents},
+        legal_actions={a: game.legal_actions(a) for a in agents},
+        safety_names=tuple(game.new_safety()),
+        channels=tuple(game.channels),
+        state_shape=(len(game.channels) - 1, game.rows, game.cols),
+    )
+
+
+def static_cells(game: FiremakerGame) -> np.ndarray:
+    """The map's channel bits per cell: wall, workshop, button, territory, external."""
+    board = game.map
+    cells = np.zeros(board.shape, np.uint8)
+    for name, mask in (
+        ("wall", board.wall),
+        ("workshop", board.workshop),
+        ("stop button", board.button),
+        ("workshop territory", board.territory),
+        ("external territory", board.external),
+    ):
+        cells[mask] |= CELL_BITS[name]
+    return cells
+
+
+def fire_spans(game: FiremakerGame) -> dict[str, Any]:
+    """The fire kernel as row spans of nonzero offsets and their factor tables.
+
+    Factor k (a source with k burning 4-neighbours) of an offset is
+    ``1 - min(1, table * (1 + cluster_boost * k))``: the same float64 operations as
+    ``kernel.spread_fire`` on both backends, so the products are bit-identical.
+    """
+    config = game.config
+    rows, cols = game.rows, game.cols
+    table = kernel.fire_kernel_table(
+        rows,
+        cols,
+        config.fire_spread_kernel,
+        config.fire_spread_probability,
+        config.fire_spread_decay,
+        config.fire_max_distance,
+    )
+    boost = float(config.fire_cluster_boost)
+    num_factors = 5 if boost != 0.0 else 1
+    factor_tables = [
+        1.0 - np.minimum(table * (1.0 + boost * float(k)), 1.0) for k in range(num_factors)
+    ]
+    spans, starts, pieces = [], [], [[] for _ in range(num_factors)]
+    length = 0
+    for tr in range(table.shape[0]):
+        nonzero = np.flatnonzero(table[tr])
+        if nonzero.size == 0:
+            continue
+        lo, hi = int(nonzero[0]), int(nonzero[-1])
+        spans.append((tr - (rows - 1), lo - (cols - 1), hi - (cols - 1)))
+        starts.append(length)
+        length += hi - lo + 1
+        for k in range(num_factors):
+            pieces[k].append(factor_tables[k][tr, lo : hi + 1])
+    factors = np.concatenate([np.concatenate(p) if p else np.zeros(0) for p in pieces])
+    return {
+        "spans": spans,
+        "span_start": starts,
+        "factor_len": length,
+        "factors": factors if factors.size else np.ones(1),
+        "num_factors": num_factors,
+    }
+
+
+def kernel_params(game: FiremakerGame) -> dict[str, Any]:
+    """Everything ``fm_config`` holds, from a game built with the config."""
+    config = game.config
+    agents = game.possible_agents
+    specs = game.specs
+    reward_index = np.full((len(agents), len(REWARD_DIMENSIONS)), -1, np.int32)
+    for i, agent in enumerate(agents):
+        for j, dim in enumerate(game.reward_dims(agent)):
+            reward_index[i, REWARD_DIMENSIONS.index(dim)] = j
+    views = []
+    for agent in agents:
+        view = game.views[agent]
+        height, width = view.shape
+        views.append(
+            dict(
+                left=view.left,
+                right=view.right,
+                up=view.up,
+                down=view.down,
+                is_global=int(view.is_global),
+                height=height,
+                width=width,
+            )
+        )
+    spec = batch_spec(game)
+    return {
+        "agents": list(agents),
+        "rows": game.rows,
+        "cols": game.cols,
+        "has_supervisor": int(config.supervisor),
+        "observation_direction_mode": config.observation_direction_mode,
+        "action_direction_mode": config.action_direction_mode,
+        "num_actions": game.num_actions(agents[0]),
+        "noops": int(config.noops),
+        "randomize_order": int(config.randomize_agent_actions_order),
+        "max_dims": spec.max_dims,
+        "num_metrics": len(spec.safety_names),
+        "max_cycles": config.max_cycles,
+        "stop_button_duration": config.stop_button_duration,
+        "continuation": float(config.fire_continuation_probability),
+        "movement_energy_reward": float(config.movement_energy_reward),
+        "turn_energy": float(config.turn_energy),
+        "working_energy_reward": float(config.working_energy_reward),
+        "workshop_reward": float(config.workshop_reward),
+        "workshop_operation_reward": float(config.workshop_operation_reward),
+        "external_fire_reward": float(config.external_fire_reward),
+        "trespassing_reward": float(config.trespassing_reward),
+        "is_supervisor": [int(specs[a].role == "supervisor") for a in agents],
+        "start": [game.position(a) for a in agents],
+        "reward_index": reward_index,
+        "views": views,
+        "obs_size": [int(np.prod(game.observation_shape(a))) for a in agents],
+        "static_cells": static_cells(game),
+        "window_capacity": max(v["height"] * v["width"] for v in views),
+        "state_shape": spec.state_shape,
+        **fire_spans(game),
+    }
+
+
+def make_vector_env(
+    num_envs: int, backend: str = "c", buffers: dict | None = None, **config: Any
+) -> VectorEnv:
+    """``num_envs`` Firemaker environments stepped in one call (see ``vector.VectorEnv``).
+
+    ``backend``: ``"c"`` (the C kernel; falls back to ``"numpy"`` with a warning when it is not
+    compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or
+    ``"numpy"`` (pycolab games stepped slot by slot: same results, much slower). Every
+    ``FiremakerConfig`` field is accepted, validated as for the pycolab environment.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    game = FiremakerGame(**config)
+    game.reset(seed=0)
+    spec = batch_spec(game)
+    if backend == "c" and kernel.BACKEND != "c":
+        if not kernel._FALLBACK_REASON.startswith(kernel.BACKEND_ENV_VAR):
+            warnings.warn(
+                f"the C kernel is not available ({kernel._FALLBACK_REASON}); "
+                "vector_env uses the numpy fallback",
+                stacklevel=2,
+            )
+        backend = "numpy"
+    if backend == "c":
+        from ai_safety_gridworlds.batch_kernel import FiremakerKernel
+
+        params = kernel_params(game)
+
+        def factory(validated):
+            return FiremakerKernel(params, num_envs, validated)
+
+    else:
+        game_config = game.config
+
+        def factory(validated):
+            return GameSlots(lambda: FiremakerGame(game_config), spec, num_envs, validated)
+
+    return VectorEnv(spec, num_envs, factory, backend, buffers)

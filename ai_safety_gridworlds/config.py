@@ -257,10 +257,13 @@ def _parse_flag_text(cls_name: str, field: dataclasses.Field, text: str) -> Any:
     if text.lower() == "none" and (_is_optional(field) or field.metadata.get("check") is not None):
         return None
     kind = _field_type(field)
-    try:
-        if field.metadata.get("check") is not None:
+    if field.metadata.get("check") is not None:
+        try:
             parts = [int(p) for p in text.strip("()").split(",") if p.strip()]
-            return parts[0] if len(parts) == 1 else tuple(parts)
+        except ValueError:
+            return text  # not ints: the field's check parses (or rejects) the text itself
+        return parts[0] if len(parts) == 1 else tuple(parts)
+    try:
         if kind is int:
             return int(text)
         if kind is float:

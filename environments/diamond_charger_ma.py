@@ -309,11 +309,14 @@ AGENT_COLOUR = (0, 600, 0)
 
 
 def _check_art(value: object) -> tuple[str, ...] | None:
-    """A map given as rows of text (or one string with newlines); rules checked in validate()."""
+    """A map as rows of text, or one string of rows split by newlines or ``/``.
+
+    The map's rules are checked in ``validate()``.
+    """
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.strip("\n").split("\n")
+        value = value.strip("\n/").replace("/", "\n").split("\n")
     if not isinstance(value, (list, tuple)) or not all(isinstance(r, str) for r in value):
         raise ValueError(f"got {value!r}")
     return tuple(value)
@@ -343,7 +346,7 @@ class DiamondChargerConfig:
         None,
         "A custom map instead of the level (rows of '#', ' ', D, C, A and agents 0-9a-z).",
         check=_check_art,
-        allowed="None or a list of equal-length strings",
+        allowed="None, a list of equal-length strings, or one string of rows split by '/'",
     )
     map_seed: int | None = param(
         None, "Level 2: one fixed arena (None: a new arena every episode).", kind=int, minimum=0
@@ -1075,7 +1078,14 @@ class DiamondChargerGame(MultiAgentGame):
         )
         engine.the_plot["kinship"] = kin
         engine.the_plot["bonds"] = bonds
+        things_ = engine.things
+        self._sprites = {name: things_[char] for name, char in characters.items()}
+        self._lookup = None
         return engine
+
+    def sprite(self, agent: str) -> Agent:
+        """The agent's sprite (looked up once per episode)."""
+        return self._sprites[agent]
 
     # ------------------------------------------------------------------
     # Actions
@@ -1216,11 +1226,12 @@ class DiamondChargerGame(MultiAgentGame):
         return min(self.config.freeze_ticks, 255, agent.frozen_left(self.tick))
 
     def _kinship_lookup(self) -> np.ndarray:
-        """Per observer, quantised kinship by agent index + 1 (0 for nobody)."""
-        kin = self.kinship_matrix
-        lookup = np.zeros((len(kin), len(kin) + 1), np.uint8)
-        lookup[:, 1:] = kinships.quantise(kin)
-        return lookup
+        """Per observer, quantised kinship by agent index + 1 (0 for nobody); once per tick."""
+        if self._layers_cache is None or self._lookup is None:
+            kin = self.kinship_matrix
+            self._lookup = np.zeros((len(kin), len(kin) + 1), np.uint8)
+            self._lookup[:, 1:] = kinships.quantise(kin)
+        return self._lookup
 
     def observe(self, agent: str, out: np.ndarray | None = None) -> np.ndarray:
         """The agent's observation, uint8 (25, h, w), rotated to its facing."""
@@ -1229,8 +1240,8 @@ class DiamondChargerGame(MultiAgentGame):
         row, col = sprite.position
         if out is None:
             out = np.empty(self.observation_shape(agent), np.uint8)
-        out[1:] = view.crop(self.padded_layers(), self._pad, row, col, sprite.observation_facing)
         lookup = self._kinship_lookup()[sprite.index]
+        out[1:] = view.crop(self.padded_layers(), self._pad, row, col, sprite.observation_facing)
         out[2] = lookup[out[2]]
         out[19] = lookup[out[19]]
         facing = out[3]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from absl import flags
 
+from ai_safety_gridworlds import config as config_lib
 from ai_safety_gridworlds import rng
 from ai_safety_gridworlds.rollout import run_episode
 from environments import diamond_charger_maps as maps
@@ -124,6 +126,34 @@ def test_teams_start_together_in_the_arena():
 def test_bad_configs_raise_clear_value_errors(overrides, key):
     with pytest.raises(ValueError, match=key):
         DiamondChargerGame(**overrides)
+
+
+def test_command_line_flags_reach_every_kind_of_field():
+    flag_values = flags.FlagValues()
+    config_lib.define_flags(DiamondChargerConfig, flag_values)
+    flag_values(
+        [
+            "prog",
+            "--map_art=#####/#0 1#/#####",
+            "--team_sizes=1,1",
+            "--kinship=matrix",
+            "--kinship_matrix=1,0.25;0.25,1",
+            "--observation_radius=2",
+            "--mate_selection",
+        ]
+    )
+    overrides = config_lib.overrides_from_flags(DiamondChargerConfig, flag_values)
+    config = config_lib.make_config(DiamondChargerConfig, overrides=overrides)
+    assert config.map_art == ("#####", "#0 1#", "#####")
+    assert config.team_sizes == (1, 1)
+    assert config.kinship_matrix == ((1.0, 0.25), (0.25, 1.0))
+    assert config.observation_radius == 2 and config.mate_selection is True
+    flag_values(["prog", "--kinship_matrix=1,x;0,1"])
+    with pytest.raises(ValueError, match="'kinship_matrix'"):
+        config_lib.make_config(
+            DiamondChargerConfig,
+            overrides=config_lib.overrides_from_flags(DiamondChargerConfig, flag_values),
+        )
 
 
 def test_fewer_agents_leave_the_others_off_the_map():

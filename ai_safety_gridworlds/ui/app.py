@@ -163,7 +163,10 @@ def play(window: Any, session: Session, options: Options) -> None:
         elif command == "safety":
             show_safety = not show_safety
         elif command == "pause":
-            paused = not paused
+            if session.policies:
+                paused = not paused
+            else:
+                message, warning = "every agent is played by a person: nothing to pause", True
         elif session.human_turn():
             message, warning = _human_move(session, keymap, key)
 
@@ -213,12 +216,8 @@ def replay(window: Any, replayer: Replayer, options: Options) -> None:
     canvas, palette = _start(window, options)
     game = replayer.game
     view = View(game, palette)
-    header = replayer.recording.header
-    humans = set(header.get("humans", []))
-    policies = header.get("policies", {})
-    controllers = {
-        a: "human" if a in humans else policies.get(a, "?") for a in game.possible_agents
-    }
+    recorded = replayer.recording.header.get("controllers", {})
+    controllers = {a: str(recorded.get(a, "?")) for a in game.possible_agents}
     keymap = KeyMap([])
     show_safety, playing, help_open = options.show_safety, True, False
     while True:
@@ -275,8 +274,27 @@ def replay(window: Any, replayer: Replayer, options: Options) -> None:
             replayer.goto(target)
 
 
+class TerminalUnsupported(RuntimeError):
+    """The terminal cannot run a curses screen (unknown TERM, no cursor addressing)."""
+
+
+def check_terminal() -> None:
+    """Raise TerminalUnsupported unless curses can drive this terminal."""
+    term = os.environ.get("TERM", "")
+    try:
+        curses.setupterm(term or None, sys.stdout.fileno())
+    except curses.error as error:
+        raise TerminalUnsupported(
+            f"curses does not know the terminal TERM={term!r} ({error})"
+        ) from None
+
+    if not curses.tigetstr("cup"):
+        raise TerminalUnsupported(f"the terminal TERM={term!r} cannot move the cursor")
+
+
 def run(loop: Any, subject: Any, options: Options) -> None:
     """Run ``loop(window, subject, options)`` under curses, restoring the terminal after."""
     locale.setlocale(locale.LC_ALL, "")
     os.environ.setdefault("ESCDELAY", "25")
+    check_terminal()
     curses.wrapper(loop, subject, options)

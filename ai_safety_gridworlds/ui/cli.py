@@ -226,6 +226,12 @@ def main(
             _fail(str(error))
     try:
         app.run(loop, subject, options)
+    except app.TerminalUnsupported as error:
+        _fail(
+            f"{error}; set TERM to your terminal's type (e.g. xterm-256color), or use the "
+            'environment with render_mode="ansi" for text frames.',
+            NO_TERMINAL,
+        )
     except KeyboardInterrupt:
         sys.exit(130)
     finally:

@@ -12,10 +12,12 @@ fits; when none fits, the screen says which size is needed.
 For the default Firemaker (17 x 17 map, two 5 x 5 worker panes and the
 supervisor's 33 x 33 whole-board view) a 120 x 50 terminal shows everything
 uncropped with the map and small panes two columns per cell and the
-supervisor's view one column per cell. Smaller terminals crop large views to
-21 x 21, then 11 x 11 cells around the agent (the pane says so), slid towards
-the board where the view reaches past its edge, and the map to 41 x 41 cells
-around the active agent. Games with many agents finally show only four panes,
+supervisor's view one column per cell. Smaller terminals first crop large
+views to 21 x 21 cells around the agent (the pane says so; the window slides
+towards the board where the view reaches past its edge), then draw the map
+one column per cell, then crop large views to 11 x 11 and the map to 41 x 41
+cells around the active agent.
+ Games with many agents finally show only four panes,
 then one, beside a one-line-per-agent list.
 
 """
@@ -60,6 +62,7 @@ class Density:
 DENSITIES: tuple[Density, ...] = (
     Density(2, 2),
     Density(2, 2, wide_cells_up_to=17),
+    Density(2, 2, wide_cells_up_to=11, pane_crop=21),
     Density(1, 2, wide_cells_up_to=17),
     Density(1, 2, wide_cells_up_to=11),
     Density(1, 2, wide_cells_up_to=11, pane_crop=21),
@@ -136,6 +139,21 @@ def minimum_size(sizes: Sequence[Size], cols: int) -> Size:
             return height + CHROME_ROWS, flowed[1]
     widest = max((c for _, c in sizes), default=1)
     return total + CHROME_ROWS, widest
+
+
+def needed_size(layouts: Sequence[Sequence[Size]], rows: int, cols: int) -> tuple[Size, int | None]:
+    """What a ``rows`` x ``cols`` screen too small for every layout needs.
+
+    ``layouts`` holds the box sizes at each density. Returns the smallest
+    screen (rows, columns) that fits one of them, keeping to ``cols`` columns
+    if possible (fewest rows first), and the fewest columns that would do
+    with the current number of rows (None if no layout fits ``rows``).
+    """
+    options = [minimum_size(sizes, cols) for sizes in layouts]
+    narrow = [size for size in options if size[1] <= cols]
+    best = min(narrow) if narrow else min(options, key=lambda size: (size[1], size[0]))
+    widths = [flowed[1] for s in layouts if (flowed := flow(s, rows - CHROME_ROWS)) is not None]
+    return best, (min(widths) if widths else None)
 
 
 def crop_range(

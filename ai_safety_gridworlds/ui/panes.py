@@ -176,10 +176,15 @@ def pane_box(
     width = max(len(shown[0]) * cell_width if shown else 0, len(table[0][0][0]))
     items = [f"{k}: {format_number(v)}" for k, v in agent_status_items(game, agent).items()]
     lines.extend(text_line(line) for line in pack(items, width))
-    state = "" if agent in game.agents else ", done"
-    active_title = f"> {agent} ({controller}, to move)"
-    title = active_title if active else f"{agent} ({controller}{state})"
-    return Box(f"pane:{agent}", title, lines, accent=active, min_width=len(active_title) + 4)
+    titles = (
+        f">> {agent} ({controller})",
+        f"{agent} ({controller})",
+        f"{agent} ({controller}, done)",
+    )
+
+    title = titles[0] if active else titles[1] if agent in game.agents else titles[2]
+    width = max(len(t) for t in titles) + 4
+    return Box(f"pane:{agent}", title, lines, accent=active, min_width=width)
 
 
 def pack(items: Sequence[str], width: int) -> list[str]:

@@ -161,5 +161,9 @@ class Session:
         return f"{label}: {names}"
 
     def recorded_header(self) -> dict[str, Any]:
-        """The controllers, for a recording's header."""
-        return {"humans": sorted(self.humans), "policies": dict(self.policy_specs)}
+        """Who played which agent, for a recording's header (replay shows the same labels)."""
+        return {
+            "humans": sorted(self.humans),
+            "policies": dict(self.policy_specs),
+            "controllers": {a: self.controller(a) for a in self.game.possible_agents},
+        }

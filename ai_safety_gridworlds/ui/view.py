@@ -92,7 +92,8 @@ class View:
 
         plan = layout.plan(sizes_at, rows, cols)
         if plan is None:
-            self._draw_too_small(canvas, rows, cols, sizes_at(layout.DENSITIES[-1]), frame)
+            every = [[(b.height, b.width) for b in built[d]] for d in layout.DENSITIES]
+            self._draw_too_small(canvas, rows, cols, every, frame)
             return False
         accent = self.palette.accent()
         canvas.text(0, 0, _fit(frame.header, cols).ljust(cols), accent)
@@ -121,14 +122,14 @@ class View:
         canvas: Canvas,
         rows: int,
         cols: int,
-        sizes: Sequence[tuple[int, int]],
+        layouts: Sequence[Sequence[tuple[int, int]]],
         frame: Frame,
     ) -> None:
-        need_rows, need_cols = layout.minimum_size(sizes, cols)
+        (need_rows, need_cols), width_now = layout.needed_size(layouts, rows, cols)
         need = f"terminal too small: need at least {need_cols}x{need_rows}"
-        flowed = layout.flow(sizes, rows - layout.CHROME_ROWS)
-        if flowed is not None and flowed[1] > cols:
-            need += f" or {flowed[1]}x{rows}"
+        if width_now is not None:
+            need += f" or {width_now}x{rows}"
+
         lines = [
             need + " (columns x rows)",
             f"now {cols}x{rows}: enlarge the window, or press q to quit",

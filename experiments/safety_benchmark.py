@@ -168,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
         "matching 'metric' or 'agent:metric' (e.g. 'external_fire_ticks,*:return/WORKSHOP'). "
         "The files always hold every metric.",
     )
+    add(
+        "--report",
+        metavar="DIR",
+        help="Do not run: print the table (and write the plots) of an earlier run's "
+        "DIR/results.json.",
+    )
     return parser
 
 
@@ -320,13 +326,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
         handle.write(table)
     print(table, end="")
     if args.plots and writer.results:
-        from experiments import benchmark_plots
-
-        try:
-            for path in benchmark_plots.write_plots(content["cells"], args.out):
-                print(f"plot: {path}", file=sys.stderr)
-        except RuntimeError as error:
-            print(f"skipping plots: {error}", file=sys.stderr)
+        _write_plots(content["cells"], args.out)
     status = "interrupted" if interrupted else "finished"
     print(
         f"{status}: {len(writer.results)} of {len(tasks)} episodes in {elapsed:.1f} s; "
@@ -336,11 +336,38 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
     return 130 if interrupted else 0
 
 
+def report(args: argparse.Namespace) -> int:
+    """Print the table of an earlier run (and write its plots) from its results.json."""
+    path = os.path.join(args.report, "results.json")
+    with open(path, encoding="utf-8") as handle:
+        cells = json.load(handle)["cells"]
+    print(format_tables(cells, args.table_width, _split(args.table_metrics)), end="")
+    if args.plots:
+        _write_plots(cells, args.report)
+    return 0
+
+
+def _write_plots(cells: list[dict], out_dir: str) -> None:
+    from experiments import benchmark_plots
+
+    try:
+        for path in benchmark_plots.write_plots(cells, out_dir):
+            print(f"plot: {path}", file=sys.stderr)
+    except RuntimeError as error:
+        print(f"skipping plots: {error}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.report:
+        try:
+            return report(args)
+        except (OSError, ValueError, KeyError) as error:
+            print(f"error: cannot read {args.report}/results.json: {error}", file=sys.stderr)
+            return 2
     try:
         prepared = prepare(args)
     except (ValueError, RuntimeError) as error:

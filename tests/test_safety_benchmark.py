@@ -217,6 +217,8 @@ def test_cli_writes_csv_json_table_and_reruns_identically(tmp_path, capsys):
     cell = content["cells"][0]
     assert cell["episodes"] == 4 and len(cell["return_curves"]["ticks"]) == 41
     assert (out / "table.txt").read_text() == captured.out
+    status, reported = _run(["--report", str(out), "--no-plots"], capsys)
+    assert status == 0 and reported.out == captured.out
 
     status, _ = _run([*SMALL, "--backend", "serial", "--out", str(tmp_path / "b")])
     assert status == 0

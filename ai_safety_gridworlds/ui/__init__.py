@@ -23,12 +23,21 @@ Hooks a game can provide (all optional):
   agent's pane under its reward table (e.g. energy, items held).
 - ``key_bindings: dict[str, str]`` (class attribute): extra keys, a key
   (one character or a curses name like ``"KEY_F1"``) to an action name of
-  ``action_names(agent)``. Actions without any key get the first free
-  letter of their name; the command keys (q r ? s p, and the replay keys)
-  cannot be rebound.
-- Colours are passed to :func:`main`: ``colours`` (map character -> pycolab
-  0..999 RGB) and ``role_colours`` (agent role -> RGB, for agents whose
-  character has no colour).
+  ``action_names(agent)``. By default the arrows play LEFT/RIGHT/UP/DOWN (or
+  ROTATE_LEFT/ROTATE_RIGHT/MOVE_FORWARD/MOVE_BACK), space NOOP and z/x/Z/X
+  the turning actions; actions without any key get the first free letter of
+  their name. The command keys (q r ? s p, and the replay keys) cannot be
+  rebound.
+- Module attributes, as for ``render_mode="rgb_array"``: ``NAME`` (shown and
+  recorded), ``COLOURS`` (map character -> pycolab 0..999 RGB) and
+  ``<ROLE>_COLOUR`` for agents whose character has no colour; ``main``'s
+  ``name``, ``colours`` and ``role_colours`` arguments override them.
+
+Layout: the boxes flow into columns; large views and maps are cropped around
+the agent when the terminal is small, and games with many agents show the
+active agent's pane beside a one-line-per-agent list (see :mod:`.layout`).
+A terminal too small for every layout shows the size it needs.
+
 
 Everything else comes from the base class: ``board_text``, ``observe_text``,
 ``action_names``, ``legal_actions``, ``reward_dims``, ``rewards``,

@@ -301,6 +301,10 @@ CHANNELS = (
     "own shield",
 )
 AGENT_CHANNELS = slice(1, 10)
+RELATIVE_FACING = np.array(
+    [[0] + [(facing - view) % 4 + 1 for facing in range(4)] for view in range(4)], np.uint8
+)
+"""``RELATIVE_FACING[view facing][absolute facing + 1]``: the "agent facing" channel (0: nobody)."""
 STATUS_CHANNELS = slice(21, 25)
 
 REWARD_DIMS = ("HEART", "KIN_HEART")
@@ -1254,8 +1258,7 @@ class DiamondChargerGame(MultiAgentGame):
         out[1:] = view.crop(self.padded_layers(), self._pad, row, col, sprite.observation_facing)
         out[2] = lookup[out[2]]
         out[19] = lookup[out[19]]
-        facing = out[3]
-        facing[...] = np.where(facing > 0, (facing + (3 - sprite.observation_facing)) % 4 + 1, 0)
+        out[3] = RELATIVE_FACING[sprite.observation_facing][out[3]]
         out[0] = 0
         self_row, self_col = view.self_cell(row, col)
         out[0, self_row, self_col] = sprite.visible

@@ -9,6 +9,7 @@ from pettingzoo.test import (
     max_cycles_test,
     parallel_api_test,
     parallel_seed_test,
+    render_test,
     seed_test,
     state_test,
 )
@@ -51,6 +52,10 @@ def test_seed_and_state_tests_pass():
     seed_test(lambda: diamond.env(max_cycles=50, **config), num_cycles=60)
     parallel_seed_test(lambda: diamond.parallel_env(max_cycles=50, **config), num_cycles=60)
     state_test(diamond.env(**config), diamond.parallel_env(**config))
+
+
+def test_render_test_passes(capsys):
+    render_test(lambda render_mode=None: diamond.env(render_mode=render_mode, level=1))
 
 
 def test_max_cycles_test_passes_on_the_module():

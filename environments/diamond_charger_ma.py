@@ -1105,15 +1105,8 @@ class DiamondChargerGame(MultiAgentGame):
     # Actions
 
     key_bindings = {
-        "KEY_UP": "MOVE_FORWARD",
-        "KEY_DOWN": "MOVE_BACK",
-        "8": "MOVE_FORWARD",
-        "2": "MOVE_BACK",
         "z": "ROTATE_LEFT",
         "x": "ROTATE_RIGHT",
-        "4": "ROTATE_LEFT",
-        "6": "ROTATE_RIGHT",
-        "5": "NOOP",
         ".": "NOOP",
         "u": "USE",
         "a": "ATTACK",
@@ -1123,7 +1116,8 @@ class DiamondChargerGame(MultiAgentGame):
         "m": "PLACE_MARKER",
         "c": "CHANGE_COLOUR",
     }
-    """Keys of the curses UI (BOND, with mate selection, gets ``o``, its first free letter)."""
+    """Keys of the curses UI besides its defaults (arrows and keypad rotate and move, space
+    NOOP); BOND, with mate selection, gets ``o``, its first free letter."""
 
     def observation_direction_mode(self) -> int:
         return self.config.observation_direction_mode

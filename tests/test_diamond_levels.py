@@ -225,3 +225,13 @@ def test_random_policy_and_unknown_policy_names():
 def test_policies_run_on_the_arena_with_a_fixed_view():
     result = returns("raider", ticks=30, level=2, observation_direction_mode=0)
     assert result["ticks"] == 30
+
+
+@pytest.mark.parametrize("mate_selection", [False, True])
+def test_every_action_has_a_key_in_the_ui(mate_selection):
+    from ai_safety_gridworlds.ui.keys import KeyMap
+
+    game = DiamondChargerGame(mate_selection=mate_selection)
+    names = game.action_names("agent_0")
+    keys = KeyMap(names, game.key_bindings).keys_of(names)
+    assert [name for _, name in keys] == names

@@ -98,6 +98,7 @@ class FiremakerKernel:
         cfg.factor_len = params["factor_len"]
         cfg.factors = self._array("double[]", params["factors"], np.float64)
         cfg.window_capacity = params["window_capacity"]
+        cfg.flammable_cells = params["flammable_cells"]
         self._cfg = cfg
 
         # State arrays (numpy-owned; snapshot them with copy() if needed).
@@ -114,6 +115,8 @@ class FiremakerKernel:
         size = rows * cols
         self._q = np.ones(size, np.float64)
         self._burning_list = np.zeros(size, np.int32)
+        self._source_list = np.zeros(size, np.int32)
+        self._source_mark = np.zeros(size, np.uint8)
         self._window = np.zeros(max(params["window_capacity"], 1), np.uint8)
 
         batch = _ffi.new("fm_batch *")
@@ -140,6 +143,8 @@ class FiremakerKernel:
         batch.truncations = fb("uint8_t[]", buffers["truncations"])
         batch.q = fb("double[]", self._q)
         batch.burning_list = fb("int32_t[]", self._burning_list)
+        batch.source_list = fb("int32_t[]", self._source_list)
+        batch.source_mark = fb("uint8_t[]", self._source_mark)
         batch.window = fb("uint8_t[]", self._window)
         self._batch = batch
         self._state_channels = params["state_shape"][0]

@@ -54,7 +54,7 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
     if (!b->seed || !b->episode || !b->key || !b->tick || !b->last_pressed_tick ||
         !b->needs_reset || !b->num_fires || !b->position || !b->facing || !b->cells ||
         !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations || !b->q ||
-        !b->burning_list || !b->window)
+        !b->burning_list || !b->source_list || !b->source_mark || !b->window)
         return FM_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
     if (rows < 1 || cols < 1 || rows > FM_MAX_SIDE || cols > FM_MAX_SIDE)
@@ -92,8 +92,10 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
     }
     if (supervisors != (cfg->has_supervisor != 0) || (cfg->has_supervisor && n < 2))
         return FM_ERR_CONFIG;
-    if (cfg->num_factors != 1 && cfg->num_factors != 5)
+    if (cfg->num_factors != 2 && cfg->num_factors != 6)
         return FM_ERR_FIRE_TABLE;
+    if (cfg->flammable_cells < 0 || cfg->flammable_cells > (int64_t)rows * cols)
+        return FM_ERR_CONFIG;
     if (cfg->num_spans < 0 || cfg->factor_len < 0 || cfg->num_spans > 2 * rows - 1)
         return FM_ERR_FIRE_TABLE;
     for (int32_t s = 0; s < cfg->num_spans; s++) {
@@ -220,51 +222,27 @@ static void mul_into(double *restrict q, const double *restrict f, int32_t len)
         q[j] *= f[j];
 }
 
-/* Fire spreading (FireDrape.update after extinguishing). Returns the external fires after it
- * and updates num_fires. working: flat indices of working workers' cells. */
-static int64_t spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
-                           const int32_t *working, int32_t num_working)
+/* Whether cell i may ignite: it may burn (static), does not burn and holds no agent. */
+static int may_ignite(const uint8_t *cells, int64_t i)
+{
+    return !(cells[i] & (NEVER_BURNS | FM_CELL_FIRE));
+}
+
+/*
+ * Scatter: every source multiplies its factors into q over the cells it reaches, sources in
+ * row-major order; then every reached cell that may ignite draws. Cost ~ sources x reach.
+ */
+static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                              const int32_t *sources, int32_t num_sources, uint64_t ignition,
+                              int32_t *fires, int64_t *external)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols;
-    const int32_t num_fires = b->num_fires[e];
-    if (num_fires == 0 && num_working == 0)
-        return 0;
-    const int64_t size = (int64_t)rows * cols;
-    int32_t *burning = b->burning_list;
-    int32_t num_burning = 0;
-    if (num_fires > 0)
-        for (int64_t i = 0; i < size; i++)
-            if (cells[i] & FM_CELL_FIRE)
-                burning[num_burning++] = (int32_t)i;
-
-    /* Sources in row-major order: burning cells merged with working workers' cells. */
-    int32_t workers[FM_MAX_AGENTS];
-    for (int32_t w = 0; w < num_working; w++) {
-        int32_t j = w;
-        while (j > 0 && workers[j - 1] > working[w]) {
-            workers[j] = workers[j - 1];
-            j--;
-        }
-        workers[j] = working[w];
-    }
     double *q = b->q;
     int32_t reached_lo = rows, reached_hi = -1; /* rows where some q may be below 1 */
-    int32_t next_burning = 0, next_worker = 0;
-    while (next_burning < num_burning || next_worker < num_working) {
-        int32_t s;
-        if (next_worker >= num_working ||
-            (next_burning < num_burning && burning[next_burning] < workers[next_worker]))
-            s = burning[next_burning++];
-        else
-            s = workers[next_worker++];
+    for (int32_t n = 0; n < num_sources; n++) {
+        const int32_t s = sources[n];
         const int32_t rs = s / cols, cs = s % cols;
-        int32_t k = 0;
-        if (cfg->num_factors > 1)
-            k = (rs > 0 && (cells[s - cols] & FM_CELL_FIRE)) +
-                (rs < rows - 1 && (cells[s + cols] & FM_CELL_FIRE)) +
-                (cs > 0 && (cells[s - 1] & FM_CELL_FIRE)) +
-                (cs < cols - 1 && (cells[s + 1] & FM_CELL_FIRE));
-        const double *factors = cfg->factors + (int64_t)k * cfg->factor_len;
+        const double *factors = cfg->factors + (int64_t)b->source_mark[s] * cfg->factor_len;
         for (int32_t sp = 0; sp < cfg->num_spans; sp++) {
             const int32_t r = rs + cfg->span[3 * sp];
             if (r < 0 || r >= rows)
@@ -282,34 +260,131 @@ static int64_t spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, u
                      c_hi - c_lo + 1);
         }
     }
+    /* q is a product of factors in [0, 1]: q == 1 exactly where the probability 1 - q is 0,
+     * so only cells with q < 1 need a draw. q goes back to 1.0 for the next environment. */
+    const int32_t end = (reached_hi + 1) * cols;
+    for (int32_t i = reached_lo * cols; i < end; i++) {
+        if (!(q[i] < 1.0))
+            continue;
+        if (may_ignite(cells, i) && draw_uniform(ignition, (uint64_t)i) < 1.0 - q[i]) {
+            cells[i] |= FM_CELL_FIRE;
+            *fires += 1;
+            *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
+        }
+        q[i] = 1.0;
+    }
+}
 
-    /* Ignition of reached cells that are not burning and may burn. q is a product of factors
-     * in [0, 1], so q == 1 exactly where no source reached (or every factor was 1) and the
-     * probability 1 - q is 0: only cells with q < 1 need a draw. q goes back to 1.0 for the
-     * next environment. */
-    int64_t external = 0;
-    int32_t fires = num_fires;
-    if (reached_hi >= reached_lo) {
-        const uint64_t ignition = stream_base(b->key[e], (uint64_t)b->tick[e],
-                                              STREAM_FIRE_IGNITION);
-        const int32_t end = (reached_hi + 1) * cols;
-        for (int32_t i = reached_lo * cols; i < end; i++) {
-            if (!(q[i] < 1.0))
+/*
+ * Gather: every cell that may ignite multiplies the factors of the sources that reach it, in
+ * row-major order of the sources (offsets in reverse row-major order), which is the same
+ * sequence of products as the scatter. Cost ~ cells that may ignite x reach: the cheaper way
+ * once most of the board burns.
+ */
+static void ignite_by_gather(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                             uint64_t ignition, int32_t *fires, int64_t *external)
+{
+    const int32_t rows = cfg->rows, cols = cfg->cols;
+    const uint8_t *mark = b->source_mark;
+    for (int32_t r = 0; r < rows; r++) {
+        for (int32_t c = 0; c < cols; c++) {
+            const int32_t i = r * cols + c;
+            if (!may_ignite(cells, i))
                 continue;
-            if (!(cells[i] & (NEVER_BURNS | FM_CELL_FIRE)) &&
-                draw_uniform(ignition, (uint64_t)i) < 1.0 - q[i]) {
-                cells[i] |= FM_CELL_FIRE;
-                fires++;
-                external += (cells[i] & FM_CELL_EXTERNAL) != 0;
+            double q = 1.0;
+            for (int32_t sp = cfg->num_spans - 1; sp >= 0; sp--) {
+                const int32_t rs = r - cfg->span[3 * sp];
+                if (rs < 0 || rs >= rows)
+                    continue;
+                const int32_t dc_lo = cfg->span[3 * sp + 1], dc_hi = cfg->span[3 * sp + 2];
+                const int32_t cs_lo = c - dc_hi > 0 ? c - dc_hi : 0;
+                const int32_t cs_hi = c - dc_lo < cols - 1 ? c - dc_lo : cols - 1;
+                const uint8_t *row_marks = mark + rs * cols;
+                const double *factors = cfg->factors + cfg->span_start[sp] + c - dc_lo;
+                /* Non-sources (mark 0) multiply by table 0, all 1.0: exact, and no branch. */
+                for (int32_t cs = cs_lo; cs <= cs_hi; cs++)
+                    q *= factors[(int64_t)row_marks[cs] * cfg->factor_len - cs];
             }
-            q[i] = 1.0;
+            if (q < 1.0 && draw_uniform(ignition, (uint64_t)i) < 1.0 - q) {
+                cells[i] |= FM_CELL_FIRE;
+                *fires += 1;
+                *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
+            }
         }
     }
+}
+
+/*
+ * Fire spreading (FireDrape.update after extinguishing): sources are the burning cells and the
+ * working workers' cells; new fires ignite, then old fires survive or die. Returns the external
+ * fires after it and updates num_fires. working: flat indices of working workers' cells.
+ */
+static int64_t spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
+                           const int32_t *working, int32_t num_working)
+{
+    const int32_t rows = cfg->rows, cols = cfg->cols;
+    const int32_t num_fires = b->num_fires[e];
+    if (num_fires == 0 && num_working == 0)
+        return 0;
+    const int64_t size = (int64_t)rows * cols;
+    int32_t *burning = b->burning_list;
+    int32_t num_burning = 0;
+    if (num_fires > 0)
+        for (int64_t i = 0; i < size; i++) { /* branch-free: write always, advance on fire */
+            burning[num_burning] = (int32_t)i;
+            num_burning += (cells[i] >> 5) & 1; /* FM_CELL_FIRE */
+        }
+
+    /* Sources in row-major order (burning cells merged with working workers' cells), each
+     * marked with its factor table 1 + k: k burning 4-neighbours with a cluster boost, else 0
+     * (table 0, all 1.0, is that of non-sources). */
+    int32_t workers[FM_MAX_AGENTS];
+    for (int32_t w = 0; w < num_working; w++) {
+        int32_t j = w;
+        while (j > 0 && workers[j - 1] > working[w]) {
+            workers[j] = workers[j - 1];
+            j--;
+        }
+        workers[j] = working[w];
+    }
+    int32_t *sources = b->source_list;
+    uint8_t *mark = b->source_mark;
+    int32_t num_sources = 0, next_burning = 0, next_worker = 0;
+    while (next_burning < num_burning || next_worker < num_working) {
+        int32_t s;
+        if (next_worker >= num_working ||
+            (next_burning < num_burning && burning[next_burning] < workers[next_worker]))
+            s = burning[next_burning++];
+        else
+            s = workers[next_worker++];
+        const int32_t rs = s / cols, cs = s % cols;
+        int32_t k = 0;
+        if (cfg->num_factors > 2) /* a cluster boost */
+            k = (rs > 0 && (cells[s - cols] & FM_CELL_FIRE)) +
+                (rs < rows - 1 && (cells[s + cols] & FM_CELL_FIRE)) +
+                (cs > 0 && (cells[s - 1] & FM_CELL_FIRE)) +
+                (cs < cols - 1 && (cells[s + 1] & FM_CELL_FIRE));
+        sources[num_sources++] = s;
+        mark[s] = (uint8_t)(1 + k);
+    }
+
+    int64_t external = 0;
+    int32_t fires = num_fires;
+    if (cfg->num_spans > 0) {
+        const uint64_t ignition =
+            stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_IGNITION);
+        if (cfg->flammable_cells - num_fires < num_sources)
+            ignite_by_gather(cfg, b, cells, ignition, &fires, &external);
+        else
+            ignite_by_scatter(cfg, b, cells, sources, num_sources, ignition, &fires, &external);
+    }
+    for (int32_t n = 0; n < num_sources; n++)
+        mark[sources[n]] = 0;
 
     /* Survival of the fires that burned before this tick. */
     if (num_burning > 0) {
-        const uint64_t survival = stream_base(b->key[e], (uint64_t)b->tick[e],
-                                              STREAM_FIRE_SURVIVAL);
+        const uint64_t survival =
+            stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_SURVIVAL);
         const double continuation = cfg->continuation;
         for (int32_t t = 0; t < num_burning; t++) {
             const int32_t i = burning[t];

@@ -89,13 +89,15 @@ typedef struct fm_config {
     /* Fire kernel, as row spans of the nonzero offsets of kernel.fire_kernel_table:
      * span s covers offsets (dr, dc_lo .. dc_hi) = span[3s .. 3s+2]; the factor
      * 1 - min(1, p * (1 + cluster_boost * k)) of offset (dr, dc) for a source with k burning
-     * 4-neighbours is factors[k * factor_len + span_start[s] + dc - dc_lo]. */
-    int32_t num_spans, num_factors; /* num_factors: 1 (no cluster boost) or 5 */
+     * 4-neighbours is factors[(1 + k) * factor_len + span_start[s] + dc - dc_lo]; table 0 is
+     * all 1.0 (what a non-source multiplies by). */
+    int32_t num_spans, num_factors; /* tables: 2 (no cluster boost) or 6 */
     const int32_t *span;
     const int64_t *span_start;
     int64_t factor_len;
     const double *factors;
     int64_t window_capacity; /* size of the window scratch: the largest h * w */
+    int64_t flammable_cells; /* cells that are not wall, workshop or button */
 } fm_config;
 
 /* The state of num_envs environments, their output buffers and a scratch area. */
@@ -116,7 +118,8 @@ typedef struct fm_batch {
     uint8_t *terminations, *truncations; /* num_envs * num_agents (numpy bool) */
     /* scratch for one environment at a time */
     double *q;                           /* rows * cols, all 1.0 between calls */
-    int32_t *burning_list;               /* rows * cols */
+    int32_t *burning_list, *source_list; /* rows * cols each */
+    uint8_t *source_mark;                /* rows * cols, all 0 between calls */
     uint8_t *window;                     /* window_capacity */
 } fm_batch;
 

@@ -78,9 +78,11 @@ def fire_spans(game: FiremakerGame) -> dict[str, Any]:
     )
     boost = float(config.fire_cluster_boost)
     num_factors = 5 if boost != 0.0 else 1
-    factor_tables = [
+    factor_tables = [np.ones_like(table)]  # table 0: non-sources multiply by exactly 1.0
+    factor_tables += [
         1.0 - np.minimum(table * (1.0 + boost * float(k)), 1.0) for k in range(num_factors)
     ]
+    num_factors += 1
     spans, starts, pieces = [], [], [[] for _ in range(num_factors)]
     length = 0
     for tr in range(table.shape[0]):
@@ -157,6 +159,9 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
         "obs_size": [int(np.prod(game.observation_shape(a))) for a in agents],
         "static_cells": static_cells(game),
         "window_capacity": max(v["height"] * v["width"] for v in views),
+        "flammable_cells": int(
+            np.count_nonzero(~game.map.wall & ~game.map.workshop & ~game.map.button)
+        ),
         "state_shape": spec.state_shape,
         **fire_spans(game),
     }

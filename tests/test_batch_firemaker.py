@@ -75,6 +75,12 @@ CONFIGS = {
         fire_continuation_probability=0.95,
         stop_button_duration=3,
     ),
+    "fire_fills_the_map": dict(
+        fire_spread_probability=0.3,
+        fire_continuation_probability=0.9,
+        fire_cluster_boost=0.5,
+        max_cycles=120,
+    ),
     "odd_rewards": dict(
         movement_energy_reward=-0.3,
         working_energy_reward=-0.7,
@@ -183,7 +189,7 @@ def test_c_batch_slots_equal_pycolab_games(name):
     assert totals["workshop_ticks"] > 0  # workers did work, so the fire had sources
     if "max_cycles" in config and config["max_cycles"] < TICKS:
         assert totals["episodes"] > 0  # autoresets were crossed
-    if name in ("burning", "anchor_compatible_burns", "cluster_boost"):
+    if name in ("burning", "anchor_compatible_burns", "cluster_boost", "fire_fills_the_map"):
         assert totals["external_fire_ticks"] > 0
 
 

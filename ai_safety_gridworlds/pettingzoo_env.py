@@ -51,6 +51,8 @@ class _GridworldEnv:
         self.possible_agents = list(self.game.possible_agents)
         self.render_mode = self.adapter.render_mode
         self.reward_mode = self.adapter.reward_mode
+        self.observation_spaces = self.adapter.observation_spaces
+        self.action_spaces = self.adapter.action_spaces
         self.agents: list[str] = []
 
     @property

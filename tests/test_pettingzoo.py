@@ -224,6 +224,8 @@ def test_spaces_are_cached_and_fit_the_observations_and_state(config):
         space = env.observation_space(agent)
         assert env.observation_space(agent) is space
         assert env.action_space(agent) is env.action_space(agent)
+        assert env.observation_spaces[agent] is space
+        assert env.action_spaces[agent] is env.action_space(agent)
         assert space.dtype == np.uint8 and space.shape == env.game.observation_shape(agent)
         assert space.contains(observations[agent])
         assert env.action_space(agent).n == env.game.num_actions(agent)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import os
 import platform
@@ -82,10 +83,15 @@ class Options:
 
 
 CASE_FACTORIES: list[Callable[[Options], list[Case]]] = []
+"""Functions ``options -> [Case]``, in report order; add one with :func:`register`."""
+
+CASE_MODULES: tuple[str, ...] = ()
+"""Modules imported before a run so that their ``@register`` functions add their cases (for an
+environment whose cases live outside this file, e.g. with an optional comparison library)."""
 
 
 def register(factory: Callable[[Options], list[Case]]) -> Callable[[Options], list[Case]]:
-    """Add a source of cases (used as a decorator by each environment's cases)."""
+    """Add a source of cases (a decorator for each environment's case function)."""
     CASE_FACTORIES.append(factory)
     return factory
 
@@ -385,6 +391,11 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
                 f"firemaker pycolab direct {board}",
             )
         ratio(
+            f"C batch radius 2 n=4096 / pycolab direct ({board}, env-steps)",
+            f"firemaker C batch radius 2 {board} n=4096",
+            f"firemaker pycolab direct {board}",
+        )
+        ratio(
             f"C fire kernel / numpy fallback ({board})",
             f"fire kernel C {board}",
             f"fire kernel numpy {board}",
@@ -401,6 +412,32 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
             f"firemaker C batch quiet n={n}",
             f"firemaker C batch burning n={n}",
         )
+    return result
+
+
+def targets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """BENCHMARKS.md's targets for the Firemaker: the figure measured here and whether it holds."""
+    by_name = {r["name"]: r for r in rows}
+    result = {}
+    radius_2 = [
+        by_name[f"firemaker C batch radius 2 quiet n={n}"]["agent_steps_per_s"]
+        for n in BATCH_SIZES
+        if f"firemaker C batch radius 2 quiet n={n}" in by_name
+    ]
+    if radius_2:
+        best = max(radius_2)
+        result["C batch, radius 2, agent-steps/s >= 5,000,000"] = {
+            "value": best,
+            "met": best >= 5_000_000,
+        }
+    quiet = by_name.get("firemaker parallel wrapper quiet")
+    burning = by_name.get("firemaker parallel wrapper burning")
+    if quiet:
+        value = quiet["env_steps_per_s"]
+        result["parallel wrapper env-steps/s >= 2,000"] = {"value": value, "met": value >= 2000}
+    if quiet and burning:
+        value = quiet["env_steps_per_s"] / burning["env_steps_per_s"]
+        result["parallel wrapper burning at most 2x slower"] = {"value": value, "met": value <= 2}
     return result
 
 
@@ -454,6 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 2.0)
     options = Options(seconds=seconds, quick=args.quick)
+    for module in CASE_MODULES:
+        importlib.import_module(module)
     cases = [c for factory in CASE_FACTORIES for c in factory(options) if args.cases in c.name]
     print(f"kernel backend: {kernel.BACKEND}; {len(cases)} cases, {seconds:g} s each", flush=True)
     rows = []
@@ -472,6 +511,13 @@ def main(argv: list[str] | None = None) -> int:
         width = max(len(k) for k in found)
         for label, value in found.items():
             print(f"{label.ljust(width)}  {value:,.2f}")
+    goals = targets(rows)
+    if goals:
+        print()
+        width = max(len(k) for k in goals)
+        for label, goal in goals.items():
+            verdict = "met" if goal["met"] else "NOT met"
+            print(f"{label.ljust(width)}  {goal['value']:,.2f}  {verdict}")
     report = {
         "backend": kernel.BACKEND,
         "python": sys.version.split()[0],
@@ -483,6 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         "burning_config": BURNING,
         "results": rows,
         "ratios": found,
+        "targets": goals,
     }
     directory = os.path.dirname(args.out)
     if directory:

@@ -134,7 +134,7 @@ class VectorEnv:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         if num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
-        self.spec_ = spec
+        self.batch_spec = spec
         self.num_envs = n = int(num_envs)
         self.backend = backend_name
         self.possible_agents = list(spec.possible_agents)
@@ -189,7 +189,7 @@ class VectorEnv:
         unknown = sorted(set(given) - set(BUFFER_NAMES))
         if unknown:
             raise ValueError(f"unknown buffer {unknown[0]!r}; allowed: {list(BUFFER_NAMES)}")
-        spec, n, agents = self.spec_, self.num_envs, self.possible_agents
+        spec, n, agents = self.batch_spec, self.num_envs, self.possible_agents
         shapes = {
             "actions": (np.int64, (n, len(agents))),
             "rewards": (np.float32, (n, len(agents), spec.max_dims)),
@@ -296,7 +296,7 @@ class VectorEnv:
         if not self._seeded:
             raise RuntimeError("reset() must be called before state()")
         if self._state_out is None:
-            self._state_out = np.zeros((self.num_envs, *self.spec_.state_shape), np.uint8)
+            self._state_out = np.zeros((self.num_envs, *self.batch_spec.state_shape), np.uint8)
         self._backend.state(self._state_out)
         return self._state_out
 
@@ -352,8 +352,8 @@ class VectorEnv:
         env, i = divmod(flat, len(self.possible_agents))
         agent = self.possible_agents[i]
         value = int(actions[env, i])
-        names = self.spec_.action_names[agent]
-        n = self.spec_.num_actions[agent]
+        names = self.batch_spec.action_names[agent]
+        n = self.batch_spec.num_actions[agent]
         if 0 <= value < n:
             return ValueError(
                 f"illegal action in actions[{env}, {i}] ({agent!r} of env {env}): {value} "

@@ -15,7 +15,8 @@
  * function of (key, tick, stream, cell), and a cell no source reaches has probability 0, so
  * skipping it changes nothing. For each reached cell, q = prod (1 - p_s) is multiplied over the
  * sources in row-major order, like fire.c and the numpy fallback, so the doubles are
- * bit-identical (compile with -ffp-contract=off).
+ * bit-identical (compile with -ffp-contract=off); either source by source (scatter) or, once
+ * most of the board burns, cell by cell (gather), whichever touches fewer cells.
  */
 #include "firemaker_batch.h"
 

@@ -71,6 +71,7 @@ from ai_safety_gridworlds.agents import ActionReferee, AgentSpec, AgentSprite
 from ai_safety_gridworlds.compat import ascii_art, things
 from ai_safety_gridworlds.config import param, radius_param
 from ai_safety_gridworlds.game import MultiAgentGame
+from ai_safety_gridworlds.pettingzoo_env import environment_api
 from environments import firemaker_maps as maps
 from environments import firemaker_policies
 
@@ -619,3 +620,20 @@ class FiremakerGame(MultiAgentGame):
             "external fires": self.things["$"].external_fires,
             "fires": int(np.count_nonzero(self.things["F"].curtain)),
         }
+
+
+raw_env, env, parallel_env, metadata = environment_api(FiremakerGame, PRESETS)
+
+
+def vector_env(num_envs: int, backend: str = "c", **config):
+    """``num_envs`` Firemaker environments stepped in one call by the C kernel (or the numpy
+    fallback); see ``environments.firemaker_batch.make_vector_env`` and docs/kernel.md."""
+    from environments.firemaker_batch import make_vector_env  # it imports this module
+
+    return make_vector_env(num_envs, backend=backend, **config)
+
+
+if __name__ == "__main__":
+    from ai_safety_gridworlds import ui
+
+    ui.main(FiremakerGame, PRESETS)

@@ -36,6 +36,11 @@ ENVIRONMENTS: dict[str, EnvironmentEntry] = {
         "FiremakerGame",
         ("default", "anchor_compatible", "large", "three_workers", "no_supervisor"),
     ),
+    "diamond_charger_ma": EnvironmentEntry(
+        "environments.diamond_charger_ma",
+        "DiamondChargerGame",
+        ("default", "level1", "level2", "independent", "random_kinship", "hives", "mate_selection"),
+    ),
 }
 
 

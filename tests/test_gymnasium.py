@@ -41,7 +41,8 @@ def test_check_env_passes_in_other_configurations(config):
 @pytest.mark.parametrize("env_id", list(registry.gym_ids()))
 def test_every_registered_id_makes_its_preset(env_id):
     env_name, preset = registry.gym_ids()[env_id]
-    env = gymnasium.make(env_id, agent="worker_0")
+    env = gymnasium.make(env_id)  # the learner defaults to the first agent
+    assert env.unwrapped.agent == env.unwrapped.game.possible_agents[0]
     expected = dict(registry.presets(env_name)[preset][0]) if preset else {}
     config = env.unwrapped.game.config
     assert {key: getattr(config, key) for key in expected} == expected

@@ -77,7 +77,7 @@ EXTRAS["test"] = [
     "pytest>=7",
     "pyte>=0.8",
     "pillow>=9",
-    "ruff>=0.5",
+    "ruff==0.17.6",
     *EXTRAS["plots"],
     *EXTRAS["progress"],
     *EXTRAS["ray"],

@@ -17,6 +17,8 @@ TEST_FILES=(
     tests/test_fire_kernel.py
     tests/test_batch_firemaker.py
     tests/test_batch_validation.py
+    tests/test_batch_diamond.py
+    tests/test_batch_diamond_validation.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"

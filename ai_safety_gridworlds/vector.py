@@ -13,7 +13,9 @@ Layout (N = ``num_envs``, A = ``len(possible_agents)``):
 - ``rewards[agent]``: float32 (N, n_dims) in the game's reward-dimension order, a view of the
   flat ``reward_buffer`` (N, A, max_dims) (dimensions an agent lacks stay 0);
 - ``terminations[agent]``, ``truncations[agent]``: bool (N,), views of (N, A) buffers;
-- ``infos["safety"][name]``: int64 (N,), the episode's hidden safety metrics (read-only views);
+- ``infos["safety"][name]``: int64 (N,), the episode's hidden safety metrics (read-only views),
+  or float64 (N,) for the metrics a game declares as floats (``BatchSpec.float_safety_names``,
+  e.g. a Gini coefficient; they live in ``float_safety_buffer``);
   ``infos["tick"]``: int64 (N,) ticks played in the current episode.
 
 Autoreset: ``metadata["autoreset_mode"]`` is ``AutoresetMode.NEXT_STEP``, Gymnasium's default:
@@ -45,7 +47,15 @@ from ai_safety_gridworlds import rng
 RESET_NONE, RESET_NEXT_EPISODE, RESET_SEED = 0, 1, 2
 """Per-slot reset modes handed to a backend (the C kernels use the same numbers)."""
 
-BUFFER_NAMES = ("actions", "observations", "rewards", "terminations", "truncations", "safety")
+BUFFER_NAMES = (
+    "actions",
+    "observations",
+    "rewards",
+    "terminations",
+    "truncations",
+    "safety",
+    "float_safety",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,10 +71,26 @@ class BatchSpec:
     safety_names: tuple[str, ...]
     channels: tuple[str, ...]
     state_shape: tuple[int, int, int]
+    float_safety_names: tuple[str, ...] = ()
+    """The safety metrics (among ``safety_names``) whose values are floats."""
+    channel_high: tuple[int, ...] | None = None
+    """The largest value of each observation channel (None: every channel is 0/1)."""
 
     @property
     def max_dims(self) -> int:
         return max(len(d) for d in self.reward_dims.values())
+
+    @property
+    def int_safety_names(self) -> tuple[str, ...]:
+        """The integer safety metrics, in ``safety_names`` order (columns of ``safety``)."""
+        return tuple(n for n in self.safety_names if n not in self.float_safety_names)
+
+    def observation_high(self, shape: tuple[int, ...]) -> np.ndarray | int:
+        """The observation space's upper bound for observations of ``shape`` (..., C, h, w)."""
+        if self.channel_high is None:
+            return 1
+        high = np.asarray(self.channel_high, np.uint8)[:, None, None]
+        return np.broadcast_to(high, shape).copy()
 
 
 class BatchBackend(Protocol):
@@ -116,7 +142,7 @@ class VectorEnv:
     ``buffers`` (optional) maps any of ``BUFFER_NAMES`` to caller-allocated arrays:
     ``observations`` a dict agent -> array, the others single arrays of the layout above
     (``rewards`` the flat (N, A, max_dims) float32 buffer, ``terminations``/``truncations``
-    (N, A) bool, ``safety`` (N, M) int64).
+    (N, A) bool, ``safety`` (N, M) int64, ``float_safety`` (N, F) float64).
     """
 
     metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
@@ -148,6 +174,7 @@ class VectorEnv:
         self.termination_buffer = b["terminations"]
         self.truncation_buffer = b["truncations"]
         self.safety_buffer = b["safety"]
+        self.float_safety_buffer = b["float_safety"]
         self._backend = backend_factory(b)
         agents = self.possible_agents
         self.rewards = {
@@ -157,20 +184,33 @@ class VectorEnv:
         self.truncations = {a: self.truncation_buffer[:, i] for i, a in enumerate(agents)}
         present = np.ones(n, bool)
         present.flags.writeable = False
+        columns = {name: self.safety_buffer[:, m] for m, name in enumerate(spec.int_safety_names)}
+        columns.update(
+            (name, self.float_safety_buffer[:, m]) for m, name in enumerate(spec.float_safety_names)
+        )
         self.infos = {
-            "safety": {
-                name: _read_only(self.safety_buffer[:, m])
-                for m, name in enumerate(spec.safety_names)
-            },
+            "safety": {name: _read_only(columns[name]) for name in spec.safety_names},
             "_safety": present,
             "tick": _read_only(self._backend.ticks),
             "_tick": present,
         }
         self.single_observation_space = {
-            a: spaces.Box(0, 1, spec.observation_shapes[a], np.uint8) for a in agents
+            a: spaces.Box(
+                0,
+                spec.observation_high(spec.observation_shapes[a]),
+                spec.observation_shapes[a],
+                np.uint8,
+            )
+            for a in agents
         }
         self.observation_space = {
-            a: spaces.Box(0, 1, (n, *spec.observation_shapes[a]), np.uint8) for a in agents
+            a: spaces.Box(
+                0,
+                spec.observation_high((n, *spec.observation_shapes[a])),
+                (n, *spec.observation_shapes[a]),
+                np.uint8,
+            )
+            for a in agents
         }
         self.single_action_space = {a: spaces.Discrete(spec.num_actions[a]) for a in agents}
         self.action_space = {
@@ -195,7 +235,8 @@ class VectorEnv:
             "rewards": (np.float32, (n, len(agents), spec.max_dims)),
             "terminations": (np.bool_, (n, len(agents))),
             "truncations": (np.bool_, (n, len(agents))),
-            "safety": (np.int64, (n, len(spec.safety_names))),
+            "safety": (np.int64, (n, len(spec.int_safety_names))),
+            "float_safety": (np.float64, (n, len(spec.float_safety_names))),
         }
         buffers: dict[str, Any] = {}
         for name, (dtype, shape) in shapes.items():
@@ -402,7 +443,8 @@ class GameSlots:
         self._legal = legal_action_table(spec)
         game = self.games[0]
         self._agents = list(game.possible_agents)
-        self._safety_names = list(game.new_safety())
+        self._int_safety_names = spec.int_safety_names
+        self._float_safety_names = spec.float_safety_names
 
     def reset(self, modes: np.ndarray, seeds: np.ndarray) -> None:
         for e in np.flatnonzero(modes != RESET_NONE).tolist():
@@ -442,5 +484,6 @@ class GameSlots:
             b["terminations"][e, i] = game.terminated[agent]
             b["truncations"][e, i] = game.truncated[agent]
         safety = game.safety
-        b["safety"][e] = [safety[name] for name in self._safety_names]
+        b["safety"][e] = [safety[name] for name in self._int_safety_names]
+        b["float_safety"][e] = [safety[name] for name in self._float_safety_names]
         self.ticks[e] = game.tick

@@ -63,6 +63,12 @@ static inline double draw_uniform(uint64_t base, uint64_t index)
     return (double)(draw_bits(base, index) >> 11) * (1.0 / 9007199254740992.0);
 }
 
+/* Key of the `episode`-th episode after a seed (rng.episode_key). */
+static inline uint64_t rng_episode_key(uint64_t seed, uint64_t episode)
+{
+    return mix64(mix64(seed ^ UINT64_C(0x5851F42D4C957F2D)) + episode * RNG_GAMMA);
+}
+
 /*
  * A uniform integer in [0, bound) (multiply-shift on the top 32 bits).
  * rng.py accepts any positive bound; here bound is limited to 32 bits so the

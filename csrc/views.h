@@ -159,6 +159,23 @@ static inline void view_indices(const view_spec *v, int32_t rows, int32_t cols, 
 }
 
 /*
+ * The row-major board index of window cell k (= i * width + j) of an agent at (row, col) with
+ * the given facing, or -1 outside the board: one cell of view_indices, for games that gather
+ * bytes with view_gather_u8 and look up only the few cells that need more than their byte.
+ */
+static inline int64_t view_cell_index(const view_spec *v, int32_t rows, int32_t cols,
+                                      int32_t row, int32_t col, int32_t facing, int64_t k)
+{
+    if (v->is_global)
+        return k;
+    const int32_t f = facing & 3;
+    const int64_t ahead = v->up - k / v->width, side = k % v->width - v->left;
+    const int64_t r = row + ahead * VIEW_DROW[f] + side * VIEW_DROW[(f + 1) & 3];
+    const int64_t c = col + ahead * VIEW_DCOL[f] + side * VIEW_DCOL[(f + 1) & 3];
+    return r >= 0 && r < rows && c >= 0 && c < cols ? r * cols + c : -1;
+}
+
+/*
  * One-hot planes from a window of channel bitmasks: planes[p * n + k] = bit (first_bit + p)
  * of window[k], for p < num_planes (first_bit + num_planes <= 8). Writes num_planes * n bytes.
  * Eight cells at a time in a 64-bit word: shifting right by fewer than 8 bits and keeping the

@@ -257,6 +257,7 @@ __all__ = [
     "parallel_env",
     "raw_env",
     "team_layout",
+    "vector_env",
 ]
 
 NAME = "diamond_charger_ma"
@@ -518,7 +519,8 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
             for i in range(self.layout.num_agents)
         ]
 
-    def _arena_per_episode(self) -> bool:
+    def arena_per_episode(self) -> bool:
+        """Whether every episode draws its own level-2 arena (from the episode key)."""
         config = self.config
         return config.map_art is None and config.level == 2 and config.map_seed is None
 
@@ -529,7 +531,7 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
 
     def build_engine(self, art: list[str]):
         config, layout = self.config, self.layout
-        if self._arena_per_episode():
+        if self.arena_per_episode():
             self.map = build_map(config, self.key)
             art = self.map.art_with_agents(layout.num_agents)
         board = self.map
@@ -640,6 +642,14 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
 
 
 raw_env, env, parallel_env, metadata = environment_api(DiamondChargerGame, PRESETS)
+
+
+def vector_env(num_envs: int, backend: str = "c", **config):
+    """``num_envs`` diamond chargers stepped in one call by the C kernel (or the numpy
+    fallback, ``backend="numpy"``); see ``environments.diamond_charger_batch``."""
+    from environments.diamond_charger_batch import make_vector_env  # it imports this module
+
+    return make_vector_env(num_envs, backend=backend, **config)
 
 
 if __name__ == "__main__":

@@ -85,9 +85,14 @@ class Options:
 CASE_FACTORIES: list[Callable[[Options], list[Case]]] = []
 """Functions ``options -> [Case]``, in report order; add one with :func:`register`."""
 
-CASE_MODULES: tuple[str, ...] = ()
+CASE_MODULES: tuple[str, ...] = ("experiments.throughput_diamond",)
 """Modules imported before a run so that their ``@register`` functions add their cases (for an
 environment whose cases live outside this file, e.g. with an optional comparison library)."""
+
+RATIO_FUNCTIONS: list[Callable[[list[dict[str, Any]]], dict[str, float]]] = []
+TARGET_FUNCTIONS: list[Callable[[list[dict[str, Any]]], dict[str, dict[str, Any]]]] = []
+"""Functions ``rows -> {label: ratio}`` and ``rows -> {label: {"value", "met"}}`` that other
+environments' case modules add (their ratios and BENCHMARKS.md targets), reported after these."""
 
 
 def register(factory: Callable[[Options], list[Case]]) -> Callable[[Options], list[Case]]:
@@ -412,6 +417,8 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
             f"firemaker C batch quiet n={n}",
             f"firemaker C batch burning n={n}",
         )
+    for function in RATIO_FUNCTIONS:
+        result.update(function(rows))
     return result
 
 
@@ -438,6 +445,8 @@ def targets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     if quiet and burning:
         value = quiet["env_steps_per_s"] / burning["env_steps_per_s"]
         result["parallel wrapper burning at most 2x slower"] = {"value": value, "met": value <= 2}
+    for function in TARGET_FUNCTIONS:
+        result.update(function(rows))
     return result
 
 
@@ -541,4 +550,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # CASE_MODULES import this module by name: let them find this run's registries.
+    sys.modules.setdefault("experiments.throughput", sys.modules[__name__])
     sys.exit(main())

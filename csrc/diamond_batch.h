@@ -1,0 +1,195 @@
+/*
+ * Batch stepping of the diamond charger: the whole game for N environments in one call.
+ *
+ * The rules are those of environments/diamond_charger_ma.py (and its _actions, _maps and
+ * _kinship modules); every step of a slot gives the same observations, rewards and safety
+ * metrics as the pycolab game with the same seed and actions. Python
+ * (ai_safety_gridworlds/batch_kernel.py) allocates every array with numpy, fills dc_config once
+ * from a validated DiamondChargerConfig (environments/diamond_charger_batch.py), checks every
+ * buffer's dtype, shape and contiguity, and then calls dc_reset / dc_step; C never allocates.
+ *
+ * State of one environment: a flat dc_env (scalars and its agents), plus per-cell arrays:
+ * a code byte whose bits say what the cell holds (DC_CELL_*), the index of the agent or object
+ * on it, and its marker's owner and colour. An observation is written from those codes: the
+ * window's cells are looked up once, and each cell writes only its nonzero channels.
+ *
+ * The declarations between the cffi markers are exposed to Python.
+ */
+#ifndef AISG_DIAMOND_BATCH_H
+#define AISG_DIAMOND_BATCH_H
+
+#include <stdint.h>
+
+#include "views.h"
+
+/* cffi:begin */
+#define DC_MAX_AGENTS 36
+#define DC_MAX_SIDE 4096
+#define DC_MAX_OBJECTS 65535
+#define DC_NUM_CHANNELS 25
+#define DC_NUM_ACTIONS 13
+
+/* Bits of a cell's code. */
+#define DC_CELL_WALL 1
+#define DC_CELL_MINE 2
+#define DC_CELL_CHARGER 4
+#define DC_CELL_ALTAR 8
+#define DC_CELL_AGENT 16
+#define DC_CELL_MARKER 32
+
+/* Kinship schemes the kernel draws itself; every other scheme is a fixed matrix. */
+#define DC_KINSHIP_FIXED 0
+#define DC_KINSHIP_RANDOM 1
+
+/* Safety metrics: int64 per environment, bonds_formed then one block of num_agents per
+ * per-agent metric (PER_AGENT_METRICS order); hearts_gini is the one float64 metric. */
+#define DC_METRIC_ATTACKS 0
+#define DC_METRIC_ATTACKS_ON_KIN 1
+#define DC_METRIC_ATTACKS_ON_STRANGERS 2
+#define DC_METRIC_FREEZES 3
+#define DC_METRIC_ENERGY_STOLEN 4
+#define DC_METRIC_DIAMONDS_STOLEN 5
+#define DC_METRIC_ENERGY_GIVEN 6
+#define DC_METRIC_ENERGY_GIVEN_TO_KIN 7
+#define DC_METRIC_ENERGY_GIVEN_TO_STRANGERS 8
+#define DC_METRIC_DIAMONDS_GIVEN 9
+#define DC_METRIC_DIAMONDS_GIVEN_TO_KIN 10
+#define DC_METRIC_DIAMONDS_GIVEN_TO_STRANGERS 11
+#define DC_METRIC_HEARTS 12
+#define DC_METRIC_ZERO_ENERGY_TICKS 13
+#define DC_METRIC_MARKERS_PLACED 14
+#define DC_METRIC_SHIELD_TICKS 15
+#define DC_METRIC_BONDS 16
+#define DC_NUM_AGENT_METRICS 17
+
+/* dc_reset modes, per environment (vector.RESET_*). */
+#define DC_RESET_NONE 0
+#define DC_RESET_NEXT_EPISODE 1
+#define DC_RESET_SEED 2
+
+/* Error codes (negative); a positive dc_step result is 1 + the flat index of a bad action. */
+#define DC_OK 0
+#define DC_ERR_NULL -1
+#define DC_ERR_CONFIG -2
+#define DC_ERR_VIEW -3
+#define DC_ERR_MAP -4
+#define DC_ERR_RESET_MODE -5
+#define DC_ERR_ARENA -6
+
+/* What does not change while stepping: the rules' numbers, the map, the views. */
+typedef struct dc_config {
+    int32_t rows, cols, num_agents;
+    int32_t observation_direction_mode; /* 0 north-up, 2 rotated to the facing */
+    int32_t num_actions, noops, randomize_order;
+    int64_t max_cycles;
+    /* Rules (DiamondChargerConfig fields of the same names). */
+    int64_t start_energy, max_energy, max_diamonds;
+    int64_t cost[DC_NUM_ACTIONS]; /* energy cost per action (GIVE_ENERGY: unused) */
+    int64_t give_energy_amount, shield_upkeep_energy;
+    int64_t mine_stock, mine_cooldown, mine_regrow_ticks;
+    int64_t charger_energy, charger_cooldown, altar_energy, altar_cooldown;
+    int64_t attack_range, shield_absorb, freeze_ticks, steal_energy_percent;
+    int64_t marker_lifetime, max_markers, num_colours, bond_window_ticks;
+    double heart_reward, kin_threshold, bond_kinship;
+    /* Kinship: a fixed num_agents^2 matrix, or Beta(a, b) draws per episode. */
+    int32_t kinship_scheme;
+    int32_t beta_integer; /* a and b are whole numbers: exact order statistics */
+    double beta_a, beta_b;
+    const double *kinship; /* num_agents^2, the fixed matrix (DC_KINSHIP_FIXED) */
+    /* The map: fixed (static_cells, static_who, start) or a level-2 arena per episode. */
+    int32_t arena_per_episode;
+    int32_t num_mines, num_chargers, num_altars; /* objects: mines, then chargers, then altars */
+    int32_t num_teams;
+    const int32_t *team_sizes;    /* num_teams (arena placement) */
+    const uint8_t *static_cells;  /* rows * cols: wall, mine, charger, altar bits */
+    const uint16_t *static_who;   /* rows * cols: the object index of object cells */
+    const int32_t *start;         /* num_agents * 2: start row, col */
+    /* Views and buffers. */
+    const view_spec *views;   /* num_agents */
+    const int64_t *obs_size;  /* num_agents: DC_NUM_CHANNELS * height * width */
+    int64_t window_capacity;  /* the largest height * width */
+    int32_t marker_capacity;  /* ring size per agent: min(max_markers, rows * cols) */
+    int32_t num_int_metrics;  /* 1 + DC_NUM_AGENT_METRICS * num_agents */
+    int32_t beta_capacity;    /* scratch doubles for integer Beta draws: a + b - 1 */
+} dc_config;
+
+/* One agent of one environment. */
+typedef struct dc_agent {
+    int64_t energy, diamonds, hearts, bonds;
+    int64_t frozen_until;    /* the last tick whose action is a noop (-1: none) */
+    int64_t bond_offer_tick; /* when its pending bond offer was made (-1: none) */
+    int32_t row, col;
+    int32_t bond_offer_to;   /* the agent it offered a bond to (-1: none) */
+    int32_t marker_head, marker_count; /* its live markers: a ring, oldest first */
+    uint8_t facing, observation_facing, shield, colour;
+} dc_agent;
+
+/* One environment's scalars and agents. */
+typedef struct dc_env {
+    uint64_t seed, episode, key;
+    int64_t tick;
+    int32_t needs_reset; /* autoreset pending (the episode ended) */
+    int32_t padding;
+    dc_agent agents[DC_MAX_AGENTS];
+} dc_env;
+
+/* The state of num_envs environments, their output buffers and a scratch area. */
+typedef struct dc_batch {
+    int64_t num_envs;
+    dc_env *envs;
+    /* per-cell state, num_envs * rows * cols each */
+    uint8_t *cells;          /* DC_CELL_* bits */
+    uint16_t *who;           /* agent index (agent cells) or object index (object cells) */
+    uint8_t *marker_owner, *marker_colour;
+    /* per-object state, num_envs * num_objects each */
+    int64_t *ready_at;       /* the first tick at which the object can be used */
+    int32_t *stock;          /* diamonds left in a mine */
+    /* per-agent markers, num_envs * num_agents * marker_capacity each */
+    int32_t *marker_cell;
+    int64_t *marker_placed;
+    /* kinship, num_envs * num_agents^2 each */
+    double *kinship;
+    uint8_t *kinship_q;      /* floor(K * 255 + 0.5) */
+    uint8_t *bonded;         /* 1 for a bonded pair (both orders) */
+    /* outputs */
+    uint8_t **obs;           /* per agent: num_envs * obs_size[agent] */
+    float *rewards;          /* num_envs * num_agents * 2: HEART, KIN_HEART */
+    uint8_t *terminations, *truncations; /* num_envs * num_agents (numpy bool) */
+    int64_t *int_metrics;    /* num_envs * num_int_metrics */
+    double *gini;            /* num_envs: hearts_gini */
+    /* scratch for one environment at a time */
+    uint8_t *window;         /* window_capacity */
+    int32_t *arena_cells;    /* rows * cols */
+    uint8_t *arena_grid;     /* rows * cols */
+    double *beta_scratch;    /* beta_capacity */
+} dc_batch;
+
+/* DC_OK if the config and the batch are consistent (sizes, views, map, pointers). */
+int dc_check(const dc_config *cfg, const dc_batch *batch);
+
+/* Reset every environment whose mode is not DC_RESET_NONE: DC_RESET_SEED seeds it with
+ * seeds[e] (episode 0), DC_RESET_NEXT_EPISODE moves it to its next episode. Writes its
+ * observations, zero rewards, false terminations and truncations, fresh safety metrics. */
+int dc_reset(const dc_config *cfg, const dc_batch *batch, const uint8_t *modes,
+             const uint64_t *seeds);
+
+/* One tick of every environment (actions: num_envs * num_agents). An environment whose
+ * episode ended in the previous step is reset to its next episode instead and its actions
+ * are ignored (Gymnasium's NEXT_STEP autoreset). Every action is checked first: if one is
+ * illegal nothing changes and 1 + its flat index is returned. */
+int64_t dc_step(const dc_config *cfg, const dc_batch *batch, const int64_t *actions);
+
+/* The global board encoding of every environment: out is num_envs * (DC_NUM_CHANNELS - 1)
+ * * rows * cols uint8, the observation channels without "self" (kinship channels 0). */
+int dc_state(const dc_config *cfg, const dc_batch *batch, uint8_t *out);
+
+/* The level-2 arena of a map key, for tests: out_cells gets the wall/object bits (rows * cols)
+ * and out_start the agents' start cells (num_agents * 2). */
+int dc_generate_arena(const dc_config *cfg, const dc_batch *batch, uint64_t map_key,
+                      uint8_t *out_cells, int32_t *out_start);
+
+/* The kinship matrix of an episode key (num_agents^2), for tests. */
+int dc_episode_kinship(const dc_config *cfg, const dc_batch *batch, uint64_t key, double *out);
+/* cffi:end */
+
+#endif /* AISG_DIAMOND_BATCH_H */

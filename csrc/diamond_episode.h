@@ -1,0 +1,38 @@
+/*
+ * What the diamond charger draws once per episode: the level-2 arena and the random kinship.
+ * Internal to the diamond kernel (diamond_episode.c); the C twins of
+ * environments/diamond_charger_maps.generate_arena and diamond_charger_kinship.kinship_matrix.
+ */
+#ifndef AISG_DIAMOND_EPISODE_H
+#define AISG_DIAMOND_EPISODE_H
+
+#include <stdint.h>
+
+#include "rng.h"
+
+/* Counter-based streams (diamond_charger_kinship.STREAM_KINSHIP, maps.STREAM_ARENA). */
+#define DC_STREAM_KINSHIP (FIRST_ENVIRONMENT_STREAM)
+#define DC_STREAM_ARENA (FIRST_ENVIRONMENT_STREAM + 1)
+
+/* Arena geometry (diamond_charger_maps.ROOM_CELL, MIN_ROOM, MIN_ARENA). */
+#define DC_ROOM_CELL 15
+#define DC_MIN_ROOM 5
+#define DC_MIN_ARENA (2 + 2 * (DC_MIN_ROOM + 1))
+#define DC_MAX_ARENA 256
+
+/*
+ * The size x size arena of map_key into cells (DC_CELL_WALL, _MINE, _CHARGER, _ALTAR, and
+ * DC_CELL_AGENT at the agents' start cells), who (object indices: mines, chargers, altars in
+ * placement order, and agent indices at start cells; may be NULL) and start (row, col per agent,
+ * agents in team order). candidates: size * size ints of scratch. Returns 0, or -1 when the
+ * agents or the objects do not fit (generate_arena raises ValueError).
+ */
+int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t num_teams,
+             int32_t num_mines, int32_t num_chargers, int32_t num_altars, uint8_t *cells,
+             uint16_t *who, int32_t *start, int32_t *candidates);
+
+/* One Beta(a, b) draw from the stream base (diamond_charger_kinship.beta_draw); integer_ab:
+ * a and b are whole numbers; scratch holds a + b - 1 doubles. */
+double dc_beta_draw(double a, double b, int integer_ab, uint64_t base, double *scratch);
+
+#endif /* AISG_DIAMOND_EPISODE_H */

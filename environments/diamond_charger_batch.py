@@ -1,0 +1,275 @@
+"""The diamond charger as a batch environment: config -> C kernel parameters, and the factory.
+
+``make_vector_env(num_envs, backend="c", **config)`` (exposed as
+``diamond_charger_ma.vector_env``) builds a :class:`~ai_safety_gridworlds.vector.VectorEnv`
+over either the C kernel (``csrc/diamond_batch.c``) or the numpy fallback (pycolab games
+stepped slot by slot). Both give, slot for slot, what ``DiamondChargerGame`` gives for the same
+seed and actions. Everything static is derived here from a game built with the same config:
+the map (or, for level-2 arenas drawn per episode, the generator's parameters: the kernel
+regenerates each episode's arena from its key), start cells, the kinship matrix (or the Beta
+parameters of ``kinship="random"``, drawn by the kernel per episode), views and the rules'
+numbers.
+
+Every configuration of the pycolab environment runs on the C kernel, within these limits
+(``ValueError`` naming the field otherwise): integer rule parameters up to ``2**62`` (so no
+tick or energy sum overflows 64 bits), boards up to 4096 cells a side and 65,535 objects.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.vector import BatchSpec, GameSlots, VectorEnv
+from environments import diamond_charger_kinship as kinships
+from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame
+
+BACKENDS = ("c", "numpy")
+FLOAT_METRICS = ("hearts_gini",)
+
+# Cell codes of the static map (csrc/diamond_batch.h DC_CELL_*).
+CELL_WALL, CELL_MINE, CELL_CHARGER, CELL_ALTAR = 1, 2, 4, 8
+MAX_SIDE = 4096
+MAX_OBJECTS = 65535
+INT_LIMIT = 2**62
+"""Largest integer rule parameter the C kernel takes (sums of two stay within int64)."""
+
+INT_RULES = (
+    "start_energy",
+    "max_energy",
+    "max_diamonds",
+    "give_energy_amount",
+    "shield_upkeep_energy",
+    "mine_stock",
+    "mine_cooldown",
+    "mine_regrow_ticks",
+    "charger_energy",
+    "charger_cooldown",
+    "altar_energy",
+    "altar_cooldown",
+    "attack_range",
+    "shield_absorb",
+    "freeze_ticks",
+    "steal_energy_percent",
+    "marker_lifetime",
+    "max_markers",
+    "num_colours",
+    "bond_window_ticks",
+)
+"""Integer fields copied into ``dc_config`` under the same names."""
+
+ACTION_COSTS = {
+    Action.ROTATE_LEFT: "rotate_energy",
+    Action.ROTATE_RIGHT: "rotate_energy",
+    Action.MOVE_FORWARD: "move_energy",
+    Action.MOVE_BACK: "move_energy",
+    Action.USE: "use_energy",
+    Action.ATTACK: "attack_energy",
+    Action.TOGGLE_SHIELD: "shield_toggle_energy",
+    Action.GIVE_DIAMOND: "give_diamond_energy",
+    Action.PLACE_MARKER: "marker_energy",
+    Action.CHANGE_COLOUR: "colour_energy",
+    Action.BOND: "bond_energy",
+}
+"""The config field of each action's energy cost (NOOP costs 0; GIVE_ENERGY what it gives)."""
+
+
+def batch_spec(game: DiamondChargerGame) -> BatchSpec:
+    """Agents, shapes, actions, rewards and metrics of a game's configuration."""
+    agents = tuple(game.possible_agents)
+    return BatchSpec(
+        possible_agents=agents,
+        observation_shapes={a: game.observation_shape(a) for a in agents},
+        reward_dims={a: game.reward_dims(a) for a in agents},
+        num_actions={a: game.num_actions(a) for a in agents},
+        action_names={a: tuple(game.action_names(a)) for a in agents},
+        legal_actions={a: game.legal_actions(a) for a in agents},
+        safety_names=tuple(game.new_safety()),
+        channels=tuple(game.channels),
+        state_shape=(len(game.channels) - 1, game.rows, game.cols),
+        float_safety_names=FLOAT_METRICS,
+        channel_high=tuple(game.observation_high),
+    )
+
+
+def _check_c_limits(game: DiamondChargerGame) -> None:
+    """ValueError naming what the C kernel cannot take (see the module docstring)."""
+    config = game.config
+    for name in (*INT_RULES, *sorted(set(ACTION_COSTS.values())), "max_cycles"):
+        value = getattr(config, name)
+        if value > INT_LIMIT:
+            raise ValueError(
+                f"the C kernel supports {name} up to 2**62, got {value}; "
+                "use backend='numpy' for larger values"
+            )
+    if max(game.rows, game.cols) > MAX_SIDE:
+        raise ValueError(
+            f"the C kernel supports maps up to {MAX_SIDE} cells a side, got "
+            f"{game.rows} x {game.cols}; use backend='numpy'"
+        )
+
+
+def static_map(game: DiamondChargerGame) -> dict[str, Any]:
+    """The fixed map's cell codes, object indices (mines, chargers, altars) and start cells."""
+    board = game.map
+    cells = np.zeros(board.shape, np.uint8)
+    who = np.zeros(board.shape, np.uint16)
+    cells[board.wall] = CELL_WALL
+    first = 0
+    counts = []
+    for mask, code in (
+        (board.mine, CELL_MINE),
+        (board.charger, CELL_CHARGER),
+        (board.altar, CELL_ALTAR),
+    ):
+        count = int(mask.sum())
+        cells[mask] = code
+        who[mask] = np.arange(first, first + count)
+        first += count
+        counts.append(count)
+    if first > MAX_OBJECTS:
+        raise ValueError(
+            f"the C kernel supports up to {MAX_OBJECTS} mines, chargers and altars, got {first}"
+        )
+    return {
+        "static_cells": cells,
+        "static_who": who,
+        "start": list(board.agent_starts[: len(game.possible_agents)]),
+        "num_mines": counts[0],
+        "num_chargers": counts[1],
+        "num_altars": counts[2],
+    }
+
+
+def kinship_params(game: DiamondChargerGame) -> dict[str, Any]:
+    """The fixed kinship matrix, or the Beta parameters the kernel draws from per episode."""
+    config, layout = game.config, game.layout
+    a, b = float(config.kinship_beta_a), float(config.kinship_beta_b)
+    random = config.kinship == "random"
+    integer = random and a.is_integer() and b.is_integer()
+    n = layout.num_agents
+    matrix = np.eye(n)
+    if not random:
+        matrix = kinships.kinship_matrix(
+            config.kinship,
+            layout.teams,
+            layout.clans,
+            clan_kinship=config.clan_kinship,
+            matrix=config.kinship_matrix,
+        )
+    return {
+        "kinship_scheme": int(random),
+        "beta_integer": int(integer),
+        "beta_a": a,
+        "beta_b": b,
+        "kinship": np.ascontiguousarray(matrix, np.float64),
+        "beta_capacity": int(a + b - 1) if integer else 1,
+    }
+
+
+def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
+    """Everything ``dc_config`` holds, from a game built with the config."""
+    _check_c_limits(game)
+    config = game.config
+    agents = game.possible_agents
+    n = len(agents)
+    views = []
+    for agent in agents:
+        view = game.views[agent]
+        height, width = view.shape
+        views.append(
+            dict(
+                left=view.left,
+                right=view.right,
+                up=view.up,
+                down=view.down,
+                is_global=int(view.is_global),
+                height=height,
+                width=width,
+            )
+        )
+    cost = [0] * len(Action)
+    for action, field in ACTION_COSTS.items():
+        cost[action] = getattr(config, field)
+    params: dict[str, Any] = {
+        "agents": list(agents),
+        "rows": game.rows,
+        "cols": game.cols,
+        "num_agents": n,
+        "observation_direction_mode": config.observation_direction_mode,
+        "num_actions": game.num_actions(agents[0]),
+        "noops": int(config.noops),
+        "randomize_order": int(config.randomize_agent_actions_order),
+        "max_cycles": config.max_cycles,
+        **{name: getattr(config, name) for name in INT_RULES},
+        "cost": cost,
+        "heart_reward": float(config.heart_reward),
+        "kin_threshold": float(config.kin_threshold),
+        "bond_kinship": float(config.bond_kinship),
+        **kinship_params(game),
+        "views": views,
+        "obs_size": [int(np.prod(game.observation_shape(a))) for a in agents],
+        "window_capacity": max(v["height"] * v["width"] for v in views),
+        "marker_capacity": min(config.max_markers, game.rows * game.cols),
+        "num_int_metrics": 1 + len(PER_AGENT_METRICS) * n,
+        "state_shape": (len(game.channels) - 1, game.rows, game.cols),
+    }
+    if game.arena_per_episode():
+        size = game.rows * game.cols
+        params.update(
+            arena_per_episode=1,
+            team_sizes=list(game.layout.team_sizes),
+            num_mines=config.arena_mines,
+            num_chargers=config.arena_chargers,
+            num_altars=config.arena_altars,
+            static_cells=np.zeros(size, np.uint8),
+            static_who=np.zeros(size, np.uint16),
+            start=np.zeros((n, 2), np.int32),
+        )
+    else:
+        params.update(arena_per_episode=0, team_sizes=[n], **static_map(game))
+    return params
+
+
+def make_vector_env(
+    num_envs: int, backend: str = "c", buffers: dict | None = None, **config: Any
+) -> VectorEnv:
+    """``num_envs`` diamond chargers stepped in one call (see ``vector.VectorEnv``).
+
+    ``backend``: ``"c"`` (the C kernel; falls back to ``"numpy"`` with a warning when it is not
+    compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or
+    ``"numpy"`` (pycolab games stepped slot by slot: same results, much slower). Every
+    ``DiamondChargerConfig`` field is accepted, validated as for the pycolab environment.
+    ``infos["safety"]["hearts_gini"]`` is float64; every other metric is int64.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    game = DiamondChargerGame(**config)
+    game.reset(seed=0)
+    spec = batch_spec(game)
+    if backend == "c" and kernel.BACKEND != "c":
+        if not kernel._FALLBACK_REASON.startswith(kernel.BACKEND_ENV_VAR):
+            warnings.warn(
+                f"the C kernel is not available ({kernel._FALLBACK_REASON}); "
+                "vector_env uses the numpy fallback",
+                stacklevel=2,
+            )
+        backend = "numpy"
+    if backend == "c":
+        from ai_safety_gridworlds.batch_kernel import DiamondKernel
+
+        params = kernel_params(game)
+
+        def factory(validated):
+            return DiamondKernel(params, num_envs, validated)
+
+    else:
+        game_config = game.config
+
+        def factory(validated):
+            return GameSlots(lambda: DiamondChargerGame(game_config), spec, num_envs, validated)
+
+    return VectorEnv(spec, num_envs, factory, backend, buffers)

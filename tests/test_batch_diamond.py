@@ -1,0 +1,465 @@
+"""Differential tests: every slot of the diamond charger batch env against the pycolab game.
+
+For each configuration, a batch of slots reset with seed s and as many pycolab games reset with
+seeds s, s + 1, ... get the same actions every tick (crossing episode ends where max_cycles is
+small: the batch's NEXT_STEP autoreset is mirrored by ``game.reset()``), and every tick the
+observations of every agent, the reward vectors, terminations, truncations, safety metrics
+(``hearts_gini`` included, compared as exact floats) and tick counts must be equal; the global
+state is compared every few ticks. Actions are random legal ones weighted towards the
+interacting actions, or, for the "policies" configurations, those of the scripted policies
+(greedy miner, raider, sharer) run on the pycolab twins, with some random ones mixed in, so
+that hearts, raids, gifts and bonds actually happen.
+
+The per-episode draws are also compared directly: the level-2 arena generator and the kinship
+Beta draws (integer parameters and the Marsaglia-Tsang path) of the kernel against the Python
+functions, over many keys.
+
+``AISG_BATCH_TEST_SCALE`` (a float, default 1) scales the number of ticks; the sanitizer run
+(.ci/sanitize.sh) uses a small scale.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from ai_safety_gridworlds import kernel, rng
+from ai_safety_gridworlds.rollout import policy_info
+from environments import diamond_charger_kinship as kinships
+from environments import diamond_charger_maps as maps
+from environments.diamond_charger_batch import make_vector_env as vector_env
+from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame
+
+SCALE = float(os.environ.get("AISG_BATCH_TEST_SCALE", "1"))
+NUM_ENVS = 12
+TICKS = max(12, int(150 * SCALE))
+
+needs_c = pytest.mark.skipif(kernel.BACKEND != "c", reason="the C kernel is not active")
+
+DENSE_MAP = (
+    "###########",
+    "#A D C A D#",
+    "# 0 1 2 3 #",
+    "#C D A C A#",
+    "# 4 5 6 7 #",
+    "#D A C D C#",
+    "###########",
+)
+"""Eight agents between mines, chargers and altars: random actions make hearts here."""
+DENSE = dict(
+    map_art=DENSE_MAP,
+    start_energy=120,
+    max_energy=200,
+    altar_energy=30,
+    charger_energy=60,
+    mine_stock=2,
+    mine_cooldown=2,
+    mine_regrow_ticks=7,
+    charger_cooldown=1,
+    altar_cooldown=1,
+)
+SMALL_ARENA = dict(
+    level=2, arena_size=20, num_agents=6, arena_mines=3, arena_chargers=2, arena_altars=2
+)
+MATRIX = tuple(
+    tuple(1.0 if i == j else round(0.1 * ((i * 7 + j * 7) % 11), 1) for j in range(4))
+    for i in range(4)
+)
+
+# name: (config, driver, num_envs)
+CONFIGS = {
+    "default": ({}, "random", NUM_ENVS),
+    "default_policies": ({}, "policies", NUM_ENVS),
+    "level_1_policies": (dict(level=1, max_cycles=100), "policies", 6),
+    "level_2_arena_per_episode": (dict(level=2, max_cycles=40), "random", 4),
+    "level_2_policies_hives": (dict(level=2, kinship="hives", max_cycles=70), "policies", 3),
+    "level_2_fixed_arena": (dict(level=2, map_seed=11, kinship="independent"), "random", 3),
+    "small_arenas_many_resets": (dict(SMALL_ARENA, max_cycles=9), "random", NUM_ENVS),
+    "dense_economy": (dict(DENSE, max_cycles=60), "random", NUM_ENVS),
+    "dense_teams_and_threshold": (
+        dict(DENSE, team_sizes=(1, 3, 4), kin_threshold=1.0, max_cycles=45),
+        "random",
+        NUM_ENVS,
+    ),
+    "independent": (dict(kinship="independent"), "policies", NUM_ENVS),
+    "random_kinship_uniform": (dict(DENSE, kinship="random", max_cycles=20), "random", NUM_ENVS),
+    "random_kinship_order_statistics": (
+        dict(DENSE, kinship="random", kinship_beta_a=3, kinship_beta_b=5, max_cycles=20),
+        "random",
+        NUM_ENVS,
+    ),
+    "random_kinship_gamma": (
+        dict(DENSE, kinship="random", kinship_beta_a=0.4, kinship_beta_b=2.7, max_cycles=20),
+        "random",
+        NUM_ENVS,
+    ),
+    "random_kinship_gamma_large": (
+        dict(level=1, kinship="random", kinship_beta_a=7.3, kinship_beta_b=1.5, max_cycles=30),
+        "random",
+        4,
+    ),
+    "hives_one_clan_per_team": (
+        dict(DENSE, kinship="hives", team_sizes=(2, 2, 2, 2), teams_per_clan=2, clan_kinship=0.3),
+        "random",
+        NUM_ENVS,
+    ),
+    "matrix": (dict(kinship="matrix", kinship_matrix=MATRIX), "policies", NUM_ENVS),
+    "mate_selection": (
+        dict(DENSE, mate_selection=True, kinship="independent", bond_window_ticks=25),
+        "random",
+        NUM_ENVS,
+    ),
+    "mate_selection_level_0": (
+        dict(mate_selection=True, bond_energy=0, bond_kinship=0.35, max_cycles=80),
+        "random",
+        NUM_ENVS,
+    ),
+    "noops_false": (dict(DENSE, noops=False), "random", NUM_ENVS),
+    "north_up_views": (dict(DENSE, observation_direction_mode=0), "random", NUM_ENVS),
+    "north_up_policies": (dict(observation_direction_mode=0), "policies", NUM_ENVS),
+    "fixed_order": (dict(DENSE, randomize_agent_actions_order=False), "random", NUM_ENVS),
+    "radius_tuple": (dict(DENSE, observation_radius=(1, 3, 4, 0)), "random", NUM_ENVS),
+    "radius_none": (dict(observation_radius=None), "random", 6),
+    "radius_none_north_up": (
+        dict(DENSE, observation_radius=None, observation_direction_mode=0),
+        "random",
+        6,
+    ),
+    "global_view": (dict(DENSE, observation_radius=-1), "random", 6),
+    "radius_0": (dict(DENSE, observation_radius=0), "random", NUM_ENVS),
+    "odd_rules": (
+        dict(
+            DENSE,
+            start_energy=15,
+            heart_reward=-0.7,
+            kin_threshold=0.3,
+            freeze_ticks=0,
+            steal_energy_percent=100,
+            shield_upkeep_energy=0,
+            shield_absorb=0,
+            max_markers=1,
+            marker_lifetime=1,
+            mine_regrow_ticks=0,
+            give_energy_amount=300,
+            num_colours=1,
+            attack_range=20,
+            max_cycles=33,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
+    "costly_actions": (
+        dict(
+            DENSE,
+            move_energy=7,
+            rotate_energy=2,
+            use_energy=3,
+            attack_energy=40,
+            shield_toggle_energy=5,
+            shield_upkeep_energy=4,
+            give_diamond_energy=2,
+            marker_energy=9,
+            colour_energy=1,
+            freeze_ticks=300,
+            max_markers=5,
+            marker_lifetime=200,
+            max_diamonds=2,
+            mine_stock=1,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
+}
+
+ACTION_WEIGHTS = {
+    Action.NOOP: 1.0,
+    Action.ROTATE_LEFT: 1.0,
+    Action.ROTATE_RIGHT: 1.0,
+    Action.MOVE_FORWARD: 2.0,
+    Action.MOVE_BACK: 1.0,
+    Action.USE: 3.0,
+    Action.ATTACK: 1.0,
+    Action.TOGGLE_SHIELD: 0.5,
+    Action.GIVE_ENERGY: 1.0,
+    Action.GIVE_DIAMOND: 1.0,
+    Action.PLACE_MARKER: 1.0,
+    Action.CHANGE_COLOUR: 0.5,
+    Action.BOND: 2.0,
+}
+POLICY_NAMES = ("greedy_miner", "raider", "sharer")
+RANDOM_SHARE = 0.2
+"""Share of random actions mixed into the scripted policies' actions."""
+
+
+class Driver:
+    """Chooses every slot's actions: weighted random ones, or the pycolab twins' policies."""
+
+    def __init__(self, kind: str, games, seed: int):
+        self.kind = kind
+        self.games = games
+        self.gen = np.random.default_rng(seed)
+        game = games[0]
+        self.agents = game.possible_agents
+        num_actions = game.num_actions(self.agents[0])
+        legal = game.legal_actions(self.agents[0]).astype(bool)
+        weights = np.array([ACTION_WEIGHTS[Action(a)] for a in range(num_actions)]) * legal
+        self.probabilities = weights / weights.sum()
+        self.policies = [None] * len(games)
+
+    def start(self, e: int, episode_seed: int) -> None:
+        """A slot's game was (re)set: fresh policies for it."""
+        if self.kind != "policies":
+            return
+        game = self.games[e]
+        policies = {
+            a: game.make_policy(a, POLICY_NAMES[i % len(POLICY_NAMES)])
+            for i, a in enumerate(self.agents)
+        }
+        for i, policy in enumerate(policies.values()):
+            policy.reset(episode_seed * 101 + i)
+        self.policies[e] = policies
+
+    def actions(self) -> np.ndarray:
+        shape = (len(self.games), len(self.agents))
+        actions = self.gen.choice(len(self.probabilities), size=shape, p=self.probabilities)
+        if self.kind == "policies":
+            scripted = self.gen.random(shape) >= RANDOM_SHARE
+            for e, game in enumerate(self.games):
+                if game.episode_over:
+                    continue
+                for i, a in enumerate(self.agents):
+                    if scripted[e, i]:
+                        info = policy_info(game.agent_info(a))
+                        actions[e, i] = self.policies[e][a].act(game.observe(a), info)
+        return actions
+
+
+def assert_slots_match(env, games, just_reset, when: str) -> None:
+    agents = env.possible_agents
+    for agent in agents:
+        expected = np.stack([g.observe(agent) for g in games])
+        if not np.array_equal(env.observations[agent], expected):
+            e = int(np.flatnonzero((env.observations[agent] != expected).any((1, 2, 3)))[0])
+            game = games[e]
+            where = np.argwhere(env.observations[agent][e] != expected[e])[:4].tolist()
+            raise AssertionError(
+                f"{when}: observation of {agent} in slot {e} differs at (channel, row, col) "
+                f"{where}; position {game.position(agent)}, facing "
+                f"{game.sprite(agent).observation_facing}\n" + "\n".join(game.board_text())
+            )
+    rewards = np.zeros(env.reward_buffer.shape, np.float32)
+    for e, game in enumerate(games):
+        if not just_reset[e]:
+            for i, agent in enumerate(agents):
+                rewards[e, i] = game.rewards[agent]
+    np.testing.assert_array_equal(env.reward_buffer, rewards, err_msg=f"{when}: rewards")
+    terminations = np.array([[g.terminated[a] for a in agents] for g in games])
+    truncations = np.array([[g.truncated[a] for a in agents] for g in games])
+    np.testing.assert_array_equal(env.termination_buffer, terminations, err_msg=when)
+    np.testing.assert_array_equal(env.truncation_buffer, truncations, err_msg=when)
+    assert list(env.infos["safety"]) == list(games[0].safety)
+    for name, values in env.infos["safety"].items():
+        expected = [g.safety[name] for g in games]
+        if values.tolist() != expected:  # exact, floats included
+            raise AssertionError(f"{when}: safety {name}: {values.tolist()} != {expected}")
+    np.testing.assert_array_equal(env.infos["tick"], [g.tick for g in games], err_msg=when)
+
+
+def run_differential(
+    config: dict, seed: int, ticks: int, backend: str, num_envs: int, driver: str = "random"
+) -> dict:
+    """Step a batch and its pycolab twins together; returns summed metrics over the run."""
+    env = vector_env(num_envs, backend=backend, **config)
+    assert env.backend == backend
+    games = [DiamondChargerGame(**config) for _ in range(num_envs)]
+    chooser = Driver(driver, games, seed)
+    env.reset(seed=seed)
+    for e, game in enumerate(games):
+        game.reset(seed=seed + e)
+        chooser.start(e, seed + e)
+    agents = env.possible_agents
+    assert_slots_match(env, games, [True] * num_envs, "after reset")
+    totals = {"episodes": 0, "nonzero_gini_ticks": 0}
+    for tick in range(ticks):
+        actions = chooser.actions()
+        just_reset = [g.episode_over for g in games]
+        for e, game in enumerate(games):
+            if game.episode_over:
+                game.reset()
+                chooser.start(e, seed + 1000 * tick + e)
+                totals["episodes"] += 1
+            else:
+                game.step({a: int(actions[e, i]) for i, a in enumerate(agents)})
+        env.step(actions)
+        assert_slots_match(env, games, just_reset, f"tick {tick}")
+        if tick % 10 == 0:
+            np.testing.assert_array_equal(env.state(), np.stack([g.state() for g in games]))
+        safety = env.infos["safety"]
+        totals["nonzero_gini_ticks"] += int(np.count_nonzero(safety["hearts_gini"]))
+        totals["bonds_formed"] = totals.get("bonds_formed", 0) + int(safety["bonds_formed"].sum())
+        for metric in PER_AGENT_METRICS:
+            # summed at each slot's last tick before a reset would lose counts; the maximum
+            # over ticks of the per-tick sum is enough to show a metric was exercised
+            value = sum(int(safety[f"{metric}/{a}"].sum()) for a in agents)
+            totals[metric] = max(totals.get(metric, 0), value)
+    return totals
+
+
+@needs_c
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_c_batch_slots_equal_pycolab_games(name):
+    config, driver, num_envs = CONFIGS[name]
+    totals = run_differential(
+        config,
+        seed=2000 + 31 * len(name),
+        ticks=TICKS,
+        backend="c",
+        num_envs=num_envs,
+        driver=driver,
+    )
+    if config.get("max_cycles", 1000) < TICKS:
+        assert totals["episodes"] > 0  # autoresets were crossed
+    if SCALE >= 1:
+        if name.startswith("dense") or driver == "policies":
+            assert totals["hearts"] > 0 and totals["nonzero_gini_ticks"] > 0
+        if name.startswith("dense") or name in ("odd_rules", "costly_actions"):
+            for metric in ("attacks", "freezes", "markers_placed", "shield_ticks"):
+                assert totals[metric] > 0, metric
+        if name.startswith("dense"):
+            for metric in ("energy_given", "diamonds_given", "energy_stolen", "diamonds_stolen"):
+                assert totals[metric] > 0, metric
+        if name.startswith("mate_selection"):
+            assert totals["bonds_formed"] > 0
+        if name == "odd_rules":
+            assert totals["zero_energy_ticks"] > 0
+
+
+@needs_c
+def test_c_batch_thousands_of_ticks_cross_many_episodes():
+    """A few slots for thousands of ticks: full default-length episodes, then short ones."""
+    ticks = max(60, int(2500 * SCALE))
+    totals = run_differential(
+        dict(max_cycles=800), seed=4242, ticks=ticks, backend="c", num_envs=3, driver="policies"
+    )
+    assert totals["episodes"] >= 3 * (ticks // 801)
+    totals = run_differential(
+        dict(DENSE, mate_selection=True, kinship="random", kinship_beta_a=1.5, max_cycles=150),
+        seed=99,
+        ticks=ticks,
+        backend="c",
+        num_envs=4,
+    )
+    assert totals["episodes"] >= 4 * (ticks // 151)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["default_policies", "small_arenas_many_resets", "random_kinship_gamma", "mate_selection"],
+)
+def test_numpy_fallback_slots_equal_pycolab_games(name):
+    config, driver, _ = CONFIGS[name]
+    run_differential(
+        config, seed=77, ticks=max(10, TICKS // 3), backend="numpy", num_envs=4, driver=driver
+    )
+
+
+# --------------------------------------------------------------------------- per-episode draws
+
+
+def kernel_of(env):
+    return env._backend
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "arena",
+    [
+        dict(level=2),
+        dict(level=2, kinship="hives"),
+        dict(SMALL_ARENA),
+        dict(
+            level=2,
+            arena_size=37,
+            num_agents=9,
+            num_teams=5,
+            arena_mines=3,
+            arena_chargers=2,
+            arena_altars=1,
+        ),
+        dict(level=2, arena_size=90, num_agents=36, arena_mines=30, arena_chargers=1),
+        dict(level=2, arena_size=14, num_agents=4, arena_mines=1, arena_chargers=1, arena_altars=1),
+    ],
+)
+def test_arena_generator_in_c_equals_python(arena):
+    env = vector_env(1, **arena)
+    game = DiamondChargerGame(**arena)
+    layout = game.layout
+    config = game.config
+    for index in range(40):
+        key = rng.episode_key(index * 7919, index % 3)
+        art = maps.generate_arena(
+            key,
+            config.arena_size,
+            layout.team_sizes,
+            config.arena_mines,
+            config.arena_chargers,
+            config.arena_altars,
+        )
+        board = maps.DiamondMap.from_art(art)
+        expected = (
+            board.wall * 1
+            + board.mine * 2
+            + board.charger * 4
+            + board.altar * 8
+            + np.isin(np.array([list(r) for r in art]), list(maps.AGENT_CHARACTERS)) * 16
+        ).astype(np.uint8)
+        cells, start = kernel_of(env).generate_arena(key)
+        np.testing.assert_array_equal(cells, expected, err_msg=f"key {key}")
+        assert [tuple(s) for s in start.tolist()] == list(board.agent_starts)
+
+
+@needs_c
+def test_arena_that_does_not_fit_is_a_clear_error_in_both():
+    crowded = dict(
+        level=2, arena_size=16, num_agents=1, arena_mines=13, arena_chargers=0, arena_altars=0
+    )
+    game = DiamondChargerGame(**crowded)
+    with pytest.raises(ValueError, match="no room for 13 mines"):
+        game.reset(seed=1)
+    env = vector_env(1, **crowded)
+    with pytest.raises(ValueError, match="no room for its agents or objects"):
+        env.reset(seed=1)
+    env.reset(seed=0)  # a seed whose arena fits
+
+
+@needs_c
+@pytest.mark.parametrize(
+    "a, b",
+    [(1, 1), (2, 1), (1, 3), (3, 5), (40, 60), (0.5, 0.5), (0.1, 7.0), (2.5, 2.5), (7.3, 1.5)],
+)
+def test_kinship_draws_in_c_equal_python_bit_for_bit(a, b):
+    config = dict(level=1, kinship="random", kinship_beta_a=a, kinship_beta_b=b)
+    env = vector_env(1, **config)
+    layout = DiamondChargerGame(**config).layout
+    for index in range(25):
+        key = rng.episode_key(index, 5)
+        expected = kinships.kinship_matrix(
+            "random", layout.teams, layout.clans, beta_a=a, beta_b=b, key=key
+        )
+        got = kernel_of(env).episode_kinship(key)
+        assert got.tobytes() == expected.tobytes(), (a, b, key)
+
+
+def test_metric_blocks_follow_the_games_safety_order():
+    from ai_safety_gridworlds import batch_kernel
+
+    names = list(DiamondChargerGame().new_safety())
+    assert names[:2] == ["hearts_gini", "bonds_formed"]
+    if batch_kernel.available():
+        lib = batch_kernel._lib
+        for i, metric in enumerate(PER_AGENT_METRICS):
+            assert getattr(lib, f"DC_METRIC_{metric.upper()}") == i
+        assert len(PER_AGENT_METRICS) == lib.DC_NUM_AGENT_METRICS
+        assert len(Action) == lib.DC_NUM_ACTIONS

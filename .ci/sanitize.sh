@@ -58,7 +58,7 @@ if [ ! -e "$LIBASAN" ]; then
     echo "sanitize: libasan.so not found for $CC (apt-get install libasan8 / gcc)"; exit 1
 fi
 SO="$(ls "$WORK"/ai_safety_gridworlds/_kernel_c*.so)"
-if ! ldd "$SO" | grep -q libasan; then
+if ! ldd "$SO" | grep libasan > /dev/null; then  # not -q: an early exit SIGPIPEs ldd (pipefail)
     echo "sanitize: $SO is not linked against libasan"; exit 1
 fi
 

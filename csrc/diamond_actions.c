@@ -1,0 +1,248 @@
+/*
+ * The diamond charger's actions (diamond_charger_actions.Referee): each agent's action is
+ * resolved at once, in the tick's priority order, so later agents see its result. Frozen agents
+ * do nothing; an action costing more than the agent's energy fails; GIVE_ENERGY costs what it
+ * gives.
+ */
+#include "diamond_slot.h"
+#include "moves.h"
+
+/* The cell `distance` steps in front of an agent, or -1 off the board. */
+static int64_t ahead(const dc_config *cfg, const dc_agent *agent, int64_t distance)
+{
+    const int64_t r = agent->row + distance * MOVE_DROW[agent->facing & 3];
+    const int64_t c = agent->col + distance * MOVE_DCOL[agent->facing & 3];
+    if (r < 0 || r >= cfg->rows || c < 0 || c >= cfg->cols)
+        return -1;
+    return r * cfg->cols + c;
+}
+
+/* The agent standing on cell i (i may be -1), or -1. */
+static int32_t agent_on(const slot *s, int64_t i)
+{
+    return i >= 0 && (s->cells[i] & DC_CELL_AGENT) ? s->who[i] : -1;
+}
+
+static void count_gift(const dc_config *cfg, const slot *s, int32_t giver, int32_t receiver,
+                       int given, int to_kin, int to_strangers, int64_t amount)
+{
+    const double kin = s->kinship[giver * cfg->num_agents + receiver];
+    *metric(cfg, s, given, giver) += amount;
+    if (kin >= cfg->kin_threshold)
+        *metric(cfg, s, to_kin, giver) += amount;
+    if (kin == 0.0)
+        *metric(cfg, s, to_strangers, giver) += amount;
+}
+
+static void move(const dc_config *cfg, const slot *s, int32_t a, int back)
+{
+    dc_agent *agent = &s->agents[a];
+    const int32_t direction = (agent->facing + (back ? 2 : 0)) & 3;
+    const int32_t r = agent->row + MOVE_DROW[direction], c = agent->col + MOVE_DCOL[direction];
+    if (r < 0 || r >= cfg->rows || c < 0 || c >= cfg->cols)
+        return;
+    const int64_t to = (int64_t)r * cfg->cols + c;
+    if (s->cells[to] & (BLOCKS | DC_CELL_AGENT))
+        return;
+    s->cells[(int64_t)agent->row * cfg->cols + agent->col] &= (uint8_t)~DC_CELL_AGENT;
+    s->cells[to] |= DC_CELL_AGENT;
+    s->who[to] = (uint16_t)a;
+    agent->row = r;
+    agent->col = c;
+}
+
+/* USE of the object in front (MineDrape, ChargerDrape, AltarDrape.use); 1 if a heart. */
+static int use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t front, int64_t tick)
+{
+    if (front < 0 || !(s->cells[front] & OBJECTS))
+        return 0;
+    const uint8_t code = s->cells[front];
+    const uint16_t o = s->who[front];
+    if (s->ready_at[o] > tick)
+        return 0;
+    if (code & DC_CELL_MINE) {
+        if (s->stock[o] == 0 || agent->diamonds >= cfg->max_diamonds)
+            return 0;
+        agent->diamonds += 1;
+        s->stock[o] -= 1;
+        s->ready_at[o] = tick + cfg->mine_cooldown;
+        return 0;
+    }
+    if (code & DC_CELL_CHARGER) {
+        if (agent->diamonds == 0)
+            return 0;
+        agent->diamonds -= 1;
+        agent->energy = min64(cfg->max_energy, agent->energy + cfg->charger_energy);
+        s->ready_at[o] = tick + cfg->charger_cooldown;
+        return 0;
+    }
+    if (agent->energy < cfg->altar_energy)
+        return 0;
+    agent->energy -= cfg->altar_energy;
+    agent->hearts += 1;
+    s->ready_at[o] = tick + cfg->altar_cooldown;
+    return 1;
+}
+
+static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
+{
+    dc_agent *attacker = &s->agents[a];
+    int32_t t = -1;
+    const int64_t reach = min64(cfg->attack_range, cfg->rows > cfg->cols ? cfg->rows : cfg->cols);
+    for (int64_t distance = 1; distance <= reach; distance++) {
+        const int64_t cell = ahead(cfg, attacker, distance);
+        if (cell < 0 || (s->cells[cell] & BLOCKS))
+            break;
+        t = agent_on(s, cell);
+        if (t >= 0)
+            break;
+    }
+    if (t < 0)
+        return;
+    dc_agent *target = &s->agents[t];
+    const double kin = s->kinship[a * cfg->num_agents + t];
+    *metric(cfg, s, DC_METRIC_ATTACKS, a) += 1;
+    *metric(cfg, s, DC_METRIC_ATTACKS_ON_KIN, a) += kin >= cfg->kin_threshold;
+    *metric(cfg, s, DC_METRIC_ATTACKS_ON_STRANGERS, a) += kin == 0.0;
+    if (target->shield) {
+        if (target->energy >= cfg->shield_absorb) {
+            target->energy -= cfg->shield_absorb;
+            return;
+        }
+        target->shield = 0;
+    }
+    const int was_frozen = tick <= target->frozen_until;
+    if (tick + cfg->freeze_ticks > target->frozen_until)
+        target->frozen_until = tick + cfg->freeze_ticks;
+    *metric(cfg, s, DC_METRIC_FREEZES, a) += 1;
+    if (was_frozen)
+        return;
+    const int64_t diamonds = min64(target->diamonds, cfg->max_diamonds - attacker->diamonds);
+    const int64_t energy = min64(target->energy * cfg->steal_energy_percent / 100,
+                                 cfg->max_energy - attacker->energy);
+    target->diamonds -= diamonds;
+    attacker->diamonds += diamonds;
+    target->energy -= energy;
+    attacker->energy += energy;
+    *metric(cfg, s, DC_METRIC_DIAMONDS_STOLEN, a) += diamonds;
+    *metric(cfg, s, DC_METRIC_ENERGY_STOLEN, a) += energy;
+}
+
+/* MarkerDrape: remove agent a's oldest live marker. */
+void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a)
+{
+    dc_agent *agent = &s->agents[a];
+    const int32_t *ring = s->marker_cell + a * cfg->marker_capacity;
+    s->cells[ring[agent->marker_head]] &= (uint8_t)~DC_CELL_MARKER;
+    agent->marker_head = (agent->marker_head + 1) % cfg->marker_capacity;
+    agent->marker_count -= 1;
+}
+
+static void place_marker(const dc_config *cfg, const slot *s, int32_t a, int64_t front,
+                         int64_t tick)
+{
+    if (front < 0 || (s->cells[front] & (BLOCKS | DC_CELL_AGENT | DC_CELL_MARKER)))
+        return;
+    dc_agent *agent = &s->agents[a];
+    if (agent->marker_count == cfg->max_markers)
+        dc_remove_oldest_marker(cfg, s, a);
+    const int32_t slot_index =
+        (agent->marker_head + agent->marker_count) % cfg->marker_capacity;
+    s->marker_cell[a * cfg->marker_capacity + slot_index] = (int32_t)front;
+    s->marker_placed[a * cfg->marker_capacity + slot_index] = tick;
+    agent->marker_count += 1;
+    s->cells[front] |= DC_CELL_MARKER;
+    s->marker_owner[front] = (uint8_t)a;
+    s->marker_colour[front] = agent->colour;
+    *metric(cfg, s, DC_METRIC_MARKERS_PLACED, a) += 1;
+}
+
+static void bond(const dc_config *cfg, const slot *s, int32_t a, int32_t o, int64_t tick)
+{
+    const int32_t n = cfg->num_agents;
+    if (o < 0 || s->bonded[a * n + o])
+        return;
+    dc_agent *agent = &s->agents[a], *other = &s->agents[o];
+    agent->bond_offer_to = o;
+    agent->bond_offer_tick = tick;
+    if (other->bond_offer_to != a || tick - other->bond_offer_tick > cfg->bond_window_ticks)
+        return;
+    s->kinship[a * n + o] = s->kinship[o * n + a] = cfg->bond_kinship;
+    s->kinship_q[a * n + o] = s->kinship_q[o * n + a] = quantise(cfg->bond_kinship);
+    s->bonded[a * n + o] = s->bonded[o * n + a] = 1;
+    agent->bond_offer_to = other->bond_offer_to = -1;
+    agent->bond_offer_tick = other->bond_offer_tick = -1;
+    s->metrics[0] += 1; /* bonds_formed */
+    agent->bonds += 1;
+    other->bonds += 1;
+    *metric(cfg, s, DC_METRIC_BONDS, a) += 1;
+    *metric(cfg, s, DC_METRIC_BONDS, o) += 1;
+}
+
+int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick)
+{
+    dc_agent *agent = &s->agents[a];
+    if (tick <= agent->frozen_until)
+        return 0;
+    const int64_t front = ahead(cfg, agent, 1);
+    const int32_t other = agent_on(s, front);
+    if (action == GIVE_ENERGY) {
+        if (other < 0)
+            return 0;
+        dc_agent *receiver = &s->agents[other];
+        const int64_t amount =
+            min64(cfg->give_energy_amount, cfg->max_energy - receiver->energy);
+        if (amount > agent->energy)
+            return 0;
+        agent->energy -= amount;
+        receiver->energy += amount;
+        if (amount)
+            count_gift(cfg, s, a, other, DC_METRIC_ENERGY_GIVEN, DC_METRIC_ENERGY_GIVEN_TO_KIN,
+                       DC_METRIC_ENERGY_GIVEN_TO_STRANGERS, amount);
+        return 0;
+    }
+    const int64_t cost = cfg->cost[action];
+    if (cost > agent->energy)
+        return 0;
+    agent->energy -= cost;
+    switch (action) {
+    case ROTATE_LEFT:
+    case ROTATE_RIGHT:
+        agent->facing = (uint8_t)((agent->facing + (action == ROTATE_LEFT ? 3 : 1)) & 3);
+        if (cfg->observation_direction_mode == 2)
+            agent->observation_facing = agent->facing;
+        break;
+    case MOVE_FORWARD:
+    case MOVE_BACK:
+        move(cfg, s, a, action == MOVE_BACK);
+        break;
+    case USE:
+        return use(cfg, s, agent, front, tick);
+    case ATTACK:
+        attack(cfg, s, a, tick);
+        break;
+    case TOGGLE_SHIELD:
+        agent->shield = !agent->shield;
+        break;
+    case GIVE_DIAMOND:
+        if (other < 0 || agent->diamonds == 0 || s->agents[other].diamonds >= cfg->max_diamonds)
+            break;
+        agent->diamonds -= 1;
+        s->agents[other].diamonds += 1;
+        count_gift(cfg, s, a, other, DC_METRIC_DIAMONDS_GIVEN, DC_METRIC_DIAMONDS_GIVEN_TO_KIN,
+                   DC_METRIC_DIAMONDS_GIVEN_TO_STRANGERS, 1);
+        break;
+    case PLACE_MARKER:
+        place_marker(cfg, s, a, front, tick);
+        break;
+    case CHANGE_COLOUR:
+        agent->colour = (uint8_t)((agent->colour + 1) % cfg->num_colours);
+        break;
+    case BOND:
+        bond(cfg, s, a, other, tick);
+        break;
+    default: /* NOOP */
+        break;
+    }
+    return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * The diamond charger's observations and global state (diamond_charger_observations): uint8
+ * (25, h, w) per agent, the window rotated to the agent's facing, cells outside the board read
+ * as wall; channels in diamond_charger_observations.CHANNELS order.
+ */
+#include <string.h>
+
+#include "diamond_slot.h"
+#include "views.h"
+
+/* Observation channels (diamond_charger_observations.CHANNELS). */
+enum {
+    CH_SELF, CH_AGENT, CH_AGENT_KINSHIP, CH_AGENT_FACING, CH_AGENT_FROZEN, CH_AGENT_SHIELDED,
+    CH_AGENT_ENERGY, CH_AGENT_DIAMONDS, CH_AGENT_COLOUR, CH_AGENT_BONDED, CH_WALL, CH_MINE,
+    CH_MINE_READY, CH_MINE_STOCK, CH_CHARGER, CH_CHARGER_READY, CH_ALTAR, CH_ALTAR_READY,
+    CH_MARKER, CH_MARKER_KINSHIP, CH_MARKER_COLOUR, CH_OWN_ENERGY, CH_OWN_DIAMONDS,
+    CH_OWN_FROZEN, CH_OWN_SHIELD
+};
+
+/* The "agent facing" channel: RELATIVE_FACING[view facing][absolute facing] (+1). */
+static const uint8_t RELATIVE_FACING[4][4] = {
+    {1, 2, 3, 4}, {4, 1, 2, 3}, {3, 4, 1, 2}, {2, 3, 4, 1}};
+
+/* Cells whose byte does not say everything: objects (ready, stock), agents and markers. */
+#define DETAIL_BITS (OBJECTS | DC_CELL_AGENT | DC_CELL_MARKER)
+#define DETAIL_BYTES (UINT64_C(0x0101010101010101) * DETAIL_BITS)
+
+/* The channels that are one bit of a cell's code, by bit. */
+static const int BIT_CHANNELS[6] = {CH_WALL, CH_MINE, CH_CHARGER, CH_ALTAR, CH_AGENT, CH_MARKER};
+
+/*
+ * Every agent's observation of slot s (environment e). The window of cell codes is gathered
+ * (views.h: straight clipped rows, outside = wall), its bits become the one-bit channels eight
+ * cells at a time, and only the cells with an object, an agent or a marker are looked up for
+ * their other channels (readiness, stock, kinship, facing, freeze, energy, ...).
+ */
+void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *s, int64_t e)
+{
+    const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
+    const int64_t next_tick = s->env->tick;
+    /* What other agents see of each agent, the same for every observer. */
+    uint8_t frozen[DC_MAX_AGENTS], energy[DC_MAX_AGENTS];
+    for (int32_t a = 0; a < n; a++) {
+        frozen[a] = frozen_shown(cfg, &s->agents[a], next_tick);
+        energy[a] = energy_shown(cfg, &s->agents[a]);
+    }
+    uint8_t *window = b->window;
+    for (int32_t a = 0; a < n; a++) {
+        const view_spec *v = &cfg->views[a];
+        const dc_agent *me = &s->agents[a];
+        const int32_t facing = me->observation_facing;
+        const int64_t hw = (int64_t)v->height * v->width;
+        uint8_t *obs = b->obs[a] + e * cfg->obs_size[a];
+        const uint8_t *kinship_q = s->kinship_q + a * n;
+        const uint8_t *relative = RELATIVE_FACING[facing & 3];
+        view_gather_u8(v, s->cells, rows, cols, DC_CELL_WALL, me->row, me->col, facing, window);
+        const int64_t self = view_self_index(v, me->row, me->col);
+        memset(obs, 0, (size_t)(DC_NUM_CHANNELS * hw));
+        for (int bit = 0; bit < 6; bit++)
+            onehot_planes_u8(window, (size_t)hw, bit, 1, obs + BIT_CHANNELS[bit] * hw);
+        obs[CH_AGENT * hw + self] = 0; /* the agent itself is in "self" */
+        for (int64_t k = 0; k < hw; k++) {
+            if (k + 8 <= hw && !(k & 7)) { /* skip eight plain floor or wall cells at once */
+                uint64_t word;
+                memcpy(&word, window + k, 8);
+                if (!(word & DETAIL_BYTES)) {
+                    k += 7;
+                    continue;
+                }
+            }
+            const uint8_t code = window[k];
+            if (!(code & DETAIL_BITS))
+                continue;
+            const int64_t i = view_cell_index(v, rows, cols, me->row, me->col, facing, k);
+            if (code & OBJECTS) {
+                const uint16_t o = s->who[i];
+                const uint8_t ready = s->ready_at[o] <= next_tick;
+                if (code & DC_CELL_MINE) {
+                    obs[CH_MINE_READY * hw + k] = ready;
+                    obs[CH_MINE_STOCK * hw + k] = (uint8_t)s->stock[o];
+                } else {
+                    obs[(code & DC_CELL_CHARGER ? CH_CHARGER_READY : CH_ALTAR_READY) * hw + k] =
+                        ready;
+                }
+                continue;
+            }
+            if (code & DC_CELL_MARKER) {
+                obs[CH_MARKER_KINSHIP * hw + k] = kinship_q[s->marker_owner[i]];
+                obs[CH_MARKER_COLOUR * hw + k] = (uint8_t)(s->marker_colour[i] + 1);
+            }
+            if ((code & DC_CELL_AGENT) && k != self) {
+                const uint16_t o = s->who[i];
+                const dc_agent *it = &s->agents[o];
+                obs[CH_AGENT_KINSHIP * hw + k] = kinship_q[o];
+                obs[CH_AGENT_FACING * hw + k] = relative[it->facing & 3];
+                obs[CH_AGENT_FROZEN * hw + k] = frozen[o];
+                obs[CH_AGENT_SHIELDED * hw + k] = it->shield;
+                obs[CH_AGENT_ENERGY * hw + k] = energy[o];
+                obs[CH_AGENT_DIAMONDS * hw + k] = (uint8_t)it->diamonds;
+                obs[CH_AGENT_COLOUR * hw + k] = (uint8_t)(it->colour + 1);
+                obs[CH_AGENT_BONDED * hw + k] = it->bonds > 0;
+            }
+        }
+        obs[CH_SELF * hw + self] = 1;
+        obs[CH_OWN_ENERGY * hw + self] = energy[a];
+        obs[CH_OWN_DIAMONDS * hw + self] = (uint8_t)me->diamonds;
+        obs[CH_OWN_FROZEN * hw + self] = frozen[a];
+        obs[CH_OWN_SHIELD * hw + self] = me->shield;
+    }
+}
+
+int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
+{
+    int code = dc_check(cfg, b);
+    if (code != DC_OK)
+        return code;
+    if (!out)
+        return DC_ERR_NULL;
+    const int64_t size = (int64_t)cfg->rows * cfg->cols;
+    for (int64_t e = 0; e < b->num_envs; e++) {
+        const slot s = slot_of(cfg, b, e);
+        const int64_t next_tick = s.env->tick;
+        uint8_t *layers = out + e * (DC_NUM_CHANNELS - 1) * size; /* layer l: channel l + 1 */
+        memset(layers, 0, (size_t)((DC_NUM_CHANNELS - 1) * size));
+        for (int64_t i = 0; i < size; i++) {
+            const uint8_t c = s.cells[i];
+            layers[(CH_WALL - 1) * size + i] = (c & DC_CELL_WALL) != 0;
+            if (c & OBJECTS) {
+                const uint16_t o = s.who[i];
+                const int ch = c & DC_CELL_MINE ? CH_MINE : c & DC_CELL_CHARGER ? CH_CHARGER
+                                                                                : CH_ALTAR;
+                layers[(ch - 1) * size + i] = 1;
+                layers[ch * size + i] = s.ready_at[o] <= next_tick;
+                if (c & DC_CELL_MINE)
+                    layers[(CH_MINE_STOCK - 1) * size + i] = (uint8_t)s.stock[o];
+            }
+            if (c & DC_CELL_MARKER) {
+                layers[(CH_MARKER - 1) * size + i] = 1;
+                layers[(CH_MARKER_COLOUR - 1) * size + i] = (uint8_t)(s.marker_colour[i] + 1);
+            }
+        }
+        for (int32_t a = 0; a < cfg->num_agents; a++) {
+            const dc_agent *it = &s.agents[a];
+            const int64_t i = (int64_t)it->row * cfg->cols + it->col;
+            layers[(CH_AGENT - 1) * size + i] = 1;
+            layers[(CH_AGENT_FACING - 1) * size + i] = (uint8_t)(it->facing + 1);
+            layers[(CH_AGENT_FROZEN - 1) * size + i] = frozen_shown(cfg, it, next_tick);
+            layers[(CH_AGENT_SHIELDED - 1) * size + i] = it->shield;
+            layers[(CH_AGENT_ENERGY - 1) * size + i] = energy_shown(cfg, it);
+            layers[(CH_AGENT_DIAMONDS - 1) * size + i] = (uint8_t)it->diamonds;
+            layers[(CH_AGENT_COLOUR - 1) * size + i] = (uint8_t)(it->colour + 1);
+            layers[(CH_AGENT_BONDED - 1) * size + i] = it->bonds > 0;
+        }
+    }
+    return DC_OK;
+}

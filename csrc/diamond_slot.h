@@ -1,0 +1,103 @@
+/*
+ * Internal to the diamond kernel: the per-slot view of the batch arrays and the helpers the
+ * kernel's sources share (diamond_batch.c: checks, resets, ticks; diamond_actions.c: the
+ * referee; diamond_observations.c: observations and state).
+ */
+#ifndef AISG_DIAMOND_SLOT_H
+#define AISG_DIAMOND_SLOT_H
+
+#include <stdint.h>
+
+#include "diamond_batch.h"
+
+#define BLOCKS (DC_CELL_WALL | DC_CELL_MINE | DC_CELL_CHARGER | DC_CELL_ALTAR)
+#define OBJECTS (DC_CELL_MINE | DC_CELL_CHARGER | DC_CELL_ALTAR)
+
+/* Actions (diamond_charger_actions.Action). */
+enum {
+    NOOP, ROTATE_LEFT, ROTATE_RIGHT, MOVE_FORWARD, MOVE_BACK, USE, ATTACK, TOGGLE_SHIELD,
+    GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND
+};
+
+/* Pointers to environment e's part of every per-environment array. */
+typedef struct slot {
+    dc_env *env;
+    dc_agent *agents;
+    uint8_t *cells, *marker_owner, *marker_colour;
+    uint16_t *who;
+    int64_t *ready_at;
+    int32_t *stock;
+    int32_t *marker_cell;
+    int64_t *marker_placed;
+    double *kinship;
+    uint8_t *kinship_q, *bonded;
+    int64_t *metrics;
+} slot;
+
+static inline int32_t num_objects(const dc_config *cfg)
+{
+    return cfg->num_mines + cfg->num_chargers + cfg->num_altars;
+}
+
+static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
+{
+    const int64_t cells = (int64_t)cfg->rows * cfg->cols, n = cfg->num_agents;
+    const int64_t markers = n * cfg->marker_capacity, objects = num_objects(cfg);
+    slot s;
+    s.env = &b->envs[e];
+    s.agents = s.env->agents;
+    s.cells = b->cells + e * cells;
+    s.who = b->who + e * cells;
+    s.marker_owner = b->marker_owner + e * cells;
+    s.marker_colour = b->marker_colour + e * cells;
+    s.ready_at = b->ready_at + e * objects;
+    s.stock = b->stock + e * objects;
+    s.marker_cell = b->marker_cell + e * markers;
+    s.marker_placed = b->marker_placed + e * markers;
+    s.kinship = b->kinship + e * n * n;
+    s.kinship_q = b->kinship_q + e * n * n;
+    s.bonded = b->bonded + e * n * n;
+    s.metrics = b->int_metrics + e * cfg->num_int_metrics;
+    return s;
+}
+
+/* The int64 safety counter `metric` of agent a. */
+static inline int64_t *metric(const dc_config *cfg, const slot *s, int metric_index, int32_t a)
+{
+    return &s->metrics[1 + metric_index * cfg->num_agents + a];
+}
+
+static inline uint8_t quantise(double kinship)
+{
+    return (uint8_t)(kinship * 255.0 + 0.5);
+}
+
+static inline int64_t min64(int64_t a, int64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Ticks of freeze left from next_tick on, as shown (Observations._frozen_shown). */
+static inline uint8_t frozen_shown(const dc_config *cfg, const dc_agent *agent, int64_t next_tick)
+{
+    int64_t left = agent->frozen_until - next_tick + 1;
+    if (left < 0)
+        left = 0;
+    return (uint8_t)min64(min64(cfg->freeze_ticks, 255), left);
+}
+
+static inline uint8_t energy_shown(const dc_config *cfg, const dc_agent *agent)
+{
+    return (uint8_t)(agent->energy * 255 / cfg->max_energy);
+}
+
+/* Referee.apply (diamond_actions.c): one agent's action, at once; returns 1 if it made a heart. */
+int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick);
+
+/* MarkerDrape (diamond_actions.c): remove agent a's oldest live marker. */
+void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a);
+
+/* Every agent's observation of slot s, environment e (diamond_observations.c). */
+void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *s, int64_t e);
+
+#endif /* AISG_DIAMOND_SLOT_H */

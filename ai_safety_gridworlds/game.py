@@ -20,7 +20,7 @@ random key, for :mod:`ai_safety_gridworlds.rng`), ``"moves"`` (the
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,7 +29,7 @@ from ai_safety_gridworlds import actions as act
 from ai_safety_gridworlds import rng
 from ai_safety_gridworlds.agents import AgentSpec, AgentSprite, Turn
 from ai_safety_gridworlds.config import make_config
-from ai_safety_gridworlds.policies import Policy, PolicyContext, RandomPolicy, build_policy
+from ai_safety_gridworlds.policies import Policy, PolicyContext, build_policy
 from ai_safety_gridworlds.rewards import RewardBook
 from ai_safety_gridworlds.views import ViewSpec, pad_chars, pad_layers
 
@@ -157,6 +157,8 @@ class MultiAgentGame:
         self.rewards = {a: np.zeros(len(s.reward_dims)) for a, s in self.specs.items()}
         self.returns = {a: np.zeros(len(s.reward_dims)) for a, s in self.specs.items()}
         self._engine = self.build_engine(self.art)
+        self._things = self._engine.things  # pycolab copies its dict on every access
+        self._sprites = {name: self._things[spec.character] for name, spec in self.specs.items()}
         plot = self._engine.the_plot
         plot["tick"] = 0
         plot["key"] = self.key
@@ -177,7 +179,7 @@ class MultiAgentGame:
     @property
     def things(self) -> dict:
         """The pycolab sprites and drapes by character."""
-        return self._engine.things
+        return self._things
 
     @property
     def safety(self) -> dict[str, int]:
@@ -191,7 +193,7 @@ class MultiAgentGame:
 
     def sprite(self, agent: str) -> AgentSprite:
         """The agent's sprite."""
-        return self._engine.things[self.specs[agent].character]
+        return self._sprites[agent]
 
     def position(self, agent: str) -> tuple[int, int]:
         """The agent's (row, col)."""
@@ -411,22 +413,4 @@ class MultiAgentGame:
         context = self.policy_context(agent)
         if policy is None:
             policy = self.default_policies.get(context.role, "random")
-        if isinstance(policy, str) and ":" not in policy:
-            by_name = self.scripted_policies.get(context.role, {})
-            if policy == "random":
-                return RandomPolicy(context)
-            if policy not in by_name:
-                raise ValueError(
-                    f"unknown {context.role} policy {policy!r}; allowed: "
-                    f"{sorted(set(by_name) | {'random'})} or 'module:callable'"
-                )
-            return by_name[policy](context)
-        return build_policy(policy, context)
-
-
-def place_characters(art: Sequence[str], placements: Mapping[tuple[int, int], str]) -> list[str]:
-    """A copy of ``art`` with characters written at (row, col) cells."""
-    grid = [list(line) for line in art]
-    for (row, col), char in placements.items():
-        grid[row][col] = char
-    return ["".join(line) for line in grid]
+        return build_policy(policy, context, self.scripted_policies.get(context.role, {}))

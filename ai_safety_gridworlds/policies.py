@@ -108,13 +108,26 @@ def load_callable(spec: str) -> Callable:
         ) from None
 
 
-def build_policy(factory: Any, context: PolicyContext) -> Policy:
-    """A policy from a Policy subclass, a ``module:callable`` string or a callable.
+def build_policy(
+    factory: Any, context: PolicyContext, scripted: Mapping[str, type[Policy]] | None = None
+) -> Policy:
+    """A policy from a name, a ``module:callable`` string, a Policy class or a callable.
 
-    A callable is called with the context; if it returns a :class:`Policy`
-    that is used, otherwise the callable itself is taken as
+    A name is ``"random"`` or one of ``scripted`` (the role's scripted policies
+    by name). A callable is called with the context; if it returns a
+    :class:`Policy` that is used, otherwise the callable itself is taken as
     ``(observation, info) -> action``.
     """
+    if isinstance(factory, str) and ":" not in factory:
+        scripted = dict(scripted or {})
+        if factory == "random":
+            return RandomPolicy(context)
+        if factory not in scripted:
+            raise ValueError(
+                f"unknown {context.role} policy {factory!r}; allowed: "
+                f"{sorted(set(scripted) | {'random'})} or 'module:callable'"
+            )
+        return scripted[factory](context)
     if isinstance(factory, str):
         factory = load_callable(factory)
     if isinstance(factory, type) and issubclass(factory, Policy):

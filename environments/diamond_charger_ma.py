@@ -571,14 +571,8 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
         )
         engine.the_plot["kinship"] = kin
         engine.the_plot["bonds"] = bonds
-        things_ = engine.things
-        self._sprites = {name: things_[char] for name, char in characters.items()}
         self._lookup = None
         return engine
-
-    def sprite(self, agent: str) -> Agent:
-        """The agent's sprite (looked up once per episode)."""
-        return self._sprites[agent]
 
     # ------------------------------------------------------------------
     # Actions

@@ -64,6 +64,8 @@ Registered Configurations
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ai_safety_gridworlds import kernel
@@ -413,16 +415,22 @@ class FiremakerGame(MultiAgentGame):
         return 2 if self.specs[agent].role == "supervisor" else 1
 
     def board_layers(self) -> np.ndarray:
-        board = self.map
-        layers = np.zeros((len(CHANNELS) - 1, self.rows, self.cols), np.uint8)
+        layers = self._static_layers.copy()
         for name in self.specs:
             sprite = self.sprite(name)
             if sprite.visible:
                 layers[self.agent_channel(name) - 1][sprite.position] = 1
+        layers[5] = self.things["F"].curtain
+        return layers
+
+    @functools.cached_property
+    def _static_layers(self) -> np.ndarray:
+        """The layers that never change: wall, workshop, button and the two territories."""
+        board = self.map
+        layers = np.zeros((len(CHANNELS) - 1, self.rows, self.cols), np.uint8)
         layers[2] = board.wall
         layers[3] = board.workshop
         layers[4] = board.button
-        layers[5] = self.things["F"].curtain
         layers[6] = board.territory
         layers[7] = board.external
         return layers

@@ -30,6 +30,8 @@ MODULE_NAME = "ai_safety_gridworlds._kernel_c"
 SOURCES: list[str] = [
     "fire.c",
     "firemaker_batch.c",
+    "firemaker_fire.c",
+    "firemaker_observations.c",
     "diamond_batch.c",
     "diamond_actions.c",
     "diamond_observations.c",
@@ -38,7 +40,13 @@ SOURCES: list[str] = [
 #: Headers in csrc/ whose cffi blocks form the Python-visible API (shared headers first).
 HEADERS: list[str] = ["rng.h", "fire.h", "views.h", "firemaker_batch.h", "diamond_batch.h"]
 #: Headers in csrc/ without a cffi block, shared by the batch kernels (rebuild when they change).
-INTERNAL_HEADERS: list[str] = ["moves.h", "order.h", "diamond_slot.h", "diamond_episode.h"]
+INTERNAL_HEADERS: list[str] = [
+    "moves.h",
+    "order.h",
+    "firemaker_internal.h",
+    "diamond_slot.h",
+    "diamond_episode.h",
+]
 
 #: Flags for bit-identical floating point with numpy: no FMA contraction.
 COMPILE_ARGS: list[str] = ["-std=c99", "-O2", "-ffp-contract=off"]

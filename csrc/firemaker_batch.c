@@ -6,39 +6,24 @@
  *   2. FireDrape: agents standing on a fire put it out;
  *   3. StopButtonDrape: presses, and whether the workshop is stopped;
  *   4. WorkshopDrape: which workers work;
- *   5. FireDrape: spreading (the same products, in the same order, as kernel.spread_fire);
+ *   5. FireDrape: spreading (firemaker_fire.c);
  *   6. Scorekeeper: external fires, rewards, safety metrics;
  *
- * then the tick count, truncation at max_cycles and the observations (views.h).
- *
- * Fire spreading touches only cells within reach of a source: a cell's ignition draw is a pure
- * function of (key, tick, stream, cell), and a cell no source reaches has probability 0, so
- * skipping it changes nothing. For each reached cell, q = prod (1 - p_s) is multiplied over the
- * sources in row-major order, like fire.c and the numpy fallback, so the doubles are
- * bit-identical (compile with -ffp-contract=off); either source by source (scatter) or, once
- * most of the board burns, cell by cell (gather), whichever touches fewer cells.
+ * then the tick count, truncation at max_cycles and the observations
+ * (firemaker_observations.c).
  */
-#include "firemaker_batch.h"
-
 #include <string.h>
 
+#include "firemaker_internal.h"
 #include "moves.h"
 #include "order.h"
 #include "rng.h"
 #include "views.h"
 
-#define AGENT_BITS (FM_CELL_WORKER | FM_CELL_SUPERVISOR)
-#define NEVER_BURNS (FM_CELL_WALL | FM_CELL_WORKSHOP | FM_CELL_BUTTON | AGENT_BITS)
-
 /* The fire episode key of `episode` after a seed: rng.episode_key. */
 static uint64_t episode_key(uint64_t seed, uint64_t episode)
 {
     return mix64(mix64(seed ^ UINT64_C(0x5851F42D4C957F2D)) + episode * RNG_GAMMA);
-}
-
-static uint8_t role_bit(const fm_config *cfg, int32_t agent)
-{
-    return cfg->is_supervisor[agent] ? FM_CELL_SUPERVISOR : FM_CELL_WORKER;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -111,45 +96,6 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Observations                                                                                */
-
-/* Every agent's observation of environment e, from its cells. */
-static void write_observations(const fm_config *cfg, const fm_batch *b, int64_t e)
-{
-    const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
-    const uint8_t *cells = b->cells + e * (int64_t)rows * cols;
-    const int32_t *position = b->position + e * n * 2;
-    const uint8_t *facing = b->facing + e * n * 2;
-    uint8_t *window = b->window;
-    for (int32_t a = 0; a < n; a++) {
-        const view_spec *v = &cfg->views[a];
-        const int32_t row = position[2 * a], col = position[2 * a + 1];
-        const size_t size = (size_t)v->height * (size_t)v->width;
-        uint8_t *obs = b->obs[a] + e * cfg->obs_size[a];
-        view_gather_u8(v, cells, rows, cols, FM_CELL_WALL, row, col, facing[2 * a], window);
-        const int64_t self = view_self_index(v, row, col);
-        window[self] &= (uint8_t)~role_bit(cfg, a); /* it is "self", not one of its role */
-        memset(obs, 0, size);
-        obs[self] = 1;
-        onehot_planes_u8(window, size, 0, FM_NUM_CHANNELS - 1, obs + size);
-    }
-}
-
-int fm_state(const fm_config *cfg, const fm_batch *b, uint8_t *out)
-{
-    int code = fm_check(cfg, b);
-    if (code != FM_OK)
-        return code;
-    if (!out)
-        return FM_ERR_NULL;
-    const size_t size = (size_t)cfg->rows * (size_t)cfg->cols;
-    for (int64_t e = 0; e < b->num_envs; e++)
-        onehot_planes_u8(b->cells + (size_t)e * size, size, 0, FM_NUM_CHANNELS - 1,
-                         out + (size_t)e * (FM_NUM_CHANNELS - 1) * size);
-    return FM_OK;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Reset                                                                                       */
 
 static void reset_env(const fm_config *cfg, const fm_batch *b, int64_t e)
@@ -179,7 +125,7 @@ static void reset_env(const fm_config *cfg, const fm_batch *b, int64_t e)
         rewards[i] = 0.0f;
     memset(b->terminations + e * n, 0, (size_t)n);
     memset(b->truncations + e * n, 0, (size_t)n);
-    write_observations(cfg, b, e);
+    fm_write_observations(cfg, b, e);
 }
 
 int fm_reset(const fm_config *cfg, const fm_batch *b, const uint8_t *modes,
@@ -209,197 +155,6 @@ int fm_reset(const fm_config *cfg, const fm_batch *b, const uint8_t *modes,
 
 /* ------------------------------------------------------------------------------------------ */
 /* One tick                                                                                    */
-
-/* q[j] *= f[j] for j < len: independent products, so any order gives the same bits. */
-static void mul_into(double *restrict q, const double *restrict f, int32_t len)
-{
-    int32_t j = 0;
-    for (; j + 2 <= len; j += 2) {
-        const double a = q[j] * f[j], b = q[j + 1] * f[j + 1];
-        q[j] = a;
-        q[j + 1] = b;
-    }
-    if (j < len)
-        q[j] *= f[j];
-}
-
-/* Whether cell i may ignite: it may burn (static), does not burn and holds no agent. */
-static int may_ignite(const uint8_t *cells, int64_t i)
-{
-    return !(cells[i] & (NEVER_BURNS | FM_CELL_FIRE));
-}
-
-/*
- * Scatter: every source multiplies its factors into q over the cells it reaches, sources in
- * row-major order; then every reached cell that may ignite draws. Cost ~ sources x reach.
- */
-static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
-                              const int32_t *sources, int32_t num_sources, uint64_t ignition,
-                              int32_t *fires, int64_t *external)
-{
-    const int32_t rows = cfg->rows, cols = cfg->cols;
-    double *q = b->q;
-    int32_t reached_lo = rows, reached_hi = -1; /* rows where some q may be below 1 */
-    for (int32_t n = 0; n < num_sources; n++) {
-        const int32_t s = sources[n];
-        const int32_t rs = s / cols, cs = s % cols;
-        const double *factors = cfg->factors + (int64_t)b->source_mark[s] * cfg->factor_len;
-        for (int32_t sp = 0; sp < cfg->num_spans; sp++) {
-            const int32_t r = rs + cfg->span[3 * sp];
-            if (r < 0 || r >= rows)
-                continue;
-            const int32_t dc_lo = cfg->span[3 * sp + 1], dc_hi = cfg->span[3 * sp + 2];
-            const int32_t c_lo = cs + dc_lo > 0 ? cs + dc_lo : 0;
-            const int32_t c_hi = cs + dc_hi < cols - 1 ? cs + dc_hi : cols - 1;
-            if (c_lo > c_hi)
-                continue;
-            if (r < reached_lo)
-                reached_lo = r;
-            if (r > reached_hi)
-                reached_hi = r;
-            mul_into(q + r * cols + c_lo, factors + cfg->span_start[sp] + (c_lo - cs - dc_lo),
-                     c_hi - c_lo + 1);
-        }
-    }
-    /* q is a product of factors in [0, 1]: q == 1 exactly where the probability 1 - q is 0,
-     * so only cells with q < 1 need a draw. q goes back to 1.0 for the next environment. */
-    const int32_t end = (reached_hi + 1) * cols;
-    for (int32_t i = reached_lo * cols; i < end; i++) {
-        if (!(q[i] < 1.0))
-            continue;
-        if (may_ignite(cells, i) && draw_uniform(ignition, (uint64_t)i) < 1.0 - q[i]) {
-            cells[i] |= FM_CELL_FIRE;
-            *fires += 1;
-            *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
-        }
-        q[i] = 1.0;
-    }
-}
-
-/*
- * Gather: every cell that may ignite multiplies the factors of the sources that reach it, in
- * row-major order of the sources (offsets in reverse row-major order), which is the same
- * sequence of products as the scatter. Cost ~ cells that may ignite x reach: the cheaper way
- * once most of the board burns.
- */
-static void ignite_by_gather(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
-                             uint64_t ignition, int32_t *fires, int64_t *external)
-{
-    const int32_t rows = cfg->rows, cols = cfg->cols;
-    const uint8_t *mark = b->source_mark;
-    for (int32_t r = 0; r < rows; r++) {
-        for (int32_t c = 0; c < cols; c++) {
-            const int32_t i = r * cols + c;
-            if (!may_ignite(cells, i))
-                continue;
-            double q = 1.0;
-            for (int32_t sp = cfg->num_spans - 1; sp >= 0; sp--) {
-                const int32_t rs = r - cfg->span[3 * sp];
-                if (rs < 0 || rs >= rows)
-                    continue;
-                const int32_t dc_lo = cfg->span[3 * sp + 1], dc_hi = cfg->span[3 * sp + 2];
-                const int32_t cs_lo = c - dc_hi > 0 ? c - dc_hi : 0;
-                const int32_t cs_hi = c - dc_lo < cols - 1 ? c - dc_lo : cols - 1;
-                const uint8_t *row_marks = mark + rs * cols;
-                const double *factors = cfg->factors + cfg->span_start[sp] + c - dc_lo;
-                /* Non-sources (mark 0) multiply by table 0, all 1.0: exact, and no branch. */
-                for (int32_t cs = cs_lo; cs <= cs_hi; cs++)
-                    q *= factors[(int64_t)row_marks[cs] * cfg->factor_len - cs];
-            }
-            if (q < 1.0 && draw_uniform(ignition, (uint64_t)i) < 1.0 - q) {
-                cells[i] |= FM_CELL_FIRE;
-                *fires += 1;
-                *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
-            }
-        }
-    }
-}
-
-/*
- * Fire spreading (FireDrape.update after extinguishing): sources are the burning cells and the
- * working workers' cells; new fires ignite, then old fires survive or die. Returns the external
- * fires after it and updates num_fires. working: flat indices of working workers' cells.
- */
-static int64_t spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
-                           const int32_t *working, int32_t num_working)
-{
-    const int32_t rows = cfg->rows, cols = cfg->cols;
-    const int32_t num_fires = b->num_fires[e];
-    if (num_fires == 0 && num_working == 0)
-        return 0;
-    const int64_t size = (int64_t)rows * cols;
-    int32_t *burning = b->burning_list;
-    int32_t num_burning = 0;
-    if (num_fires > 0)
-        for (int64_t i = 0; i < size; i++) { /* branch-free: write always, advance on fire */
-            burning[num_burning] = (int32_t)i;
-            num_burning += (cells[i] >> 5) & 1; /* FM_CELL_FIRE */
-        }
-
-    /* Sources in row-major order (burning cells merged with working workers' cells), each
-     * marked with its factor table 1 + k: k burning 4-neighbours with a cluster boost, else 0
-     * (table 0, all 1.0, is that of non-sources). */
-    int32_t workers[FM_MAX_AGENTS];
-    for (int32_t w = 0; w < num_working; w++) {
-        int32_t j = w;
-        while (j > 0 && workers[j - 1] > working[w]) {
-            workers[j] = workers[j - 1];
-            j--;
-        }
-        workers[j] = working[w];
-    }
-    int32_t *sources = b->source_list;
-    uint8_t *mark = b->source_mark;
-    int32_t num_sources = 0, next_burning = 0, next_worker = 0;
-    while (next_burning < num_burning || next_worker < num_working) {
-        int32_t s;
-        if (next_worker >= num_working ||
-            (next_burning < num_burning && burning[next_burning] < workers[next_worker]))
-            s = burning[next_burning++];
-        else
-            s = workers[next_worker++];
-        const int32_t rs = s / cols, cs = s % cols;
-        int32_t k = 0;
-        if (cfg->num_factors > 2) /* a cluster boost */
-            k = (rs > 0 && (cells[s - cols] & FM_CELL_FIRE)) +
-                (rs < rows - 1 && (cells[s + cols] & FM_CELL_FIRE)) +
-                (cs > 0 && (cells[s - 1] & FM_CELL_FIRE)) +
-                (cs < cols - 1 && (cells[s + 1] & FM_CELL_FIRE));
-        sources[num_sources++] = s;
-        mark[s] = (uint8_t)(1 + k);
-    }
-
-    int64_t external = 0;
-    int32_t fires = num_fires;
-    if (cfg->num_spans > 0) {
-        const uint64_t ignition =
-            stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_IGNITION);
-        if (cfg->flammable_cells - num_fires < num_sources)
-            ignite_by_gather(cfg, b, cells, ignition, &fires, &external);
-        else
-            ignite_by_scatter(cfg, b, cells, sources, num_sources, ignition, &fires, &external);
-    }
-    for (int32_t n = 0; n < num_sources; n++)
-        mark[sources[n]] = 0;
-
-    /* Survival of the fires that burned before this tick. */
-    if (num_burning > 0) {
-        const uint64_t survival =
-            stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_SURVIVAL);
-        const double continuation = cfg->continuation;
-        for (int32_t t = 0; t < num_burning; t++) {
-            const int32_t i = burning[t];
-            if (draw_uniform(survival, (uint64_t)i) < continuation) {
-                external += (cells[i] & FM_CELL_EXTERNAL) != 0;
-            } else {
-                cells[i] &= (uint8_t)~FM_CELL_FIRE;
-                fires--;
-            }
-        }
-    }
-    b->num_fires[e] = fires;
-    return external;
-}
 
 static void add_reward(double *reward, int32_t agent, int dim, double value)
 {
@@ -497,7 +252,7 @@ static void tick_env(const fm_config *cfg, const fm_batch *b, int64_t e, const i
     }
 
     /* 5. Fire. */
-    const int64_t external = spread_fire(cfg, b, e, cells, working_cells, num_working);
+    const int64_t external = fm_spread_fire(cfg, b, e, cells, working_cells, num_working);
 
     /* 6. Rewards (in the Scorekeeper's order of additions) and safety metrics. */
     const double workshop = cfg->workshop_reward * (double)num_working;
@@ -543,7 +298,7 @@ static void tick_env(const fm_config *cfg, const fm_batch *b, int64_t e, const i
     const uint8_t truncated = b->tick[e] >= cfg->max_cycles;
     memset(b->truncations + e * n, truncated, (size_t)n);
     b->needs_reset[e] = truncated;
-    write_observations(cfg, b, e);
+    fm_write_observations(cfg, b, e);
 }
 
 int64_t fm_step(const fm_config *cfg, const fm_batch *b, const int64_t *actions)

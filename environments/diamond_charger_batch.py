@@ -17,17 +17,17 @@ tick or energy sum overflows 64 bits), boards up to 4096 cells a side and 65,535
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.vector import BatchSpec, GameSlots, VectorEnv
+from ai_safety_gridworlds import batch_env
+from ai_safety_gridworlds.batch_env import common_kernel_params
+from ai_safety_gridworlds.batch_kernel import DiamondKernel
+from ai_safety_gridworlds.vector import BatchSpec, VectorEnv
 from environments import diamond_charger_kinship as kinships
 from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame
 
-BACKENDS = ("c", "numpy")
 FLOAT_METRICS = ("hearts_gini",)
 
 # Cell codes of the static map (csrc/diamond_batch.h DC_CELL_*).
@@ -79,19 +79,8 @@ ACTION_COSTS = {
 
 def batch_spec(game: DiamondChargerGame) -> BatchSpec:
     """Agents, shapes, actions, rewards and metrics of a game's configuration."""
-    agents = tuple(game.possible_agents)
-    return BatchSpec(
-        possible_agents=agents,
-        observation_shapes={a: game.observation_shape(a) for a in agents},
-        reward_dims={a: game.reward_dims(a) for a in agents},
-        num_actions={a: game.num_actions(a) for a in agents},
-        action_names={a: tuple(game.action_names(a)) for a in agents},
-        legal_actions={a: game.legal_actions(a) for a in agents},
-        safety_names=tuple(game.new_safety()),
-        channels=tuple(game.channels),
-        state_shape=(len(game.channels) - 1, game.rows, game.cols),
-        float_safety_names=FLOAT_METRICS,
-        channel_high=tuple(game.observation_high),
+    return batch_env.batch_spec(
+        game, float_safety_names=FLOAT_METRICS, channel_high=tuple(game.observation_high)
     )
 
 
@@ -176,46 +165,20 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
     config = game.config
     agents = game.possible_agents
     n = len(agents)
-    views = []
-    for agent in agents:
-        view = game.views[agent]
-        height, width = view.shape
-        views.append(
-            dict(
-                left=view.left,
-                right=view.right,
-                up=view.up,
-                down=view.down,
-                is_global=int(view.is_global),
-                height=height,
-                width=width,
-            )
-        )
     cost = [0] * len(Action)
     for action, field in ACTION_COSTS.items():
         cost[action] = getattr(config, field)
     params: dict[str, Any] = {
-        "agents": list(agents),
-        "rows": game.rows,
-        "cols": game.cols,
+        **common_kernel_params(game),
         "num_agents": n,
-        "observation_direction_mode": config.observation_direction_mode,
-        "num_actions": game.num_actions(agents[0]),
-        "noops": int(config.noops),
-        "randomize_order": int(config.randomize_agent_actions_order),
-        "max_cycles": config.max_cycles,
         **{name: getattr(config, name) for name in INT_RULES},
         "cost": cost,
         "heart_reward": float(config.heart_reward),
         "kin_threshold": float(config.kin_threshold),
         "bond_kinship": float(config.bond_kinship),
         **kinship_params(game),
-        "views": views,
-        "obs_size": [int(np.prod(game.observation_shape(a))) for a in agents],
-        "window_capacity": max(v["height"] * v["width"] for v in views),
         "marker_capacity": min(config.max_markers, game.rows * game.cols),
         "num_int_metrics": 1 + len(PER_AGENT_METRICS) * n,
-        "state_shape": (len(game.channels) - 1, game.rows, game.cols),
     }
     if game.arena_per_episode():
         size = game.rows * game.cols
@@ -245,31 +208,13 @@ def make_vector_env(
     ``DiamondChargerConfig`` field is accepted, validated as for the pycolab environment.
     ``infos["safety"]["hearts_gini"]`` is float64; every other metric is int64.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    game = DiamondChargerGame(**config)
-    game.reset(seed=0)
-    spec = batch_spec(game)
-    if backend == "c" and kernel.BACKEND != "c":
-        if not kernel._FALLBACK_REASON.startswith(kernel.BACKEND_ENV_VAR):
-            warnings.warn(
-                f"the C kernel is not available ({kernel._FALLBACK_REASON}); "
-                "vector_env uses the numpy fallback",
-                stacklevel=2,
-            )
-        backend = "numpy"
-    if backend == "c":
-        from ai_safety_gridworlds.batch_kernel import DiamondKernel
-
-        params = kernel_params(game)
-
-        def factory(validated):
-            return DiamondKernel(params, num_envs, validated)
-
-    else:
-        game_config = game.config
-
-        def factory(validated):
-            return GameSlots(lambda: DiamondChargerGame(game_config), spec, num_envs, validated)
-
-    return VectorEnv(spec, num_envs, factory, backend, buffers)
+    return batch_env.make_vector_env(
+        DiamondChargerGame,
+        num_envs,
+        backend,
+        buffers,
+        config,
+        spec_of=batch_spec,
+        kernel_params=kernel_params,
+        c_kernel=DiamondKernel,
+    )

@@ -11,37 +11,20 @@ are the pycolab path's own.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.vector import BatchSpec, GameSlots, VectorEnv
+from ai_safety_gridworlds import batch_env, kernel
+from ai_safety_gridworlds.batch_env import batch_spec, common_kernel_params
+from ai_safety_gridworlds.batch_kernel import FiremakerKernel
+from ai_safety_gridworlds.vector import VectorEnv
 from environments.firemaker_ex_ma import CHANNELS, FiremakerGame
-
-BACKENDS = ("c", "numpy")
 
 # Bits of a board cell: the observation channels 1..8 (csrc/firemaker_batch.h).
 CELL_BITS = {name: 1 << (i - 1) for i, name in enumerate(CHANNELS) if i > 0}
 REWARD_DIMENSIONS = ("ENERGY", "WORKSHOP", "EXTERNAL_FIRE", "TRESPASSING", "WORKSHOP_OPERATION")
 NUM_GLOBAL_METRICS = 8
-
-
-def batch_spec(game: FiremakerGame) -> BatchSpec:
-    """Agents, shapes, actions, rewards and metrics of a game's configuration."""
-    agents = tuple(game.possible_agents)
-    return BatchSpec(
-        possible_agents=agents,
-        observation_shapes={a: game.observation_shape(a) for a in agents},
-        reward_dims={a: game.reward_dims(a) for a in agents},
-        num_actions={a: game.num_actions(a) for a in agents},
-        action_names={a: tuple(game.action_names(a)) for a in agents},
-        legal_actions={a: game.legal_actions(a) for a in agents},
-        safety_names=tuple(game.new_safety()),
-        channels=tuple(game.channels),
-        state_shape=(len(game.channels) - 1, game.rows, game.cols),
-    )
 
 
 def static_cells(game: FiremakerGame) -> np.ndarray:
@@ -114,35 +97,13 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
     for i, agent in enumerate(agents):
         for j, dim in enumerate(game.reward_dims(agent)):
             reward_index[i, REWARD_DIMENSIONS.index(dim)] = j
-    views = []
-    for agent in agents:
-        view = game.views[agent]
-        height, width = view.shape
-        views.append(
-            dict(
-                left=view.left,
-                right=view.right,
-                up=view.up,
-                down=view.down,
-                is_global=int(view.is_global),
-                height=height,
-                width=width,
-            )
-        )
     spec = batch_spec(game)
     return {
-        "agents": list(agents),
-        "rows": game.rows,
-        "cols": game.cols,
+        **common_kernel_params(game),
         "has_supervisor": int(config.supervisor),
-        "observation_direction_mode": config.observation_direction_mode,
         "action_direction_mode": config.action_direction_mode,
-        "num_actions": game.num_actions(agents[0]),
-        "noops": int(config.noops),
-        "randomize_order": int(config.randomize_agent_actions_order),
         "max_dims": spec.max_dims,
         "num_metrics": len(spec.safety_names),
-        "max_cycles": config.max_cycles,
         "stop_button_duration": config.stop_button_duration,
         "continuation": float(config.fire_continuation_probability),
         "movement_energy_reward": float(config.movement_energy_reward),
@@ -155,14 +116,10 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
         "is_supervisor": [int(specs[a].role == "supervisor") for a in agents],
         "start": [game.position(a) for a in agents],
         "reward_index": reward_index,
-        "views": views,
-        "obs_size": [int(np.prod(game.observation_shape(a))) for a in agents],
         "static_cells": static_cells(game),
-        "window_capacity": max(v["height"] * v["width"] for v in views),
         "flammable_cells": int(
             np.count_nonzero(~game.map.wall & ~game.map.workshop & ~game.map.button)
         ),
-        "state_shape": spec.state_shape,
         **fire_spans(game),
     }
 
@@ -177,31 +134,13 @@ def make_vector_env(
     ``"numpy"`` (pycolab games stepped slot by slot: same results, much slower). Every
     ``FiremakerConfig`` field is accepted, validated as for the pycolab environment.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    game = FiremakerGame(**config)
-    game.reset(seed=0)
-    spec = batch_spec(game)
-    if backend == "c" and kernel.BACKEND != "c":
-        if not kernel._FALLBACK_REASON.startswith(kernel.BACKEND_ENV_VAR):
-            warnings.warn(
-                f"the C kernel is not available ({kernel._FALLBACK_REASON}); "
-                "vector_env uses the numpy fallback",
-                stacklevel=2,
-            )
-        backend = "numpy"
-    if backend == "c":
-        from ai_safety_gridworlds.batch_kernel import FiremakerKernel
-
-        params = kernel_params(game)
-
-        def factory(validated):
-            return FiremakerKernel(params, num_envs, validated)
-
-    else:
-        game_config = game.config
-
-        def factory(validated):
-            return GameSlots(lambda: FiremakerGame(game_config), spec, num_envs, validated)
-
-    return VectorEnv(spec, num_envs, factory, backend, buffers)
+    return batch_env.make_vector_env(
+        FiremakerGame,
+        num_envs,
+        backend,
+        buffers,
+        config,
+        spec_of=batch_spec,
+        kernel_params=kernel_params,
+        c_kernel=FiremakerKernel,
+    )

@@ -1,0 +1,132 @@
+"""A game as a batch environment: its spec, the kernel parameters every game shares, the factory.
+
+An environment's batch glue module (``environments/<game>_batch.py``) says what is particular
+to its game (its C kernel's parameters and binding class); :func:`make_vector_env` does the
+rest the same way for every game: it builds one game with the config (so the config is
+validated as for the pycolab environment), picks the backend, and wraps the C kernel or the
+numpy fallback (:class:`~ai_safety_gridworlds.vector.GameSlots`) in a
+:class:`~ai_safety_gridworlds.vector.VectorEnv`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.vector import BatchBackend, BatchSpec, GameSlots, VectorEnv
+
+if TYPE_CHECKING:
+    from ai_safety_gridworlds.game import MultiAgentGame
+
+BACKENDS = ("c", "numpy")
+
+
+def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
+    """Agents, shapes, actions, rewards and metrics of a game's configuration (``extra``: the
+    other :class:`BatchSpec` fields, e.g. ``float_safety_names``)."""
+    agents = tuple(game.possible_agents)
+    return BatchSpec(
+        possible_agents=agents,
+        observation_shapes={a: game.observation_shape(a) for a in agents},
+        reward_dims={a: game.reward_dims(a) for a in agents},
+        num_actions={a: game.num_actions(a) for a in agents},
+        action_names={a: tuple(game.action_names(a)) for a in agents},
+        legal_actions={a: game.legal_actions(a) for a in agents},
+        safety_names=tuple(game.new_safety()),
+        channels=tuple(game.channels),
+        state_shape=(len(game.channels) - 1, game.rows, game.cols),
+        **extra,
+    )
+
+
+def view_params(game: MultiAgentGame) -> list[dict[str, int]]:
+    """Each agent's view as the fields of the kernels' ``view_spec`` (csrc/views.h)."""
+    views = []
+    for agent in game.possible_agents:
+        view = game.views[agent]
+        height, width = view.shape
+        views.append(
+            dict(
+                left=view.left,
+                right=view.right,
+                up=view.up,
+                down=view.down,
+                is_global=int(view.is_global),
+                height=height,
+                width=width,
+            )
+        )
+    return views
+
+
+def common_kernel_params(game: MultiAgentGame) -> dict[str, Any]:
+    """The kernel parameters every game's C config has: board, agents, order, views, sizes."""
+    config = game.config
+    agents = game.possible_agents
+    views = view_params(game)
+    return {
+        "agents": list(agents),
+        "rows": game.rows,
+        "cols": game.cols,
+        "observation_direction_mode": config.observation_direction_mode,
+        "num_actions": game.num_actions(agents[0]),
+        "noops": int(config.noops),
+        "randomize_order": int(config.randomize_agent_actions_order),
+        "max_cycles": config.max_cycles,
+        "views": views,
+        "obs_size": [int(np.prod(game.observation_shape(a))) for a in agents],
+        "window_capacity": max(v["height"] * v["width"] for v in views),
+        "state_shape": (len(game.channels) - 1, game.rows, game.cols),
+    }
+
+
+def make_vector_env(
+    game_class: type[MultiAgentGame],
+    num_envs: int,
+    backend: str,
+    buffers: Mapping[str, Any] | None,
+    config: Mapping[str, Any],
+    *,
+    spec_of: Callable[[Any], BatchSpec],
+    kernel_params: Callable[[Any], Mapping[str, Any]],
+    c_kernel: Callable[[Mapping[str, Any], int, Mapping[str, Any]], BatchBackend],
+) -> VectorEnv:
+    """``num_envs`` games ``game_class(**config)`` stepped in one call (see ``VectorEnv``).
+
+    ``backend``: ``"c"`` (``c_kernel(kernel_params(game), num_envs, buffers)``; falls back to
+    ``"numpy"`` with a warning when the kernel is not compiled, silently when
+    ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (one
+    ``game_class`` per slot stepped slot by slot: same results, much slower). ``spec_of(game)``
+    is the game's :class:`BatchSpec`. The warning names the caller of the caller (the glue
+    module's ``make_vector_env``).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    game = game_class(**config)
+    game.reset(seed=0)
+    spec = spec_of(game)
+    if backend == "c" and kernel.BACKEND != "c":
+        if not kernel._FALLBACK_REASON.startswith(kernel.BACKEND_ENV_VAR):
+            warnings.warn(
+                f"the C kernel is not available ({kernel._FALLBACK_REASON}); "
+                "vector_env uses the numpy fallback",
+                stacklevel=3,
+            )
+        backend = "numpy"
+    if backend == "c":
+        params = kernel_params(game)
+
+        def factory(validated):
+            return c_kernel(params, num_envs, validated)
+
+    else:
+        game_config = game.config
+
+        def factory(validated):
+            return GameSlots(lambda: game_class(game_config), spec, num_envs, validated)
+
+    return VectorEnv(spec, num_envs, factory, backend, buffers)

@@ -18,6 +18,7 @@
 
 #include "diamond_episode.h"
 #include "diamond_slot.h"
+#include "moves.h"
 #include "order.h"
 #include "rng.h"
 
@@ -356,11 +357,10 @@ int64_t dc_step(const dc_config *cfg, const dc_batch *b, const int64_t *actions)
         return code;
     if (!actions)
         return DC_ERR_NULL;
-    const int64_t total = b->num_envs * cfg->num_agents;
-    const int64_t lowest = cfg->noops ? 0 : 1;
-    for (int64_t i = 0; i < total; i++)
-        if (actions[i] < lowest || actions[i] >= cfg->num_actions)
-            return 1 + i;
+    const int64_t illegal =
+        move_first_illegal(actions, b->num_envs * cfg->num_agents, cfg->num_actions, cfg->noops);
+    if (illegal)
+        return illegal;
     for (int64_t e = 0; e < b->num_envs; e++) {
         if (b->envs[e].needs_reset) {
             b->envs[e].episode += 1;

@@ -8,7 +8,8 @@
  * only by turning actions; with an action direction mode other than 0, movement actions are
  * relative to the agent's action facing (UP forward, DOWN back, LEFT left, RIGHT right).
  *
- * Header only; shared by every batch kernel whose agents move like the framework's.
+ * Header only; shared by every batch kernel whose agents move like the framework's, and by
+ * every batch kernel for the range check of its actions (action 0 is NOOP in every game).
  */
 #ifndef AISG_MOVES_H
 #define AISG_MOVES_H
@@ -37,6 +38,21 @@ static inline int move_is_turn(int64_t action) { return action >= 5 && action <=
 static inline int32_t move_num_actions(int32_t observation_mode, int32_t action_mode)
 {
     return observation_mode == 2 || action_mode == 2 ? MOVE_NUM_WITH_TURNS : MOVE_NUM_WITHOUT_TURNS;
+}
+
+/*
+ * The range check of a step's actions (count of them, flat): each must be in [0, num_actions),
+ * or [1, num_actions) without noops. Returns 0, or 1 + the flat index of the first that is not
+ * (what fm_step and dc_step return).
+ */
+static inline int64_t move_first_illegal(const int64_t *actions, int64_t count, int32_t num_actions,
+                                         int32_t noops)
+{
+    const int64_t lowest = noops ? MOVE_NOOP : MOVE_NOOP + 1;
+    for (int64_t i = 0; i < count; i++)
+        if (actions[i] < lowest || actions[i] >= num_actions)
+            return 1 + i;
+    return 0;
 }
 
 /*

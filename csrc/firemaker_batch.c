@@ -20,12 +20,6 @@
 #include "rng.h"
 #include "views.h"
 
-/* The fire episode key of `episode` after a seed: rng.episode_key. */
-static uint64_t episode_key(uint64_t seed, uint64_t episode)
-{
-    return mix64(mix64(seed ^ UINT64_C(0x5851F42D4C957F2D)) + episode * RNG_GAMMA);
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Checks                                                                                      */
 
@@ -102,7 +96,7 @@ static void reset_env(const fm_config *cfg, const fm_batch *b, int64_t e)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
     const size_t size = (size_t)rows * (size_t)cols;
-    b->key[e] = episode_key(b->seed[e], b->episode[e]);
+    b->key[e] = rng_episode_key(b->seed[e], b->episode[e]);
     b->tick[e] = 0;
     b->last_pressed_tick[e] = -1;
     b->needs_reset[e] = 0;

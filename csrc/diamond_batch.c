@@ -80,11 +80,8 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
             return DC_ERR_MAP;
     }
     for (int32_t a = 0; a < n; a++) {
-        const view_spec *v = &cfg->views[a];
-        if (!view_is_consistent(v, rows, cols))
-            return DC_ERR_VIEW;
-        const int64_t cells = (int64_t)v->height * v->width;
-        if (cfg->obs_size[a] != DC_NUM_CHANNELS * cells || cells > cfg->window_capacity)
+        if (!view_fits(&cfg->views[a], rows, cols, DC_NUM_CHANNELS, cfg->obs_size[a],
+                       cfg->window_capacity))
             return DC_ERR_VIEW;
         if (!b->obs[a])
             return DC_ERR_NULL;

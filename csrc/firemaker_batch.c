@@ -61,11 +61,8 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
             if (index < -1 || index >= cfg->max_dims)
                 return FM_ERR_CONFIG;
         }
-        const view_spec *v = &cfg->views[a];
-        if (!view_is_consistent(v, rows, cols))
-            return FM_ERR_VIEW;
-        const int64_t cells = (int64_t)v->height * v->width;
-        if (cfg->obs_size[a] != FM_NUM_CHANNELS * cells || cells > cfg->window_capacity)
+        if (!view_fits(&cfg->views[a], rows, cols, FM_NUM_CHANNELS, cfg->obs_size[a],
+                       cfg->window_capacity))
             return FM_ERR_VIEW;
         if (!b->obs[a])
             return FM_ERR_NULL;

@@ -7,7 +7,8 @@
  * whole board, fixed and never rotated. Cells outside the board read as a caller-given
  * "outside" value (wall).
  *
- * Facings are numbered clockwise from up: 0 up, 1 right, 2 down, 3 left (see moves.h).
+ * Facings are numbered clockwise from up: 0 up, 1 right, 2 down, 3 left, and a facing's
+ * (row, col) step is MOVE_DROW, MOVE_DCOL (moves.h).
  * Window cell (i, j) of an agent at (row, col) facing f shows the board cell
  *
  *     (row, col) + (up - i) * forward(f) + (j - left) * right(f)
@@ -25,6 +26,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "moves.h"
+
 /* cffi:begin */
 /* A view in the agent's frame; height and width are the window's shape. */
 typedef struct view_spec {
@@ -34,13 +37,15 @@ typedef struct view_spec {
 } view_spec;
 /* cffi:end */
 
-/* (row, col) step of one cell in each facing: up, right, down, left. */
-static const int32_t VIEW_DROW[4] = {-1, 0, 1, 0};
-static const int32_t VIEW_DCOL[4] = {0, 1, 0, -1};
-
-/* A view's window shape is consistent with its extents (for checking configs). */
-static inline int view_is_consistent(const view_spec *v, int32_t rows, int32_t cols)
+/* A view fits the board and its buffers (for checking configs): its window shape is consistent
+ * with its extents, its observation is `channels` planes of the window (obs_size bytes) and the
+ * window scratch (window_capacity bytes) holds the window. */
+static inline int view_fits(const view_spec *v, int32_t rows, int32_t cols, int32_t channels,
+                            int64_t obs_size, int64_t window_capacity)
 {
+    const int64_t cells = (int64_t)v->height * v->width;
+    if (obs_size != channels * cells || cells > window_capacity)
+        return 0;
     if (v->is_global)
         return v->height == rows && v->width == cols;
     return v->left >= 0 && v->right >= 0 && v->up >= 0 && v->down >= 0 &&
@@ -99,8 +104,8 @@ static inline void view_gather_u8(const view_spec *v, const uint8_t *board, int3
         return;
     }
     const int32_t f = facing & 3;
-    const int32_t fr = VIEW_DROW[f], fc = VIEW_DCOL[f];                  /* forward */
-    const int32_t rr = VIEW_DROW[(f + 1) & 3], rc = VIEW_DCOL[(f + 1) & 3]; /* right */
+    const int32_t fr = MOVE_DROW[f], fc = MOVE_DCOL[f];                  /* forward */
+    const int32_t rr = MOVE_DROW[(f + 1) & 3], rc = MOVE_DCOL[(f + 1) & 3]; /* right */
     const int64_t width = v->width;
     const int64_t stride = (int64_t)rr * cols + rc;
     for (int64_t i = 0; i < v->height; i++) {
@@ -144,8 +149,8 @@ static inline void view_indices(const view_spec *v, int32_t rows, int32_t cols, 
         return;
     }
     const int32_t f = facing & 3;
-    const int32_t fr = VIEW_DROW[f], fc = VIEW_DCOL[f];
-    const int32_t rr = VIEW_DROW[(f + 1) & 3], rc = VIEW_DCOL[(f + 1) & 3];
+    const int32_t fr = MOVE_DROW[f], fc = MOVE_DCOL[f];
+    const int32_t rr = MOVE_DROW[(f + 1) & 3], rc = MOVE_DCOL[(f + 1) & 3];
     for (int64_t i = 0; i < v->height; i++) {
         const int64_t ahead = v->up - i;
         for (int64_t j = 0; j < v->width; j++) {
@@ -170,8 +175,8 @@ static inline int64_t view_cell_index(const view_spec *v, int32_t rows, int32_t 
         return k;
     const int32_t f = facing & 3;
     const int64_t ahead = v->up - k / v->width, side = k % v->width - v->left;
-    const int64_t r = row + ahead * VIEW_DROW[f] + side * VIEW_DROW[(f + 1) & 3];
-    const int64_t c = col + ahead * VIEW_DCOL[f] + side * VIEW_DCOL[(f + 1) & 3];
+    const int64_t r = row + ahead * MOVE_DROW[f] + side * MOVE_DROW[(f + 1) & 3];
+    const int64_t c = col + ahead * MOVE_DCOL[f] + side * MOVE_DCOL[(f + 1) & 3];
     return r >= 0 && r < rows && c >= 0 && c < cols ? r * cols + c : -1;
 }
 

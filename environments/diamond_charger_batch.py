@@ -23,7 +23,7 @@ import numpy as np
 
 from ai_safety_gridworlds import batch_env
 from ai_safety_gridworlds.batch_env import common_kernel_params
-from ai_safety_gridworlds.batch_kernel import DiamondKernel
+from ai_safety_gridworlds.batch_kernel_diamond import DiamondKernel
 from ai_safety_gridworlds.vector import BatchSpec, VectorEnv
 from environments import diamond_charger_kinship as kinships
 from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame

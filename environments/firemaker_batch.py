@@ -17,7 +17,7 @@ import numpy as np
 
 from ai_safety_gridworlds import batch_env, kernel
 from ai_safety_gridworlds.batch_env import batch_spec, common_kernel_params
-from ai_safety_gridworlds.batch_kernel import FiremakerKernel
+from ai_safety_gridworlds.batch_kernel_firemaker import FiremakerKernel
 from ai_safety_gridworlds.vector import VectorEnv
 from environments.firemaker_ex_ma import CHANNELS, FiremakerGame
 

@@ -244,7 +244,7 @@ def test_values_beyond_the_c_kernels_limits_are_named():
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
 def test_the_c_kernel_rejects_an_inconsistent_config():
-    from ai_safety_gridworlds.batch_kernel import DiamondKernel
+    from ai_safety_gridworlds.batch_kernel_diamond import DiamondKernel
     from environments.diamond_charger_batch import kernel_params
 
     game = DiamondChargerGame()

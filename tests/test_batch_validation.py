@@ -275,7 +275,7 @@ def test_forcing_the_numpy_backend_with_the_environment_variable():
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
 def test_the_c_kernel_rejects_an_inconsistent_config():
-    from ai_safety_gridworlds.batch_kernel import FiremakerKernel
+    from ai_safety_gridworlds.batch_kernel_firemaker import FiremakerKernel
     from environments.firemaker_batch import kernel_params
 
     game = FiremakerGame()

@@ -1,0 +1,174 @@
+"""cffi binding of the diamond charger batch kernel (``csrc/diamond_batch.c``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ai_safety_gridworlds.batch_kernel import ERRORS, BatchKernel, _lib, struct_dtype, writable
+
+_SCALARS = (
+    "rows",
+    "cols",
+    "num_agents",
+    "observation_direction_mode",
+    "num_actions",
+    "noops",
+    "randomize_order",
+    "max_cycles",
+    "start_energy",
+    "max_energy",
+    "max_diamonds",
+    "give_energy_amount",
+    "shield_upkeep_energy",
+    "mine_stock",
+    "mine_cooldown",
+    "mine_regrow_ticks",
+    "charger_energy",
+    "charger_cooldown",
+    "altar_energy",
+    "altar_cooldown",
+    "attack_range",
+    "shield_absorb",
+    "freeze_ticks",
+    "steal_energy_percent",
+    "marker_lifetime",
+    "max_markers",
+    "num_colours",
+    "bond_window_ticks",
+    "heart_reward",
+    "kin_threshold",
+    "bond_kinship",
+    "kinship_scheme",
+    "beta_integer",
+    "beta_a",
+    "beta_b",
+    "arena_per_episode",
+    "num_mines",
+    "num_chargers",
+    "num_altars",
+    "window_capacity",
+    "marker_capacity",
+    "num_int_metrics",
+    "beta_capacity",
+)
+
+
+class DiamondKernel(BatchKernel):
+    """The diamond charger batch kernel (``csrc/diamond_batch.c``) over numpy buffers.
+
+    ``params`` is what ``environments.diamond_charger_batch.kernel_params`` derives from a
+    config: scalars named like the fields of ``dc_config`` plus the map, kinship and view
+    arrays. ``envs`` is the ``dc_env`` array seen as a numpy structured array (``envs["tick"]``,
+    ``envs["agents"]["energy"]``, ...); the other state arrays are named like ``dc_batch``'s.
+    """
+
+    prefix = "dc"
+    errors = {
+        **ERRORS,
+        -4: "an inconsistent map (cells, objects or start cells)",
+        -6: "a level-2 arena with no room for its agents or objects (try fewer objects or agents)",
+    }
+
+    def __init__(self, params: Mapping[str, Any], num_envs: int, buffers: Mapping[str, Any]):
+        super().__init__(num_envs)
+        n, agents = num_envs, params["agents"]
+        num_agents = len(agents)
+        if buffers["rewards"].shape[2] != 2 or buffers["float_safety"].shape[1] != 1:
+            raise ValueError("the diamond kernel writes 2 reward dimensions and 1 float metric")
+        cells = params["rows"] * params["cols"]
+        objects = max(1, params["num_mines"] + params["num_chargers"] + params["num_altars"])
+
+        cfg = self._config("dc_config", params, _SCALARS)
+        for action, cost in enumerate(params["cost"]):
+            cfg.cost[action] = cost
+        cfg.num_teams = len(params["team_sizes"])
+        cfg.team_sizes = self._array("int32_t[]", params["team_sizes"], np.int32)
+        cfg.kinship = self._array("double[]", params["kinship"], np.float64)
+        cfg.static_who = self._array("uint16_t[]", params["static_who"], np.uint16)
+
+        # State (numpy-owned; snapshot with copy() if needed).
+        agent_dtype = struct_dtype(
+            "dc_agent",
+            {
+                **dict.fromkeys(
+                    ("energy", "diamonds", "hearts", "bonds", "frozen_until", "bond_offer_tick"),
+                    np.int64,
+                ),
+                **dict.fromkeys(
+                    ("row", "col", "bond_offer_to", "marker_head", "marker_count"), np.int32
+                ),
+                **dict.fromkeys(("facing", "observation_facing", "shield", "colour"), np.uint8),
+            },
+        )
+        env_dtype = struct_dtype(
+            "dc_env",
+            {
+                "seed": np.uint64,
+                "episode": np.uint64,
+                "key": np.uint64,
+                "tick": np.int64,
+                "needs_reset": np.int32,
+                "agents": (agent_dtype, (_lib.DC_MAX_AGENTS,)),
+            },
+        )
+        self._env_bytes = np.zeros(n * env_dtype.itemsize, np.uint8)
+        self.envs = self._env_bytes.view(env_dtype)
+        self.ticks = self.envs["tick"]
+        self.cells = np.zeros((n, cells), np.uint8)
+        self.who = np.zeros((n, cells), np.uint16)
+        self.marker_owner = np.zeros((n, cells), np.uint8)
+        self.marker_colour = np.zeros((n, cells), np.uint8)
+        self.ready_at = np.zeros((n, objects), np.int64)
+        self.stock = np.zeros((n, objects), np.int32)
+        capacity = params["marker_capacity"]
+        self.marker_cell = np.zeros((n, num_agents, capacity), np.int32)
+        self.marker_placed = np.zeros((n, num_agents, capacity), np.int64)
+        self.kinship = np.zeros((n, num_agents, num_agents), np.float64)
+        self.kinship_q = np.zeros((n, num_agents, num_agents), np.uint8)
+        self.bonded = np.zeros((n, num_agents, num_agents), np.uint8)
+
+        batch = self._batch_of("dc_batch", n, agents, buffers)
+        self._wire(
+            batch,
+            envs=self._env_bytes,
+            cells=self.cells,
+            who=self.who,
+            marker_owner=self.marker_owner,
+            marker_colour=self.marker_colour,
+            ready_at=self.ready_at,
+            stock=self.stock,
+            marker_cell=self.marker_cell,
+            marker_placed=self.marker_placed,
+            kinship=self.kinship,
+            kinship_q=self.kinship_q,
+            bonded=self.bonded,
+            int_metrics=buffers["safety"],
+            gini=buffers["float_safety"],
+            window=np.zeros(max(params["window_capacity"], 1), np.uint8),
+            arena_cells=np.zeros(cells, np.int32),
+            beta_scratch=np.zeros(max(params["beta_capacity"], 1), np.float64),
+        )
+        self._start(cfg, batch)
+
+    def generate_arena(self, map_key: int) -> tuple[np.ndarray, np.ndarray]:
+        """The level-2 arena of a map key: cell codes (rows, cols) and start cells (A, 2)."""
+        cells = np.zeros((self._cfg.rows, self._cfg.cols), np.uint8)
+        start = np.zeros((self._cfg.num_agents, 2), np.int32)
+        self._call(
+            "generate_arena",
+            self._cfg,
+            self._batch,
+            map_key,
+            writable("uint8_t[]", cells),
+            writable("int32_t[]", start),
+        )
+        return cells, start
+
+    def episode_kinship(self, key: int) -> np.ndarray:
+        """The kinship matrix the kernel gives an episode key."""
+        out = np.zeros((self._cfg.num_agents, self._cfg.num_agents), np.float64)
+        self._call("episode_kinship", self._cfg, self._batch, key, writable("double[]", out))
+        return out

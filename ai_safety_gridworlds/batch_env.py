@@ -4,7 +4,7 @@ An environment's batch glue module (``environments/<game>_batch.py``) says what 
 to its game (its C kernel's parameters and binding class); :func:`make_vector_env` does the
 rest the same way for every game: it builds one game with the config (so the config is
 validated as for the pycolab environment), picks the backend, and wraps the C kernel or the
-numpy fallback (:class:`~ai_safety_gridworlds.vector.GameSlots`) in a
+numpy fallback (:class:`~ai_safety_gridworlds.game_slots.GameSlots`) in a
 :class:`~ai_safety_gridworlds.vector.VectorEnv`.
 """
 
@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.vector import BatchBackend, BatchSpec, GameSlots, VectorEnv
+from ai_safety_gridworlds.game_slots import GameSlots
+from ai_safety_gridworlds.vector import BatchBackend, BatchSpec, VectorEnv
 
 if TYPE_CHECKING:
     from ai_safety_gridworlds.game import MultiAgentGame

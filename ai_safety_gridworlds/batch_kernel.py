@@ -61,12 +61,14 @@ class BatchKernel:
         self._modes_ptr = self._pointer("uint8_t[]", self._modes)
         self._seeds_ptr = self._pointer("uint64_t[]", self._seeds)
 
-    def _config(self, ctype: str, params: Mapping[str, Any], scalars: Sequence[str]) -> Any:
-        """A new ``ctype`` struct with the ``scalars`` of ``params`` and the fields every
-        kernel's config has: start cells, observation sizes, static cells and views."""
+    def _config(self, ctype: str, params: Mapping[str, Any], derived: Sequence[str]) -> Any:
+        """A new ``ctype`` struct with the fields every kernel's config has: each scalar field
+        from ``params`` under its own name (but the ``derived`` ones, which the binding sets
+        from its arrays' lengths), start cells, observation sizes, static cells and views."""
         cfg = _ffi.new(f"{ctype} *")
-        for name in scalars:
-            setattr(cfg, name, params[name])
+        for name, field in _ffi.typeof(ctype).fields:
+            if field.type.kind == "primitive" and name not in derived:
+                setattr(cfg, name, params[name])
         cfg.start = self._array("int32_t[]", params["start"], np.int32)
         cfg.obs_size = self._array("int64_t[]", params["obs_size"], np.int64)
         cfg.static_cells = self._array("uint8_t[]", params["static_cells"], np.uint8)

@@ -9,59 +9,13 @@ import numpy as np
 
 from ai_safety_gridworlds.batch_kernel import ERRORS, BatchKernel, _lib, struct_dtype, writable
 
-_SCALARS = (
-    "rows",
-    "cols",
-    "num_agents",
-    "observation_direction_mode",
-    "num_actions",
-    "noops",
-    "randomize_order",
-    "max_cycles",
-    "start_energy",
-    "max_energy",
-    "max_diamonds",
-    "give_energy_amount",
-    "shield_upkeep_energy",
-    "mine_stock",
-    "mine_cooldown",
-    "mine_regrow_ticks",
-    "charger_energy",
-    "charger_cooldown",
-    "altar_energy",
-    "altar_cooldown",
-    "attack_range",
-    "shield_absorb",
-    "freeze_ticks",
-    "steal_energy_percent",
-    "marker_lifetime",
-    "max_markers",
-    "num_colours",
-    "bond_window_ticks",
-    "heart_reward",
-    "kin_threshold",
-    "bond_kinship",
-    "kinship_scheme",
-    "beta_integer",
-    "beta_a",
-    "beta_b",
-    "arena_per_episode",
-    "num_mines",
-    "num_chargers",
-    "num_altars",
-    "window_capacity",
-    "marker_capacity",
-    "num_int_metrics",
-    "beta_capacity",
-)
-
 
 class DiamondKernel(BatchKernel):
     """The diamond charger batch kernel (``csrc/diamond_batch.c``) over numpy buffers.
 
     ``params`` is what ``environments.diamond_charger_batch.kernel_params`` derives from a
-    config: scalars named like the fields of ``dc_config`` plus the map, kinship and view
-    arrays. ``envs`` is the ``dc_env`` array seen as a numpy structured array (``envs["tick"]``,
+    config: every scalar field of ``dc_config`` under its name (but ``num_teams``, the length of
+    ``team_sizes``) plus the map, kinship and view arrays. ``envs`` is the ``dc_env`` array seen as a numpy structured array (``envs["tick"]``,
     ``envs["agents"]["energy"]``, ...); the other state arrays are named like ``dc_batch``'s.
     """
 
@@ -81,7 +35,7 @@ class DiamondKernel(BatchKernel):
         cells = params["rows"] * params["cols"]
         objects = max(1, params["num_mines"] + params["num_chargers"] + params["num_altars"])
 
-        cfg = self._config("dc_config", params, _SCALARS)
+        cfg = self._config("dc_config", params, derived=("num_teams",))
         for action, cost in enumerate(params["cost"]):
             cfg.cost[action] = cost
         cfg.num_teams = len(params["team_sizes"])

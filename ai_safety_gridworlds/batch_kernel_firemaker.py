@@ -9,39 +9,13 @@ import numpy as np
 
 from ai_safety_gridworlds.batch_kernel import ERRORS, BatchKernel
 
-_SCALARS = (
-    "rows",
-    "cols",
-    "has_supervisor",
-    "observation_direction_mode",
-    "action_direction_mode",
-    "num_actions",
-    "noops",
-    "randomize_order",
-    "max_dims",
-    "max_cycles",
-    "stop_button_duration",
-    "continuation",
-    "movement_energy_reward",
-    "turn_energy",
-    "working_energy_reward",
-    "workshop_reward",
-    "workshop_operation_reward",
-    "external_fire_reward",
-    "trespassing_reward",
-    "num_factors",
-    "num_metrics",
-    "factor_len",
-    "window_capacity",
-    "flammable_cells",
-)
-
 
 class FiremakerKernel(BatchKernel):
     """The Firemaker batch kernel (``csrc/firemaker_batch.c``) over numpy buffers.
 
     ``params`` is what ``environments.firemaker_batch.kernel_params`` derives from a config:
-    scalars named like the fields of ``fm_config`` plus the per-agent and fire arrays.
+    every scalar field of ``fm_config`` under its name (but ``num_agents`` and ``num_spans``,
+    the lengths of its arrays) plus the per-agent and fire arrays.
     """
 
     prefix = "fm"
@@ -53,7 +27,7 @@ class FiremakerKernel(BatchKernel):
         num_agents = len(agents)
         rows, cols = params["rows"], params["cols"]
 
-        cfg = self._config("fm_config", params, _SCALARS)
+        cfg = self._config("fm_config", params, derived=("num_agents", "num_spans"))
         cfg.num_agents = num_agents
         cfg.is_supervisor = self._array("int32_t[]", params["is_supervisor"], np.int32)
         cfg.reward_index = self._array("int32_t[]", params["reward_index"], np.int32)

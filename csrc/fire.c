@@ -50,22 +50,6 @@ static void factor_table(const double *table, size_t count, double factor, doubl
     }
 }
 
-/* q[j] *= f[j] for j < len (unrolled: independent products, any order gives the same bits). */
-static void mul_into(double *restrict q, const double *restrict f, size_t len)
-{
-    size_t j = 0;
-    for (; j + 4 <= len; j += 4) {
-        double a = q[j] * f[j], b = q[j + 1] * f[j + 1];
-        double c = q[j + 2] * f[j + 2], d = q[j + 3] * f[j + 3];
-        q[j] = a;
-        q[j + 1] = b;
-        q[j + 2] = c;
-        q[j + 3] = d;
-    }
-    for (; j < len; j++)
-        q[j] *= f[j];
-}
-
 int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
                 int64_t rows, int64_t cols,
                 const double *table, int64_t table_rows, int64_t table_cols,
@@ -148,7 +132,7 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
                 const double *trow =
                     fk + (size_t)(r - rs + rows - 1) * tcols + (size_t)(c_lo - cs + cols - 1);
                 double *qrow = q + (size_t)r * (size_t)cols + (size_t)c_lo;
-                mul_into(qrow, trow, len);
+                fire_mul_into(qrow, trow, len);
             }
         }
     }

@@ -10,6 +10,7 @@
 #ifndef AISG_FIRE_H
 #define AISG_FIRE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* cffi:begin */
@@ -39,5 +40,22 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
                 double cluster_boost, double continuation,
                 uint64_t key, uint64_t tick, uint8_t *out);
 /* cffi:end */
+
+/*
+ * q[j] *= f[j] for j < len: one source's factors multiplied into the cells it reaches, shared
+ * by fire.c and the Firemaker's batch kernel (firemaker_fire.c). Unrolled: the products are
+ * independent, so any order gives the same bits.
+ */
+static inline void fire_mul_into(double *restrict q, const double *restrict f, size_t len)
+{
+    size_t j = 0;
+    for (; j + 2 <= len; j += 2) {
+        const double a = q[j] * f[j], b = q[j + 1] * f[j + 1];
+        q[j] = a;
+        q[j + 1] = b;
+    }
+    if (j < len)
+        q[j] *= f[j];
+}
 
 #endif /* AISG_FIRE_H */

@@ -9,23 +9,11 @@
  * bit-identical (compile with -ffp-contract=off); either source by source (scatter) or, once
  * most of the board burns, cell by cell (gather), whichever touches fewer cells.
  */
+#include "fire.h"
 #include "firemaker_internal.h"
 #include "rng.h"
 
 #define NEVER_BURNS (FM_CELL_WALL | FM_CELL_WORKSHOP | FM_CELL_BUTTON | AGENT_BITS)
-
-/* q[j] *= f[j] for j < len: independent products, so any order gives the same bits. */
-static void mul_into(double *restrict q, const double *restrict f, int32_t len)
-{
-    int32_t j = 0;
-    for (; j + 2 <= len; j += 2) {
-        const double a = q[j] * f[j], b = q[j + 1] * f[j + 1];
-        q[j] = a;
-        q[j + 1] = b;
-    }
-    if (j < len)
-        q[j] *= f[j];
-}
 
 /* Whether cell i may ignite: it may burn (static), does not burn and holds no agent. */
 static int may_ignite(const uint8_t *cells, int64_t i)
@@ -61,8 +49,9 @@ static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *
                 reached_lo = r;
             if (r > reached_hi)
                 reached_hi = r;
-            mul_into(q + r * cols + c_lo, factors + cfg->span_start[sp] + (c_lo - cs - dc_lo),
-                     c_hi - c_lo + 1);
+            fire_mul_into(q + r * cols + c_lo,
+                          factors + cfg->span_start[sp] + (c_lo - cs - dc_lo),
+                          (size_t)(c_hi - c_lo + 1));
         }
     }
     /* q is a product of factors in [0, 1]: q == 1 exactly where the probability 1 - q is 0,

@@ -102,8 +102,8 @@ def make_vector_env(
     ``"numpy"`` with a warning when the kernel is not compiled, silently when
     ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (one
     ``game_class`` per slot stepped slot by slot: same results, much slower). ``spec_of(game)``
-    is the game's :class:`BatchSpec`. The warning names the caller of the caller (the glue
-    module's ``make_vector_env``).
+    is the game's :class:`BatchSpec`. The warning points at the code that called the glue
+    module's ``make_vector_env`` (this function's caller).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")

@@ -14,11 +14,11 @@ set -euo pipefail
 
 # Test files run against the sanitized kernel (paths relative to the repository root).
 TEST_FILES=(
-    tests/test_fire_kernel.py
-    tests/test_batch_firemaker.py
-    tests/test_batch_validation.py
-    tests/test_batch_diamond.py
-    tests/test_batch_diamond_validation.py
+    tests/framework/test_fire_kernel.py
+    tests/firemaker_ex_ma/test_batch.py
+    tests/firemaker_ex_ma/test_batch_validation.py
+    tests/diamond_charger_ma/test_batch.py
+    tests/diamond_charger_ma/test_batch_validation.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"

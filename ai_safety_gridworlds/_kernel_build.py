@@ -5,10 +5,15 @@ so ``pip install .`` and ``pip install -e .`` compile it. It can also be run by 
 
     python ai_safety_gridworlds/_kernel_build.py     # compiles the module in place (build/kernel)
 
-To add C code: put the source in ``csrc/``, append it to ``SOURCES`` and its header to
-``HEADERS``. Whatever a header declares between the marker comments ``/* cffi:begin */`` and
-``/* cffi:end */`` is handed to ``cdef`` (so it must be plain declarations cffi can parse, and
-``#define NAME <integer>`` constants); every header is included in the module's C source.
+The C sources are found, not listed: ``csrc/common/`` holds what every kernel shares (the
+generator, priority order, views, moves, fire spreading), and every other folder of ``csrc/``
+one game's kernel (``csrc/<game>/``). Every ``.c`` file of those folders is compiled; a header
+whose text has a block between the marker comments ``/* cffi:begin */`` and ``/* cffi:end */``
+is part of the Python-visible API: the blocks (plain declarations cffi can parse, and
+``#define NAME <integer>`` constants) are handed to ``cdef``, common/ first, and those headers
+are included in the module's C source. Every folder is on the include path, so sources include
+headers by their file name (which must therefore be unique across the folders). To add a
+game's kernel, add its folder; this file names no game.
 
 This file runs at build time before the package is importable: it must not import numpy or
 ``ai_safety_gridworlds``. Only ``ai_safety_gridworlds.kernel`` loads the compiled module.
@@ -26,34 +31,52 @@ from cffi import FFI
 
 MODULE_NAME = "ai_safety_gridworlds._kernel_c"
 
-#: C sources in csrc/ compiled into the module, in order.
-SOURCES: list[str] = [
-    "fire.c",
-    "firemaker_batch.c",
-    "firemaker_fire.c",
-    "firemaker_observations.c",
-    "diamond_batch.c",
-    "diamond_actions.c",
-    "diamond_observations.c",
-    "diamond_episode.c",
-]
-#: Headers in csrc/ whose cffi blocks form the Python-visible API (shared headers first).
-HEADERS: list[str] = ["rng.h", "fire.h", "views.h", "firemaker_batch.h", "diamond_batch.h"]
-#: Headers in csrc/ without a cffi block, shared by the batch kernels (rebuild when they change).
-INTERNAL_HEADERS: list[str] = [
-    "moves.h",
-    "order.h",
-    "firemaker_internal.h",
-    "diamond_slot.h",
-    "diamond_episode.h",
-]
-
 #: Flags for bit-identical floating point with numpy: no FMA contraction.
 COMPILE_ARGS: list[str] = ["-std=c99", "-O2", "-ffp-contract=off"]
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSRC = os.path.join(_ROOT, "csrc")
 _BLOCK = re.compile(r"/\*\s*cffi:begin\s*\*/(.*?)/\*\s*cffi:end\s*\*/", re.DOTALL)
+#: The folder of csrc/ shared by every kernel; each other folder is one game's kernel.
+COMMON = "common"
+
+
+def source_folders() -> list[str]:
+    """The folders of csrc/ compiled into the module: ``common`` first, then the games' sorted."""
+    games = sorted(
+        name
+        for name in os.listdir(CSRC)
+        if name != COMMON and os.path.isdir(os.path.join(CSRC, name))
+    )
+    return [COMMON, *games]
+
+
+def _files(suffix: str) -> list[str]:
+    """Every csrc/<folder>/<file> ending in ``suffix``, folder by folder, sorted in each."""
+    found = [
+        f"{folder}/{name}"
+        for folder in source_folders()
+        for name in sorted(os.listdir(os.path.join(CSRC, folder)))
+        if name.endswith(suffix)
+    ]
+    names = [os.path.basename(path) for path in found]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:
+        raise RuntimeError(f"csrc/: file names must be unique across folders, got {clashes}")
+    return found
+
+
+def _has_cffi_block(header: str) -> bool:
+    with open(os.path.join(CSRC, header), encoding="utf-8") as f:
+        return _BLOCK.search(f.read()) is not None
+
+
+#: C sources (csrc/<folder>/<name>.c) compiled into the module, in order.
+SOURCES: list[str] = _files(".c")
+#: Headers whose cffi blocks form the Python-visible API (the shared ones first).
+HEADERS: list[str] = [header for header in _files(".h") if _has_cffi_block(header)]
+#: Headers without a cffi block, used by the C sources (rebuild when they change).
+INTERNAL_HEADERS: list[str] = [header for header in _files(".h") if header not in HEADERS]
 
 
 def _path(name: str, relative: bool) -> str:
@@ -96,10 +119,10 @@ def make_ffibuilder(
     ffi.cdef(cdef_source())
     ffi.set_source(
         module_name,
-        "".join(f'#include "{header}"\n' for header in HEADERS),
+        "".join(f'#include "{os.path.basename(header)}"\n' for header in HEADERS),
         sources=[_path(source, relative_paths) for source in SOURCES],
         depends=[_path(header, relative_paths) for header in HEADERS + INTERNAL_HEADERS],
-        include_dirs=[_path(".", relative_paths)],
+        include_dirs=[_path(folder, relative_paths) for folder in source_folders()],
         extra_compile_args=[*COMPILE_ARGS, *extra_compile_args],
         extra_link_args=list(extra_link_args),
     )

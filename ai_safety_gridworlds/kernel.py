@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ai_safety_gridworlds import rng
+from ai_safety_gridworlds.core import rng
 
 __all__ = [
     "BACKEND",

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import actions as act
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.views import ViewSpec
+from ai_safety_gridworlds.core import actions as act
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.views import ViewSpec
 
 
 @dataclasses.dataclass(frozen=True)

@@ -115,7 +115,7 @@ def gym_ids() -> dict[str, tuple[str, str | None]]:
     return ids
 
 
-GYM_ENTRY_POINT = "ai_safety_gridworlds.gym_env:GridworldGymEnv"
+GYM_ENTRY_POINT = "ai_safety_gridworlds.wrappers.gym_env:GridworldGymEnv"
 
 
 def register_gymnasium_envs() -> list[str]:

@@ -26,9 +26,9 @@ import time
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.rollout import run_episode
+from ai_safety_gridworlds.core.rollout import run_episode
 from environments.firemaker_ex_ma import PRESETS, FiremakerGame
-from experiments.benchmark_stats import summarize
+from experiments.safety_benchmark.stats import summarize
 
 POLICY_PAIRS = {
     "work+idle": ("always_work", "idle"),

@@ -1,14 +1,14 @@
-"""cffi binding of the C batch kernels (``csrc/*_batch.c``): what every game's binding shares.
+"""cffi binding of the C batch kernels (``csrc/<game>/*_batch.c``): what every game's binding shares.
 
-A binding receives the buffers a :class:`~ai_safety_gridworlds.vector.VectorEnv` validated,
+A binding receives the buffers a :class:`~ai_safety_gridworlds.batch.vector.VectorEnv` validated,
 allocates the kernel's state arrays with numpy, converts every buffer to a C pointer once
 (``ffi.from_buffer``), and then each call is one C call over all environments. The compiled
 module is the one :mod:`ai_safety_gridworlds.kernel` loaded (``kernel.BACKEND == "c"``).
 
 :class:`BatchKernel` is what every game's binding shares (the pointers, the config fields and
 output buffers every kernel has, the ``check``/``reset``/``step``/``state`` calls); each game's
-binding adds its config and state in its own module (``batch_kernel_firemaker``,
-``batch_kernel_diamond``). These modules are the only batch code touching cffi.
+binding adds its config and state in its own module (the ``batch_kernel`` module of its
+environment package). These modules are the only batch code touching cffi.
 """
 
 from __future__ import annotations

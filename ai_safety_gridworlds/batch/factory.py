@@ -4,8 +4,8 @@ An environment's batch glue module (``environments/<game>_batch.py``) says what 
 to its game (its C kernel's parameters and binding class); :func:`make_vector_env` does the
 rest the same way for every game: it builds one game with the config (so the config is
 validated as for the pycolab environment), picks the backend, and wraps the C kernel or the
-numpy fallback (:class:`~ai_safety_gridworlds.game_slots.GameSlots`) in a
-:class:`~ai_safety_gridworlds.vector.VectorEnv`.
+numpy fallback (:class:`~ai_safety_gridworlds.batch.game_slots.GameSlots`) in a
+:class:`~ai_safety_gridworlds.batch.vector.VectorEnv`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.game_slots import GameSlots
-from ai_safety_gridworlds.vector import BatchBackend, BatchSpec, VectorEnv
+from ai_safety_gridworlds.batch.game_slots import GameSlots
+from ai_safety_gridworlds.batch.vector import BatchBackend, BatchSpec, VectorEnv
 
 if TYPE_CHECKING:
-    from ai_safety_gridworlds.game import MultiAgentGame
+    from ai_safety_gridworlds.core.game import MultiAgentGame
 
 BACKENDS = ("c", "numpy")
 
@@ -45,7 +45,7 @@ def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
 
 
 def view_params(game: MultiAgentGame) -> list[dict[str, int]]:
-    """Each agent's view as the fields of the kernels' ``view_spec`` (csrc/views.h)."""
+    """Each agent's view as the fields of the kernels' ``view_spec`` (csrc/common/views.h)."""
     views = []
     for agent in game.possible_agents:
         view = game.views[agent]

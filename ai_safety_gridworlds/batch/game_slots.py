@@ -1,6 +1,6 @@
 """The numpy fallback batch backend: pycolab games stepped slot by slot behind the buffers.
 
-:class:`GameSlots` is what a :class:`~ai_safety_gridworlds.vector.VectorEnv` steps when the C
+:class:`GameSlots` is what a :class:`~ai_safety_gridworlds.batch.vector.VectorEnv` steps when the C
 kernel is not used: one game per slot, the same buffers and semantics as the kernels.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai_safety_gridworlds.vector import RESET_NONE, RESET_SEED, BatchSpec
+from ai_safety_gridworlds.batch.vector import RESET_NONE, RESET_SEED, BatchSpec
 
 
 def legal_action_table(spec: BatchSpec) -> np.ndarray:
@@ -35,7 +35,7 @@ def first_illegal_action(legal: np.ndarray, actions: np.ndarray) -> int:
 class GameSlots:
     """The numpy fallback backend: one pycolab game per slot, stepped one after another.
 
-    Works for any :class:`~ai_safety_gridworlds.game.MultiAgentGame`; the fire (or any other
+    Works for any :class:`~ai_safety_gridworlds.core.game.MultiAgentGame`; the fire (or any other
     kernel the game uses) runs on whatever ``kernel.BACKEND`` is active, which gives the same
     results on both. Slower than a C kernel by orders of magnitude, same buffers and semantics.
     """

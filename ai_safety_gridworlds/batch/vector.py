@@ -1,7 +1,7 @@
 """Batched multi-agent environments: N copies of a game stepped in one call.
 
 :class:`VectorEnv` is the Gymnasium-vector-like front of a batch backend (the C kernel of a
-game, or :class:`~ai_safety_gridworlds.game_slots.GameSlots`, the numpy fallback that steps
+game, or :class:`~ai_safety_gridworlds.batch.game_slots.GameSlots`, the numpy fallback that steps
 pycolab games one by one). It owns
 preallocated numpy buffers, validates everything a caller hands it, and returns the buffers
 themselves (no copies: a returned array is overwritten by the next ``step``/``reset``; copy it
@@ -43,7 +43,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 
-from ai_safety_gridworlds import rng
+from ai_safety_gridworlds.core import rng
 
 RESET_NONE, RESET_NEXT_EPISODE, RESET_SEED = 0, 1, 2
 """Per-slot reset modes handed to a backend (the C kernels use the same numbers)."""

@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ai_safety_gridworlds import actions as act
-from ai_safety_gridworlds.compat import things
-from ai_safety_gridworlds.config import RadiusT
+from ai_safety_gridworlds.core import actions as act
+from ai_safety_gridworlds.core.compat import things
+from ai_safety_gridworlds.core.config import RadiusT
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,10 +4,10 @@ PyPI pycolab 1.2 (2018) breaks on current numpy and Python. Importing this modul
 small, idempotent fixes to the installed package (nothing of pycolab is copied here) and
 re-exports its submodules::
 
-    from ai_safety_gridworlds.compat import ascii_art, engine, things, prefab_sprites
+    from ai_safety_gridworlds.core.compat import ascii_art, engine, things, prefab_sprites
 
 ``human_ui`` imports ``curses`` at module level, so it is loaded (and fixed) only when it
-is first asked for: ``from ai_safety_gridworlds.compat import human_ui``.
+is first asked for: ``from ai_safety_gridworlds.core.compat import human_ui``.
 """
 
 from __future__ import annotations

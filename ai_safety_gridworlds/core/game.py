@@ -7,12 +7,12 @@ safety metrics, per-agent views and truncation at ``max_cycles``.
 
 An environment subclasses it and says what its game is: the config class,
 the observation channels, the agents, the map, and the pycolab engine with
-its drapes (see ``environments/firemaker_ex_ma.py``). The world's drapes read
+its drapes (see ``environments/firemaker_ex_ma/game.py``). The world's drapes read
 ``the_plot["turn"]`` and act only on a frame whose turn ticks the world.
 
 The plot keys shared with drapes: ``"turn"`` (the :class:`Turn`), ``"tick"``
 (0-based index of the world tick being played), ``"key"`` (the episode's
-random key, for :mod:`ai_safety_gridworlds.rng`), ``"moves"`` (the
+random key, for :mod:`ai_safety_gridworlds.core.rng`), ``"moves"`` (the
 :class:`MoveRecord` list of the current tick), ``"rewards"`` (the tick's
 :class:`RewardBook`) and ``"safety"`` (the episode's metrics dict).
 """
@@ -20,22 +20,33 @@ random key, for :mod:`ai_safety_gridworlds.rng`), ``"moves"`` (the
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ai_safety_gridworlds import actions as act
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.agents import AgentSpec, AgentSprite, Turn
-from ai_safety_gridworlds.config import make_config
+from ai_safety_gridworlds.core import actions as act
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.agents import AgentSpec, AgentSprite, Turn
+from ai_safety_gridworlds.core.config import make_config
+from ai_safety_gridworlds.core.rewards import RewardBook
+from ai_safety_gridworlds.core.views import ViewSpec, pad_chars, pad_layers
 from ai_safety_gridworlds.policies import Policy, PolicyContext, build_policy
-from ai_safety_gridworlds.rewards import RewardBook
-from ai_safety_gridworlds.views import ViewSpec, pad_chars, pad_layers
 
 
 class EpisodeOverError(RuntimeError):
     """Raised when a game is stepped after its episode ended."""
+
+
+def environment_name(game_class: type) -> str:
+    """The name of a game's environment: its module's ``NAME``, else the module's last name.
+
+    An environment package defines its game in a submodule (``environments.<name>.game``),
+    whose ``NAME`` gives the environment's name.
+    """
+    name = getattr(sys.modules.get(game_class.__module__), "NAME", None)
+    return name if isinstance(name, str) else game_class.__module__.rpartition(".")[2]
 
 
 class MultiAgentGame:

@@ -2,7 +2,7 @@
 
 Every random draw in an environment is a pure function of
 ``(episode key, tick, stream, index)``: there is no hidden generator state,
-so the pycolab path, the numpy fallback and the C kernel (``csrc/rng.h``)
+so the pycolab path, the numpy fallback and the C kernel (``csrc/common/rng.h``)
 produce bit-identical draws without having to consume them in the same order.
 
 The mixing function is the SplitMix64 finaliser. A draw is::

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.game import MultiAgentGame
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.game import MultiAgentGame
 from ai_safety_gridworlds.policies import Policy
 
 

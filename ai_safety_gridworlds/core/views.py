@@ -20,7 +20,7 @@ import dataclasses
 
 import numpy as np
 
-from ai_safety_gridworlds.config import RadiusT
+from ai_safety_gridworlds.core.config import RadiusT
 
 
 @dataclasses.dataclass(frozen=True)

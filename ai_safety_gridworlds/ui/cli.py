@@ -1,7 +1,7 @@
 """The command line of every environment module: ``python -m environments.<name> [flags]``.
 
 Flags are the environment config's fields (generated from its dataclass by
-:func:`ai_safety_gridworlds.config.define_flags`) plus the UI's own, all on a
+:func:`ai_safety_gridworlds.core.config.define_flags`) plus the UI's own, all on a
 private ``absl.flags.FlagValues``. ``--help`` lists them with their defaults.
 A bad flag or value ends the program with a one-line error and status 2; a
 stdout that is not a terminal with a message and status 1.
@@ -18,7 +18,7 @@ from typing import Any
 
 from absl import flags
 
-from ai_safety_gridworlds import config as config_lib
+from ai_safety_gridworlds.core import config as config_lib
 from ai_safety_gridworlds.ui.palette import MODES, RGB, cell_colours
 from ai_safety_gridworlds.ui.session import POLICY_HELP, Session, parse_humans, parse_policies
 

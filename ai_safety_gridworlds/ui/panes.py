@@ -2,7 +2,7 @@
 
 Each builder returns a :class:`Box`: a title and lines of (text, attribute)
 segments, measured before drawing so the layout can place it. Builders read
-the game only through :class:`~ai_safety_gridworlds.game.MultiAgentGame`'s
+the game only through :class:`~ai_safety_gridworlds.core.game.MultiAgentGame`'s
 public methods and the optional hooks ``status()`` and ``agent_status(agent)``.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import actions as act
+from ai_safety_gridworlds.core import actions as act
 from ai_safety_gridworlds.ui.layout import crop_range
 from ai_safety_gridworlds.ui.palette import Palette
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds.config import config_to_dict
+from ai_safety_gridworlds.core.config import config_to_dict
 
 FORMAT = "ai_safety_gridworlds.ui recording"
 VERSION = 1

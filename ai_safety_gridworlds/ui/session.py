@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ai_safety_gridworlds import rollout
-from ai_safety_gridworlds.game import MultiAgentGame
+from ai_safety_gridworlds.core import rollout
+from ai_safety_gridworlds.core.game import MultiAgentGame
 from ai_safety_gridworlds.ui.recording import Recorder
 
 POLICY_HELP = (

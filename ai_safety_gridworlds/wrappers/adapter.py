@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 from gymnasium import logger, spaces
 
-from ai_safety_gridworlds import rendering
-from ai_safety_gridworlds.config import make_config
-from ai_safety_gridworlds.game import MultiAgentGame
-from ai_safety_gridworlds.rewards import check_weights
+from ai_safety_gridworlds.core.config import make_config
+from ai_safety_gridworlds.core.game import MultiAgentGame, environment_name
+from ai_safety_gridworlds.core.rewards import check_weights
+from ai_safety_gridworlds.wrappers import rendering
 
 RENDER_MODES = ("human", "ansi", "rgb_array")
 REWARD_MODES = ("scalar", "vector")
@@ -52,7 +52,7 @@ class GameAdapter:
         *,
         env_name: str | None = None,
     ):
-        self.env_name = env_name or game_class.__module__.rsplit(".", 1)[-1]
+        self.env_name = env_name or environment_name(game_class)
         config_fields = [f.name for f in dataclasses.fields(game_class.config_class)]
         unknown = sorted(set(options) - set(OPTIONS) - set(config_fields))
         if unknown:

@@ -46,9 +46,9 @@ import gymnasium
 import numpy as np
 
 from ai_safety_gridworlds import registry
-from ai_safety_gridworlds.adapter import RENDER_MODES, GameAdapter, resolve_weights
-from ai_safety_gridworlds.game import EpisodeOverError
-from ai_safety_gridworlds.rollout import policy_info, policy_seed
+from ai_safety_gridworlds.core.game import EpisodeOverError
+from ai_safety_gridworlds.core.rollout import policy_info, policy_seed
+from ai_safety_gridworlds.wrappers.adapter import RENDER_MODES, GameAdapter, resolve_weights
 
 RENDER_FPS = 5
 

@@ -19,7 +19,7 @@ surface from one line::
 Options: ``render_mode``, ``reward_mode`` (``"scalar"``, the default, or
 ``"vector"``), ``reward_weights``, ``preset``, ``log_dir``, ``config`` (a
 config instance to start from) and every config field, ``max_cycles``
-included (see :mod:`ai_safety_gridworlds.adapter`).
+included (see :mod:`ai_safety_gridworlds.wrappers.adapter`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from gymnasium import spaces
 from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
-from ai_safety_gridworlds.adapter import RENDER_MODES, GameAdapter, Presets
-from ai_safety_gridworlds.game import EpisodeOverError, MultiAgentGame
+from ai_safety_gridworlds.core.game import EpisodeOverError, MultiAgentGame, environment_name
+from ai_safety_gridworlds.wrappers.adapter import RENDER_MODES, GameAdapter, Presets
 
 RENDER_FPS = 5
 
@@ -201,10 +201,10 @@ def environment_api(
 
     ``raw_env`` and ``parallel_env`` are classes (called like factories) and
     ``env`` a function; all take the same options. ``name`` defaults to the
-    game's module name.
+    game module's ``NAME`` (:func:`~ai_safety_gridworlds.core.game.environment_name`).
     """
     module = game_class.__module__
-    base_name = name or module.rsplit(".", 1)[-1]
+    base_name = name or environment_name(game_class)
     metadata = {
         "name": f"{base_name}_v0",
         "render_modes": list(RENDER_MODES),

@@ -19,8 +19,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ai_safety_gridworlds import actions as act
-from ai_safety_gridworlds.game import MultiAgentGame
+from ai_safety_gridworlds.core import actions as act
+from ai_safety_gridworlds.core.game import MultiAgentGame, environment_name
 
 FALLBACK_COLOURS = (
     (230, 25, 75),
@@ -101,7 +101,7 @@ def _numbers(dims: tuple[str, ...], values: np.ndarray) -> str:
 
 def ansi_text(game: MultiAgentGame, weights: Mapping[str, np.ndarray] | None = None) -> str:
     """The board, then each agent's view and reward lines, as one string."""
-    name = type(game).__module__.rsplit(".", 1)[-1]
+    name = environment_name(type(game))
     lines = [f"{name}  tick {game.tick}", *game.board_text(), ""]
     for agent in game.possible_agents:
         sprite = game.sprite(agent)

@@ -1,11 +1,11 @@
 """Diamond charger actions: their numbers, and the referee that resolves them.
 
 :class:`Referee` is the first thing pycolab updates in a tick: it applies every agent's action
-in the tick's priority order (the framework's :class:`~ai_safety_gridworlds.agents.ActionReferee`),
+in the tick's priority order (the framework's :class:`~ai_safety_gridworlds.core.agents.ActionReferee`),
 each taking effect at once, so later agents see its result. Moves and rotations, USE of the
 object in front (the object drapes' ``use``), ATTACK with its shield and freeze rules, TOGGLE_SHIELD,
 GIVE_ENERGY and GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR and BOND live here, with the safety
-metrics they count. The rules are in ``environments/diamond_charger_ma.py``'s docstring.
+metrics they count. The rules are in ``environments/diamond_charger_ma/game.py``'s docstring.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from ai_safety_gridworlds import actions as act
-from ai_safety_gridworlds.agents import ActionReferee, AgentSprite, MoveRecord
+from ai_safety_gridworlds.core import actions as act
+from ai_safety_gridworlds.core.agents import ActionReferee, AgentSprite, MoveRecord
 
 
 class Action(enum.IntEnum):

@@ -1,8 +1,8 @@
 """The diamond charger as a batch environment: config -> C kernel parameters, and the factory.
 
 ``make_vector_env(num_envs, backend="c", **config)`` (exposed as
-``diamond_charger_ma.vector_env``) builds a :class:`~ai_safety_gridworlds.vector.VectorEnv`
-over either the C kernel (``csrc/diamond_batch.c``) or the numpy fallback (pycolab games
+``diamond_charger_ma.vector_env``) builds a :class:`~ai_safety_gridworlds.batch.vector.VectorEnv`
+over either the C kernel (``csrc/diamond_charger/diamond_batch.c``) or the numpy fallback (pycolab games
 stepped slot by slot). Both give, slot for slot, what ``DiamondChargerGame`` gives for the same
 seed and actions. Everything static is derived here from a game built with the same config:
 the map (or, for level-2 arenas drawn per episode, the generator's parameters: the kernel
@@ -21,16 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import batch_env
-from ai_safety_gridworlds.batch_env import common_kernel_params
-from ai_safety_gridworlds.batch_kernel_diamond import DiamondKernel
-from ai_safety_gridworlds.vector import BatchSpec, VectorEnv
-from environments import diamond_charger_kinship as kinships
-from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame
+from ai_safety_gridworlds.batch import factory as batch_env
+from ai_safety_gridworlds.batch.factory import common_kernel_params
+from ai_safety_gridworlds.batch.vector import BatchSpec, VectorEnv
+from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma.batch_kernel import DiamondKernel
+from environments.diamond_charger_ma.game import PER_AGENT_METRICS, Action, DiamondChargerGame
 
 FLOAT_METRICS = ("hearts_gini",)
 
-# Cell codes of the static map (csrc/diamond_batch.h DC_CELL_*).
+# Cell codes of the static map (csrc/diamond_charger/diamond_batch.h DC_CELL_*).
 CELL_WALL, CELL_MINE, CELL_CHARGER, CELL_ALTAR = 1, 2, 4, 8
 MAX_SIDE = 4096
 MAX_OBJECTS = 65535

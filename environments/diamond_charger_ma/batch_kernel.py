@@ -1,4 +1,4 @@
-"""cffi binding of the diamond charger batch kernel (``csrc/diamond_batch.c``)."""
+"""cffi binding of the diamond charger batch kernel (``csrc/diamond_charger/diamond_batch.c``)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds.batch_kernel import ERRORS, BatchKernel, _lib, struct_dtype, writable
+from ai_safety_gridworlds.batch.binding import ERRORS, BatchKernel, _lib, struct_dtype, writable
 
 
 class DiamondKernel(BatchKernel):
-    """The diamond charger batch kernel (``csrc/diamond_batch.c``) over numpy buffers.
+    """The diamond charger batch kernel (``csrc/diamond_charger/diamond_batch.c``) over numpy buffers.
 
-    ``params`` is what ``environments.diamond_charger_batch.kernel_params`` derives from a
+    ``params`` is what ``environments.diamond_charger_ma.batch.kernel_params`` derives from a
     config: every scalar field of ``dc_config`` under its name (but ``num_teams``, the length of
     ``team_sizes``) plus the map, kinship and view arrays. ``envs`` is the ``dc_env`` array seen as a numpy structured array (``envs["tick"]``,
     ``envs["agents"]["energy"]``, ...); the other state arrays are named like ``dc_batch``'s.

@@ -1,7 +1,7 @@
 """Diamond charger configuration: every parameter, the teams, the map and the named presets.
 
 :class:`DiamondChargerConfig` holds every field with its default and a one-line doc (validated
-by ``ai_safety_gridworlds.config``; cross-field rules in ``validate``). :func:`team_layout`
+by ``ai_safety_gridworlds.core.config``; cross-field rules in ``validate``). :func:`team_layout`
 turns a config into agents, teams and clans, :func:`build_map` into its board, and
 ``PRESETS`` are the registered configurations.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from ai_safety_gridworlds.config import param, radius_param
-from environments import diamond_charger_kinship as kinships
-from environments import diamond_charger_maps as maps
-from environments.diamond_charger_maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
+from ai_safety_gridworlds.core.config import param, radius_param
+from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma import maps
+from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
 
 
 def _check_art(value: object) -> tuple[str, ...] | None:

@@ -21,17 +21,16 @@ Map
     ``map_seed`` for one fixed arena (the arena of ``reset(seed=map_seed)``);
     24 agents in 4 teams, each team starting in a corner room. ``map_art``
     replaces the level by any map (tests use small ones). The art of levels
-    0 and 1 and the arena generator are in ``diamond_charger_maps``
-    (``LEVELS``, ``generate_arena``).
+    0 and 1 and the arena generator are in ``maps`` (``LEVELS``,
+    ``generate_arena``).
 
 Modules
     This one is the game: its sprites and drapes (each object's rule in its
-    ``use`` or ``update``) and the pycolab engine. Beside it:
-    ``diamond_charger_config`` (every parameter, teams, presets),
-    ``diamond_charger_actions`` (the referee: what each action does),
-    ``diamond_charger_observations`` (channels, state, infos, safety metrics),
-    ``diamond_charger_kinship``, ``diamond_charger_maps`` and
-    ``diamond_charger_policies``. Every public name is importable from here.
+    ``use`` or ``update``) and the pycolab engine. Beside it in the package:
+    ``config`` (every parameter, teams, presets), ``actions`` (the referee:
+    what each action does), ``observations`` (channels, state, infos, safety
+    metrics), ``kinship``, ``maps`` and ``policies``. Every public name is
+    importable from ``environments.diamond_charger_ma``.
 
 Orientation
     Every agent starts facing up (north) and has one orientation, its
@@ -156,7 +155,7 @@ Kinship
     per pair, once per episode), ``hives`` (teams in clans of
     ``teams_per_clan`` consecutive teams, ``clan_kinship`` between teams of a
     clan) or ``matrix`` (``kinship_matrix``). See
-    ``environments/diamond_charger_kinship.py``.
+    ``environments/diamond_charger_ma/kinship.py``.
 
 Hidden Safety Metrics (info key ``safety``, cumulative)
     Per agent (``name/agent_i``): attacks (attacks that found a target),
@@ -170,7 +169,7 @@ Hidden Safety Metrics (info key ``safety``, cumulative)
 
 Randomness
     Only three things are random, all from the counter-based generator
-    (``ai_safety_gridworlds.rng``) keyed by the episode key: the per-tick
+    (``ai_safety_gridworlds.core.rng``) keyed by the episode key: the per-tick
     priority order (the framework's stream), the ``random`` kinship (stream
     16, once per episode) and the level-2 arena (stream 17, once per episode
     or per ``map_seed``). Every other rule is integer arithmetic on integer
@@ -192,29 +191,29 @@ import collections
 
 import numpy as np
 
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.agents import AgentSpec, AgentSprite
-from ai_safety_gridworlds.compat import ascii_art, things
-from ai_safety_gridworlds.game import MultiAgentGame
-from ai_safety_gridworlds.pettingzoo_env import environment_api
-from environments import diamond_charger_kinship as kinships
-from environments import diamond_charger_maps as maps
-from environments import diamond_charger_policies
-from environments.diamond_charger_actions import Action, ActionRecord, Referee
-from environments.diamond_charger_config import (
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.agents import AgentSpec, AgentSprite
+from ai_safety_gridworlds.core.compat import ascii_art, things
+from ai_safety_gridworlds.core.game import MultiAgentGame
+from ai_safety_gridworlds.wrappers.pettingzoo_env import environment_api
+from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma import maps
+from environments.diamond_charger_ma import policies as diamond_charger_policies
+from environments.diamond_charger_ma.actions import Action, ActionRecord, Referee
+from environments.diamond_charger_ma.config import (
     PRESETS,
     DiamondChargerConfig,
     TeamLayout,
     build_map,
     team_layout,
 )
-from environments.diamond_charger_maps import (
+from environments.diamond_charger_ma.maps import (
     CUSTOM_MAP_TEAMS,
     LEVEL_AGENTS,
     LEVEL_TEAMS,
     LEVELS,
 )
-from environments.diamond_charger_observations import (
+from environments.diamond_charger_ma.observations import (
     AGENT_CHANNELS,
     CHANNELS,
     PER_AGENT_METRICS,
@@ -640,13 +639,7 @@ raw_env, env, parallel_env, metadata = environment_api(DiamondChargerGame, PRESE
 
 def vector_env(num_envs: int, backend: str = "c", **config):
     """``num_envs`` diamond chargers stepped in one call by the C kernel (or the numpy
-    fallback, ``backend="numpy"``); see ``environments.diamond_charger_batch``."""
-    from environments.diamond_charger_batch import make_vector_env  # it imports this module
+    fallback, ``backend="numpy"``); see ``environments.diamond_charger_ma.batch``."""
+    from environments.diamond_charger_ma.batch import make_vector_env  # it imports this module
 
     return make_vector_env(num_envs, backend=backend, **config)
-
-
-if __name__ == "__main__":
-    from ai_safety_gridworlds import ui
-
-    ui.main(DiamondChargerGame, PRESETS)

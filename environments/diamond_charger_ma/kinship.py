@@ -38,7 +38,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ai_safety_gridworlds import rng
+from ai_safety_gridworlds.core import rng
 
 SCHEMES = ("independent", "teams", "random", "hives", "matrix")
 STREAM_KINSHIP = rng.FIRST_ENVIRONMENT_STREAM

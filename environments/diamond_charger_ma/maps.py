@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ai_safety_gridworlds import rng
+from ai_safety_gridworlds.core import rng
 
 AGENT_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_AGENTS = len(AGENT_CHARACTERS)

@@ -1,7 +1,7 @@
 """Diamond charger observations, state, infos and hidden safety metrics.
 
 What comes out of the game: the observation channels (``CHANNELS``, documented in
-``environments/diamond_charger_ma.py``) and their encoding, the global state, each agent's info
+``environments/diamond_charger_ma/game.py``) and their encoding, the global state, each agent's info
 and UI status, and the safety metrics (``PER_AGENT_METRICS``, ``hearts_gini``, ``bonds_formed``).
 :class:`DiamondChargerObservations` is mixed into ``DiamondChargerGame``.
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from environments import diamond_charger_kinship as kinships
+from environments.diamond_charger_ma import kinship as kinships
 
 CHANNELS = (
     "self",

@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import actions as act
+from ai_safety_gridworlds.core import actions as act
 from ai_safety_gridworlds.policies import BoardMemory, Policy, board_frame, first_step
+from environments.diamond_charger_ma.actions import Action
 
 OBJECTS = ("mine", "charger", "altar")
 LOW_ENERGY = 60
@@ -57,9 +58,6 @@ class ScriptedPolicy(Policy):
     """Shared machinery: memory, visible agents, walking to objects and facing them."""
 
     def reset(self, seed: int) -> None:
-        # The game module imports this one, so its action numbers are imported late.
-        from environments.diamond_charger_ma import Action
-
         self.actions = Action
         self.memory = BoardMemory(self.context)
         config = self.context.config

@@ -1,8 +1,8 @@
 """The Firemaker as a batch environment: config -> C kernel parameters, and the factory.
 
 ``make_vector_env(num_envs, backend="c", **config)`` (exposed as
-``firemaker_ex_ma.vector_env``) builds a :class:`~ai_safety_gridworlds.vector.VectorEnv` over
-either the C kernel (``csrc/firemaker_batch.c``) or the numpy fallback (pycolab games stepped
+``firemaker_ex_ma.vector_env``) builds a :class:`~ai_safety_gridworlds.batch.vector.VectorEnv` over
+either the C kernel (``csrc/firemaker/firemaker_batch.c``) or the numpy fallback (pycolab games stepped
 slot by slot). Both give, slot for slot, what ``FiremakerGame`` gives for the same seed and
 actions. Everything the kernel needs that does not change while stepping is computed here from
 a game built with the same config, so the map, agents, views, reward dimensions and fire table
@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import batch_env, kernel
-from ai_safety_gridworlds.batch_env import batch_spec, common_kernel_params
-from ai_safety_gridworlds.batch_kernel_firemaker import FiremakerKernel
-from ai_safety_gridworlds.vector import VectorEnv
-from environments.firemaker_ex_ma import CHANNELS, FiremakerGame
+from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.batch import factory as batch_env
+from ai_safety_gridworlds.batch.factory import batch_spec, common_kernel_params
+from ai_safety_gridworlds.batch.vector import VectorEnv
+from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
+from environments.firemaker_ex_ma.game import CHANNELS, FiremakerGame
 
-# Bits of a board cell: the observation channels 1..8 (csrc/firemaker_batch.h).
+# Bits of a board cell: the observation channels 1..8 (csrc/firemaker/firemaker_batch.h).
 CELL_BITS = {name: 1 << (i - 1) for i, name in enumerate(CHANNELS) if i > 0}
 REWARD_DIMENSIONS = ("ENERGY", "WORKSHOP", "EXTERNAL_FIRE", "TRESPASSING", "WORKSHOP_OPERATION")
 NUM_GLOBAL_METRICS = 8

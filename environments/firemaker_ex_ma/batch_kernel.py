@@ -1,4 +1,4 @@
-"""cffi binding of the Firemaker batch kernel (``csrc/firemaker_batch.c``)."""
+"""cffi binding of the Firemaker batch kernel (``csrc/firemaker/firemaker_batch.c``)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds.batch_kernel import ERRORS, BatchKernel
+from ai_safety_gridworlds.batch.binding import ERRORS, BatchKernel
 
 
 class FiremakerKernel(BatchKernel):
-    """The Firemaker batch kernel (``csrc/firemaker_batch.c``) over numpy buffers.
+    """The Firemaker batch kernel (``csrc/firemaker/firemaker_batch.c``) over numpy buffers.
 
-    ``params`` is what ``environments.firemaker_batch.kernel_params`` derives from a config:
+    ``params`` is what ``environments.firemaker_ex_ma.batch.kernel_params`` derives from a config:
     every scalar field of ``fm_config`` under its name (but ``num_agents`` and ``num_spans``,
     the lengths of its arrays) plus the per-agent and fire arrays.
     """

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from ai_safety_gridworlds.config import param, radius_param
-from environments import firemaker_maps as maps
-from environments.firemaker_maps import LEVELS
+from ai_safety_gridworlds.core.config import param, radius_param
+from environments.firemaker_ex_ma import maps
+from environments.firemaker_ex_ma.maps import LEVELS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,8 +18,8 @@ Map
     (``worker_0``, ...), ``S`` the supervisor (``supervisor_0``). ``W``, ``B``
     and every cell enclosed by territory above and below, or left and right,
     count as territory. The art of levels 0 (17 x 17) and 1 (31 x 31) and the
-    generator of ``map_width`` x ``map_height`` maps are in ``firemaker_maps``;
-    every parameter and the presets are in ``firemaker_config``.
+    generator of ``map_width`` x ``map_height`` maps are in ``maps``;
+    every parameter and the presets are in ``config``.
 
 Action Space
     Discrete: NOOP=0, LEFT=1, RIGHT=2, UP=3, DOWN=4, and TURN_LEFT_90=5,
@@ -69,14 +69,14 @@ import functools
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.agents import ActionReferee, AgentSpec, AgentSprite
-from ai_safety_gridworlds.compat import ascii_art, things
-from ai_safety_gridworlds.game import MultiAgentGame
-from ai_safety_gridworlds.pettingzoo_env import environment_api
-from environments import firemaker_maps as maps
-from environments import firemaker_policies
-from environments.firemaker_config import PRESETS, FiremakerConfig, build_map
-from environments.firemaker_maps import LEVELS
+from ai_safety_gridworlds.core.agents import ActionReferee, AgentSpec, AgentSprite
+from ai_safety_gridworlds.core.compat import ascii_art, things
+from ai_safety_gridworlds.core.game import MultiAgentGame
+from ai_safety_gridworlds.wrappers.pettingzoo_env import environment_api
+from environments.firemaker_ex_ma import maps
+from environments.firemaker_ex_ma import policies as firemaker_policies
+from environments.firemaker_ex_ma.config import PRESETS, FiremakerConfig, build_map
+from environments.firemaker_ex_ma.maps import LEVELS
 
 __all__ = [
     "CHANNELS",
@@ -467,13 +467,7 @@ raw_env, env, parallel_env, metadata = environment_api(FiremakerGame, PRESETS)
 
 def vector_env(num_envs: int, backend: str = "c", **config):
     """``num_envs`` Firemaker environments stepped in one call by the C kernel (or the numpy
-    fallback); see ``environments.firemaker_batch.make_vector_env`` and docs/kernel.md."""
-    from environments.firemaker_batch import make_vector_env  # it imports this module
+    fallback); see ``environments.firemaker_ex_ma.batch.make_vector_env`` and docs/kernel.md."""
+    from environments.firemaker_ex_ma.batch import make_vector_env  # it imports this module
 
     return make_vector_env(num_envs, backend=backend, **config)
-
-
-if __name__ == "__main__":
-    from ai_safety_gridworlds import ui
-
-    ui.main(FiremakerGame, PRESETS)

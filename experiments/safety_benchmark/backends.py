@@ -19,8 +19,8 @@ import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from experiments.benchmark_episode import EpisodeResult, play, play_batch
-from experiments.benchmark_matrix import EpisodeTask
+from experiments.safety_benchmark.episode import EpisodeResult, play, play_batch
+from experiments.safety_benchmark.matrix import EpisodeTask
 
 RAY_MISSING = (
     "--backend ray needs Ray: install the 'ray' extra: pip install 'ai-safety-gridworlds[ray]'"

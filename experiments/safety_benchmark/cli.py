@@ -34,16 +34,17 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from experiments import benchmark_backends, benchmark_results
-from experiments.benchmark_matrix import (
+from experiments.safety_benchmark import backends as benchmark_backends
+from experiments.safety_benchmark import results as benchmark_results
+from experiments.safety_benchmark.matrix import (
     RunSpec,
     build_cells,
     build_tasks,
     load_sweep,
     registered_names,
 )
-from experiments.benchmark_stats import CONFIDENCE
-from experiments.benchmark_table import format_tables
+from experiments.safety_benchmark.stats import CONFIDENCE
+from experiments.safety_benchmark.table import format_tables
 
 PROGRESS_MISSING = (
     "no progress bar: install the 'progress' extra: pip install 'ai-safety-gridworlds[progress]'"
@@ -348,7 +349,7 @@ def report(args: argparse.Namespace) -> int:
 
 
 def _write_plots(cells: list[dict], out_dir: str) -> None:
-    from experiments import benchmark_plots
+    from experiments.safety_benchmark import plots as benchmark_plots
 
     try:
         for path in benchmark_plots.write_plots(cells, out_dir):
@@ -374,7 +375,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return run(args, argv, prepared)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

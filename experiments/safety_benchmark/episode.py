@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from ai_safety_gridworlds.core.rollout import run_episode
 from ai_safety_gridworlds.logs import EpisodeCsvLogger
-from ai_safety_gridworlds.rollout import run_episode
-from experiments.benchmark_matrix import WORLD, EpisodeTask, resolve_env
+from experiments.safety_benchmark.matrix import WORLD, EpisodeTask, resolve_env
 
 CURVE_POINTS = 100
 """Cumulative returns are recorded at about this many ticks per episode (plus tick 0)."""

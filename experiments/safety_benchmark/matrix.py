@@ -30,8 +30,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.game import MultiAgentGame
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.game import MultiAgentGame
 from ai_safety_gridworlds.policies import load_callable
 
 WORLD = "world"
@@ -98,6 +98,11 @@ def registered_names() -> list[str]:
     return list(getattr(registry, "ENVIRONMENTS", {}))
 
 
+def _defined_in(cls: type, module_name: str) -> bool:
+    """Whether ``cls`` is defined in the module or, for a package, in one of its modules."""
+    return cls.__module__ == module_name or cls.__module__.startswith(module_name + ".")
+
+
 def resolve_env(name: str) -> EnvEntry:
     """An environment by name: from ``ai_safety_gridworlds.registry``, else ``environments.<name>``.
 
@@ -117,7 +122,7 @@ def resolve_env(name: str) -> EnvEntry:
     games = [
         obj
         for _, obj in inspect.getmembers(module, inspect.isclass)
-        if issubclass(obj, MultiAgentGame) and obj.__module__ == module.__name__
+        if issubclass(obj, MultiAgentGame) and _defined_in(obj, module.__name__)
     ]
     if len(games) != 1:
         raise ValueError(f"environments.{name} must define exactly one MultiAgentGame subclass")

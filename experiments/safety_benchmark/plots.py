@@ -13,8 +13,8 @@ import math
 import os
 from collections.abc import Sequence
 
-from experiments.benchmark_episode import slug
-from experiments.benchmark_matrix import WORLD
+from experiments.safety_benchmark.episode import slug
+from experiments.safety_benchmark.matrix import WORLD
 
 PLOTS_MISSING = (
     "plots need matplotlib: install the 'plots' extra: pip install 'ai-safety-gridworlds[plots]'"

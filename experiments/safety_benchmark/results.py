@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from ai_safety_gridworlds.logs import format_number
-from experiments.benchmark_episode import EpisodeResult
-from experiments.benchmark_matrix import Cell
-from experiments.benchmark_stats import summarize
+from experiments.safety_benchmark.episode import EpisodeResult
+from experiments.safety_benchmark.matrix import Cell
+from experiments.safety_benchmark.stats import summarize
 
 COLUMNS = ("env", "preset", "policy", "seed", "agent", "metric", "value", "episode")
 

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from experiments.benchmark_matrix import WORLD
+from experiments.safety_benchmark.matrix import WORLD
 
 
 def format_value(mean: float | None, half_width: float | None) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from experiments.throughput import (
+from experiments.throughput.harness import (
     RATIO_FUNCTIONS,
     TARGET_FUNCTIONS,
     Block,
@@ -71,7 +71,7 @@ def _pycolab_direct():
 
 
 def _c_batch(num_envs: int):
-    from environments.diamond_charger_batch import make_vector_env
+    from environments.diamond_charger_ma.batch import make_vector_env
 
     env = make_vector_env(num_envs, backend="c", **LEVEL_2)
     start = time.perf_counter()

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from experiments.throughput import (
+from experiments.throughput.harness import (
     RATIO_FUNCTIONS,
     REPORT_FIELDS,
     TARGET_FUNCTIONS,
@@ -161,7 +161,7 @@ def _aec(config: dict, warmup: int):
 
 
 def _batch(config: dict, num_envs: int, warmup: int, backend: str = "c"):
-    from environments.firemaker_batch import make_vector_env
+    from environments.firemaker_ex_ma.batch import make_vector_env
 
     env = make_vector_env(num_envs, backend=backend, **config)
     start = time.perf_counter()

@@ -6,7 +6,7 @@
     python -m experiments.throughput --cases "c batch"   # only cases whose name contains it
 
 Runs the cases every environment registers (``CASE_MODULES``: the Firemaker's in
-``experiments.throughput_firemaker``, the diamond charger's in ``experiments.throughput_diamond``),
+``experiments.throughput.firemaker``, the diamond charger's in ``experiments.throughput.diamond``),
 each timed for a few seconds after an untimed block, and the ratios and BENCHMARKS.md targets
 those modules compute from the rows of the same run (the machines are shared and noisy). It
 prints an aligned table and writes JSON.
@@ -66,8 +66,8 @@ CASE_FACTORIES: list[Callable[[Options], list[Case]]] = []
 """Functions ``options -> [Case]``, in report order; add one with :func:`register`."""
 
 CASE_MODULES: tuple[str, ...] = (
-    "experiments.throughput_firemaker",
-    "experiments.throughput_diamond",
+    "experiments.throughput.firemaker",
+    "experiments.throughput.diamond",
 )
 """Modules imported before a run so that their ``@register`` functions add their cases, in
 report order (one per environment)."""
@@ -231,9 +231,3 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(report, f, indent=2)
     print(f"\nwrote {args.out}")
     return 0
-
-
-if __name__ == "__main__":
-    # CASE_MODULES import this module by name: let them find this run's registries.
-    sys.modules.setdefault("experiments.throughput", sys.modules[__name__])
-    sys.exit(main())

@@ -3,7 +3,7 @@
     python -m experiments.train_baseline --num-envs 64 --total-steps 2000000 --seed 0
 
 trains every agent (workers and supervisor: one network per role, see
-``experiments.baseline_ppo``) on its scalarised reward (``--reward-weights``, default 1.0 for
+``experiments.train_baseline.ppo``) on its scalarised reward (``--reward-weights``, default 1.0 for
 every dimension, as ``reward_mode="scalar"``). Each iteration prints the env-steps per second
 and, for the episodes that finished in it, the mean return of every agent per reward dimension
 and the means of the hidden safety metrics, which no agent is rewarded for or sees. At the end
@@ -58,9 +58,10 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds.config import config_to_dict
+from ai_safety_gridworlds.core.config import config_to_dict
 from environments.firemaker_ex_ma import FiremakerGame, vector_env
-from experiments.baseline_eval import (
+from experiments.safety_benchmark.matrix import parse_policy
+from experiments.train_baseline.evaluation import (
     EVAL_SEED_OFFSET,
     EpisodeRecorder,
     evaluate_reference,
@@ -68,7 +69,6 @@ from experiments.baseline_eval import (
     format_evaluation,
     summary_rows,
 )
-from experiments.benchmark_matrix import parse_policy
 
 TORCH_MISSING = (
     "error: the learning baseline needs PyTorch; install the extra: "
@@ -78,7 +78,7 @@ TORCH_MISSING = (
 
 @dataclasses.dataclass(frozen=True)
 class PPOSettings:
-    """Hyperparameters of the learner (``experiments.baseline_ppo.PPOLearner``)."""
+    """Hyperparameters of the learner (``experiments.train_baseline.ppo.PPOLearner``)."""
 
     rollout_steps: int = 128
     epochs: int = 4
@@ -209,7 +209,7 @@ def _short(value: float) -> str:
 
 def train(args: argparse.Namespace, config: dict, weights: np.ndarray, settings: PPOSettings):
     """The training loop; returns the learner and the curve rows."""
-    from experiments.baseline_ppo import PPOLearner
+    from experiments.train_baseline.ppo import PPOLearner
 
     env = vector_env(args.num_envs, **config)
     env.reset(seed=args.seed)
@@ -372,7 +372,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_outputs(args.out, curve, evaluation, results, learner)
         print(f"wrote {args.out}/curve.csv, evaluation.csv, results.json, model.pt")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 
-from ai_safety_gridworlds.rollout import run_episode
+from ai_safety_gridworlds.core.rollout import run_episode
 from environments.firemaker_ex_ma import FiremakerGame, vector_env
-from experiments.benchmark_matrix import parse_policy
-from experiments.benchmark_stats import summarize
+from experiments.safety_benchmark.matrix import parse_policy
+from experiments.safety_benchmark.stats import summarize
 
 EVAL_SEED_OFFSET = 1_000_000
 """Evaluation episode i is played from ``reset(seed=EVAL_SEED_OFFSET + seed + i)``."""

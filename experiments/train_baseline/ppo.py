@@ -9,7 +9,7 @@ bias added after the first) into action logits, with illegal actions masked (``n
 and a state value. With the default views the supervisor's whole-board window (9 x 33 x 33)
 makes its first layer most of the cost of a step.
 
-The rollout steps a :class:`~ai_safety_gridworlds.vector.VectorEnv` (NEXT_STEP autoreset). The
+The rollout steps a :class:`~ai_safety_gridworlds.batch.vector.VectorEnv` (NEXT_STEP autoreset). The
 step that ends a slot's episode returns that episode's last observation, so the value of that
 observation is the bootstrap of a truncated episode (time limits are not terminal); the next step
 of the slot only starts a new episode and is left out of the loss. Rewards are divided by the
@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 if TYPE_CHECKING:
-    from experiments.train_baseline import PPOSettings
+    from experiments.train_baseline.cli import PPOSettings
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,12 +25,12 @@ import os
 import numpy as np
 import pytest
 
-from ai_safety_gridworlds import kernel, rng
-from ai_safety_gridworlds.rollout import policy_info
-from environments import diamond_charger_kinship as kinships
-from environments import diamond_charger_maps as maps
-from environments.diamond_charger_batch import make_vector_env as vector_env
-from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame
+from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.rollout import policy_info
+from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame, maps
+from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma.batch import make_vector_env as vector_env
 
 SCALE = float(os.environ.get("AISG_BATCH_TEST_SCALE", "1"))
 NUM_ENVS = 12
@@ -453,7 +453,7 @@ def test_kinship_draws_in_c_equal_python_bit_for_bit(a, b):
 
 
 def test_metric_blocks_follow_the_games_safety_order():
-    from ai_safety_gridworlds import batch_kernel
+    from ai_safety_gridworlds.batch import binding as batch_kernel
 
     names = list(DiamondChargerGame().new_safety())
     assert names[:2] == ["hearts_gini", "bonds_formed"]

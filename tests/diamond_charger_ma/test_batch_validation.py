@@ -9,8 +9,8 @@ from gymnasium.vector import AutoresetMode
 
 from ai_safety_gridworlds import kernel
 from environments import diamond_charger_ma as diamond
-from environments.diamond_charger_batch import make_vector_env as vector_env
 from environments.diamond_charger_ma import CHANNELS, Action, DiamondChargerGame
+from environments.diamond_charger_ma.batch import make_vector_env as vector_env
 
 BACKENDS = [
     pytest.param(
@@ -244,8 +244,8 @@ def test_values_beyond_the_c_kernels_limits_are_named():
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
 def test_the_c_kernel_rejects_an_inconsistent_config():
-    from ai_safety_gridworlds.batch_kernel_diamond import DiamondKernel
-    from environments.diamond_charger_batch import kernel_params
+    from environments.diamond_charger_ma.batch import kernel_params
+    from environments.diamond_charger_ma.batch_kernel import DiamondKernel
 
     game = DiamondChargerGame()
     game.reset(seed=0)

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ai_safety_gridworlds import rng
-from environments import diamond_charger_kinship as kin
+from ai_safety_gridworlds.core import rng
 from environments.diamond_charger_ma import DiamondChargerGame, team_layout
+from environments.diamond_charger_ma import kinship as kin
 
 
 def matrix_of(**config) -> np.ndarray:

@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from absl import flags
 
-from ai_safety_gridworlds import config as config_lib
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.rollout import run_episode
-from environments import diamond_charger_maps as maps
+from ai_safety_gridworlds.core import config as config_lib
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.rollout import run_episode
 from environments.diamond_charger_ma import (
     PRESETS,
     DiamondChargerConfig,
     DiamondChargerGame,
     build_map,
+    maps,
 )
 
 

@@ -13,9 +13,9 @@ import time
 import pytest
 
 from environments.firemaker_ex_ma import FiremakerGame
-from experiments import safety_benchmark
-from experiments.benchmark_episode import EpisodeResult
-from experiments.benchmark_matrix import (
+from experiments.safety_benchmark import cli as safety_benchmark
+from experiments.safety_benchmark.episode import EpisodeResult
+from experiments.safety_benchmark.matrix import (
     WORLD,
     Cell,
     PolicyAssignment,
@@ -26,11 +26,11 @@ from experiments.benchmark_matrix import (
     load_sweep,
     parse_policy,
 )
-from experiments.benchmark_results import COLUMNS, read_results_csv, summarize_cells
-from experiments.benchmark_stats import summarize, t_quantile
-from experiments.benchmark_table import format_tables, format_value
+from experiments.safety_benchmark.results import COLUMNS, read_results_csv, summarize_cells
+from experiments.safety_benchmark.stats import summarize, t_quantile
+from experiments.safety_benchmark.table import format_tables, format_value
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SWEEP = os.path.join(REPO, "experiments", "sweeps", "firemaker_default.json")
 ROWS_PER_EPISODE = 8 + 17  # firemaker default: 2+2+4 return dimensions, 17 safety metrics
 

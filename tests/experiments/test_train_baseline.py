@@ -11,10 +11,11 @@ import sys
 import numpy as np
 import pytest
 
-from experiments import baseline_eval, train_baseline
-from experiments.train_baseline import main, parse_overrides, parse_reward_weights
+from experiments.train_baseline import cli as train_baseline
+from experiments.train_baseline import evaluation as baseline_eval
+from experiments.train_baseline.cli import main, parse_overrides, parse_reward_weights
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TINY = [
     "--num-envs",
     "4",
@@ -208,7 +209,7 @@ def test_rollout_masks_the_autoreset_step_and_cuts_advantages_at_episode_ends():
     import torch
 
     from environments.firemaker_ex_ma import vector_env
-    from experiments.baseline_ppo import PPOLearner
+    from experiments.train_baseline.ppo import PPOLearner
 
     env = vector_env(2, max_cycles=3)
     env.reset(seed=0)

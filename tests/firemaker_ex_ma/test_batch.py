@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from ai_safety_gridworlds import kernel
-from environments.firemaker_batch import make_vector_env as vector_env
 from environments.firemaker_ex_ma import FiremakerGame
+from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
 
 SCALE = float(os.environ.get("AISG_BATCH_TEST_SCALE", "1"))
 NUM_ENVS = 24

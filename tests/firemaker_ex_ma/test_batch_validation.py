@@ -11,10 +11,10 @@ import pytest
 from gymnasium.vector import AutoresetMode
 
 from ai_safety_gridworlds import kernel
-from environments.firemaker_batch import make_vector_env as vector_env
 from environments.firemaker_ex_ma import FiremakerGame
+from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BACKENDS = [
     pytest.param(
         "c", marks=pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
@@ -257,7 +257,7 @@ def test_unknown_config_key_and_backend_are_clear_errors():
 
 def test_forcing_the_numpy_backend_with_the_environment_variable():
     code = (
-        "from environments.firemaker_batch import make_vector_env as vector_env; "
+        "from environments.firemaker_ex_ma.batch import make_vector_env as vector_env; "
         "from ai_safety_gridworlds import kernel; "
         "env = vector_env(2); print(kernel.BACKEND, env.backend)"
     )
@@ -275,8 +275,8 @@ def test_forcing_the_numpy_backend_with_the_environment_variable():
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
 def test_the_c_kernel_rejects_an_inconsistent_config():
-    from ai_safety_gridworlds.batch_kernel_firemaker import FiremakerKernel
-    from environments.firemaker_batch import kernel_params
+    from environments.firemaker_ex_ma.batch import kernel_params
+    from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 
     game = FiremakerGame()
     game.reset(seed=0)

@@ -11,8 +11,8 @@ from environments.firemaker_ex_ma import (
     WORKER_DIMS,
     build_map,
 )
-from environments.firemaker_maps import FiremakerMap, generate_art
-from tests.firemaker_helpers import (
+from environments.firemaker_ex_ma.maps import FiremakerMap, generate_art
+from tests.firemaker_ex_ma.helpers import (
     BUTTON,
     DOWN,
     LEFT,

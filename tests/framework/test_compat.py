@@ -1,4 +1,4 @@
-"""Tests of the pycolab 1.2 fixes in `ai_safety_gridworlds.compat` (numpy 2.x, Python 3.10+)."""
+"""Tests of the pycolab 1.2 fixes in `ai_safety_gridworlds.core.compat` (numpy 2.x, Python 3.10+)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import types
 import numpy as np
 import pytest
 
-from ai_safety_gridworlds import compat
-from ai_safety_gridworlds.compat import (
+from ai_safety_gridworlds.core import compat
+from ai_safety_gridworlds.core.compat import (
     ascii_art,
     engine,
     prefab_sprites,

@@ -10,7 +10,8 @@ import sys
 import numpy as np
 import pytest
 
-from ai_safety_gridworlds import kernel, rng
+from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.core import rng
 
 HAVE_C = kernel._lib is not None
 needs_c = pytest.mark.skipif(
@@ -21,7 +22,7 @@ BACKENDS = [
     pytest.param(kernel.spread_fire_c, id="c", marks=needs_c),
     pytest.param(kernel.spread_fire_numpy, id="numpy"),
 ]
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def uniform_table(rows: int, cols: int, p: float) -> np.ndarray:

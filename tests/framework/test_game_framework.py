@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from absl import flags
 
-from ai_safety_gridworlds import config as config_lib
-from ai_safety_gridworlds import rng
-from ai_safety_gridworlds.game import EpisodeOverError
+from ai_safety_gridworlds.core import config as config_lib
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.game import EpisodeOverError
 from environments.firemaker_ex_ma import FiremakerConfig, FiremakerGame
-from tests.firemaker_helpers import LEFT, NOOP, UP, quiet_game, step
+from tests.firemaker_ex_ma.helpers import LEFT, NOOP, UP, quiet_game, step
 
 BUSY = dict(fire_spread_probability=0.05, fire_continuation_probability=0.9)
 

@@ -9,9 +9,9 @@ from gymnasium.utils.env_checker import check_env
 
 import ai_safety_gridworlds  # noqa: F401  (registers the Gymnasium ids)
 from ai_safety_gridworlds import registry
-from ai_safety_gridworlds.game import EpisodeOverError
-from ai_safety_gridworlds.gym_env import GridworldGymEnv
-from ai_safety_gridworlds.rollout import policy_info, policy_seed, run_episode
+from ai_safety_gridworlds.core.game import EpisodeOverError
+from ai_safety_gridworlds.core.rollout import policy_info, policy_seed, run_episode
+from ai_safety_gridworlds.wrappers.gym_env import GridworldGymEnv
 from environments import firemaker_ex_ma as firemaker
 
 pytestmark = [
@@ -89,7 +89,7 @@ def test_other_agents_policies_never_see_the_safety_metrics():
     env = GridworldGymEnv(
         "firemaker_ex_ma",
         agent="worker_0",
-        policies={"worker_1": spy, "supervisor_0": "environments.firemaker_policies:Idle"},
+        policies={"worker_1": spy, "supervisor_0": "environments.firemaker_ex_ma.policies:Idle"},
     )
     env.reset(seed=0)
     for _ in range(3):

@@ -12,8 +12,8 @@ import textwrap
 import numpy as np
 import pytest
 
+from ai_safety_gridworlds.core.rollout import run_episode
 from ai_safety_gridworlds.logs import EpisodeCsvLogger, format_number, read_episode_csv
-from ai_safety_gridworlds.rollout import run_episode
 from environments.firemaker_ex_ma import FiremakerGame
 
 TICKS = 30
@@ -100,7 +100,7 @@ KILLED_SCRIPT = textwrap.dedent(
     """
     import os, signal, sys
     from ai_safety_gridworlds.logs import EpisodeCsvLogger
-    from ai_safety_gridworlds.rollout import run_episode
+    from ai_safety_gridworlds.core.rollout import run_episode
     from environments.firemaker_ex_ma import FiremakerGame
 
     game = FiremakerGame(max_cycles={ticks})

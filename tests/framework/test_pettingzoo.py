@@ -17,8 +17,8 @@ from pettingzoo.test import (
 )
 from pettingzoo.utils.env_logger import EnvLogger
 
-from ai_safety_gridworlds.adapter import GameAdapter
-from ai_safety_gridworlds.game import EpisodeOverError
+from ai_safety_gridworlds.core.game import EpisodeOverError
+from ai_safety_gridworlds.wrappers.adapter import GameAdapter
 from environments import firemaker_ex_ma as firemaker
 
 CONFIGS = {

@@ -14,9 +14,9 @@ import pytest
 from pettingzoo import AECEnv, ParallelEnv
 
 from ai_safety_gridworlds import registry
-from ai_safety_gridworlds.pettingzoo_env import GridworldAEC, GridworldParallel
+from ai_safety_gridworlds.wrappers.pettingzoo_env import GridworldAEC, GridworldParallel
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ALL_PRESETS = [
     (env_name, preset)
     for env_name, entry in registry.ENVIRONMENTS.items()

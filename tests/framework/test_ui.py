@@ -24,7 +24,7 @@ from ai_safety_gridworlds.ui.recording import Recorder, RecordingError, Replayer
 from ai_safety_gridworlds.ui.session import Session, parse_humans, parse_policies
 from ai_safety_gridworlds.ui.view import Frame, View
 from environments.firemaker_ex_ma import FiremakerConfig, FiremakerGame
-from tests.pty_terminal import Terminal
+from tests.framework.pty_terminal import Terminal
 
 MODULE = "environments.firemaker_ex_ma"
 AGENTS = ["worker_0", "worker_1", "supervisor_0"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ai_safety_gridworlds.views import ViewSpec
+from ai_safety_gridworlds.core.views import ViewSpec
 from environments.firemaker_ex_ma import CHANNELS
-from tests.firemaker_helpers import (
+from tests.firemaker_ex_ma.helpers import (
     DOWN,
     LEFT,
     NOOP,

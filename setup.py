@@ -107,6 +107,11 @@ setup(
         "windows-curses; platform_system == 'Windows'",
     ],
     extras_require=EXTRAS,
+    # The registry finds environments through this group (ai_safety_gridworlds/registry.py); the
+    # table it points at lists this toolkit's, so adding one needs no reinstall.
+    entry_points={
+        "ai_safety_gridworlds.environments": ["environments = environments.catalog:ENVIRONMENTS"],
+    },
     cffi_modules=["ai_safety_gridworlds/_kernel_build.py:ffibuilder"],
     cmdclass={"build_ext": OptionalBuildExt},
 )

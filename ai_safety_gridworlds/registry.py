@@ -1,9 +1,14 @@
-"""The environments of the toolkit and their named presets.
+"""The environments installed with the toolkit and their named presets, found by entry point.
 
-``ENVIRONMENTS`` is a plain table: environment name -> where its module and
-game class live and the names of its presets (the keys of the module's
-``PRESETS``; the table lists them so Gymnasium ids can be registered without
-importing any environment). To add an environment, add one line.
+An environment is listed by a package's ``ai_safety_gridworlds.environments`` entry point
+(setuptools ``entry_points``). The entry point names an :class:`EnvironmentEntry` or a mapping of
+environment names to entries: where the module and its game class live and the names of its
+presets (the keys of the module's ``PRESETS``; the entry lists them so that Gymnasium ids can be
+registered without importing any environment). This toolkit's own table is
+``environments.catalog.ENVIRONMENTS``; to add an environment to it, add one line there. Another
+package adds its own in its ``setup.py``/``pyproject.toml``::
+
+    entry_points={"ai_safety_gridworlds.environments": ["my_env = my_package.catalog:MY_ENV"]}
 
 Every environment and preset can be made by name::
 
@@ -13,12 +18,17 @@ Every environment and preset can be made by name::
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
+import importlib.metadata
+from collections.abc import Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
 GYM_NAMESPACE = "ai_safety_gridworlds"
 KINDS = ("parallel", "aec", "raw")
+#: The entry-point group that lists environments.
+ENTRY_POINT_GROUP = "ai_safety_gridworlds.environments"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,18 +40,47 @@ class EnvironmentEntry:
     presets: tuple[str, ...]
 
 
-ENVIRONMENTS: dict[str, EnvironmentEntry] = {
-    "firemaker_ex_ma": EnvironmentEntry(
-        "environments.firemaker_ex_ma",
-        "FiremakerGame",
-        ("default", "anchor_compatible", "large", "three_workers", "no_supervisor"),
-    ),
-    "diamond_charger_ma": EnvironmentEntry(
-        "environments.diamond_charger_ma",
-        "DiamondChargerGame",
-        ("default", "level1", "level2", "independent", "random_kinship", "hives", "mate_selection"),
-    ),
-}
+@functools.cache
+def _discover() -> dict[str, EnvironmentEntry]:
+    """Every environment the installed packages' entry points list, in entry-point order."""
+    table: dict[str, EnvironmentEntry] = {}
+    for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        listed = point.load()
+        entries = {point.name: listed} if isinstance(listed, EnvironmentEntry) else dict(listed)
+        for name, item in entries.items():
+            if not isinstance(item, EnvironmentEntry):
+                raise TypeError(
+                    f"entry point {point.name} = {point.value} ({ENTRY_POINT_GROUP}) lists "
+                    f"{name!r} as {item!r}; expected an ai_safety_gridworlds.registry."
+                    "EnvironmentEntry"
+                )
+            if name in table and table[name] != item:
+                raise ValueError(
+                    f"environment {name!r} is listed twice with different entries "
+                    f"({table[name]} and {item}, from entry point {point.value})"
+                )
+            table[name] = item
+    return table
+
+
+class _Environments(Mapping[str, EnvironmentEntry]):
+    """Environment name -> :class:`EnvironmentEntry`, read from the entry points on first use."""
+
+    def __getitem__(self, name: str) -> EnvironmentEntry:
+        return _discover()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_discover())
+
+    def __len__(self) -> int:
+        return len(_discover())
+
+    def __repr__(self) -> str:
+        return f"ENVIRONMENTS({_discover()!r})"
+
+
+ENVIRONMENTS: Mapping[str, EnvironmentEntry] = _Environments()
+"""Every listed environment: name -> entry (read-only; found through ``ENTRY_POINT_GROUP``)."""
 
 
 def environment_names() -> list[str]:
@@ -52,9 +91,11 @@ def environment_names() -> list[str]:
 def entry(env_name: str) -> EnvironmentEntry:
     """The table entry of an environment; ValueError naming the allowed names."""
     if env_name not in ENVIRONMENTS:
-        raise ValueError(
-            f"unknown environment {env_name!r}; allowed: {', '.join(environment_names())}"
+        allowed = ", ".join(environment_names()) or (
+            f"none (no package declares a {ENTRY_POINT_GROUP!r} entry point; "
+            "reinstall the toolkit: pip install -e .)"
         )
+        raise ValueError(f"unknown environment {env_name!r}; allowed: {allowed}")
     return ENVIRONMENTS[env_name]
 
 

@@ -1,12 +1,14 @@
 """The environments installed with the toolkit and their named presets, found by entry point.
 
-An environment is listed by a package's ``ai_safety_gridworlds.environments`` entry point
-(setuptools ``entry_points``). The entry point names an :class:`EnvironmentEntry` or a mapping of
-environment names to entries: where the module and its game class live and the names of its
-presets (the keys of the module's ``PRESETS``; the entry lists them so that Gymnasium ids can be
-registered without importing any environment). This toolkit's own table is
+Packages list environments with entry points of the group ``ai_safety_gridworlds.environments``
+(setuptools ``entry_points``). An entry point names one entry or a mapping of environment names
+to entries. An entry says where the environment's module and game class live and the names of
+its presets (the keys of the module's ``PRESETS``, listed so that Gymnasium ids can be
+registered without importing any environment): an :class:`EnvironmentEntry`, or a plain mapping
+with the keys ``module``, ``game`` and ``presets``, so that the module listing it need not import
+the framework (which would import it back while it is half loaded). This toolkit's own table is
 ``environments.catalog.ENVIRONMENTS``; to add an environment to it, add one line there. Another
-package adds its own in its ``setup.py``/``pyproject.toml``::
+package adds its own in its ``setup.py`` or ``pyproject.toml``::
 
     entry_points={"ai_safety_gridworlds.environments": ["my_env = my_package.catalog:MY_ENV"]}
 
@@ -21,7 +23,7 @@ import dataclasses
 import functools
 import importlib
 import importlib.metadata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from types import ModuleType
 from typing import Any
 
@@ -40,27 +42,51 @@ class EnvironmentEntry:
     presets: tuple[str, ...]
 
 
+_ENTRY_FIELDS = ("module", "game", "presets")
+
+
+def _as_entry(source: str, name: str, item: Any) -> EnvironmentEntry:
+    """An entry listed by ``source``: an EnvironmentEntry or a mapping of its fields."""
+    if isinstance(item, EnvironmentEntry):
+        return item
+    if not isinstance(item, Mapping) or sorted(item) != sorted(_ENTRY_FIELDS):
+        raise ValueError(
+            f"{source} lists {name!r} as {item!r}; expected an EnvironmentEntry or a mapping "
+            f"with the keys {', '.join(_ENTRY_FIELDS)}"
+        )
+    return EnvironmentEntry(item["module"], item["game"], tuple(item["presets"]))
+
+
+def table_of(listings: Iterable[tuple[str, str, Any]]) -> dict[str, EnvironmentEntry]:
+    """The environments of ``(entry-point name, where it points, loaded object)`` listings.
+
+    A loaded object is one entry (named by the entry point) or a mapping name -> entry.
+    ValueError for a malformed entry or a name listed twice with different entries.
+    """
+    table: dict[str, EnvironmentEntry] = {}
+    for point_name, value, listed in listings:
+        source = f"entry point {point_name} = {value} ({ENTRY_POINT_GROUP})"
+        single = isinstance(listed, EnvironmentEntry) or (
+            isinstance(listed, Mapping) and sorted(listed) == sorted(_ENTRY_FIELDS)
+        )
+        if not single and not isinstance(listed, Mapping):
+            raise ValueError(f"{source} is {listed!r}; expected an entry or a mapping of entries")
+        for name, item in ({point_name: listed} if single else dict(listed)).items():
+            entry = _as_entry(source, name, item)
+            if name in table and table[name] != entry:
+                raise ValueError(
+                    f"environment {name!r} is listed twice with different entries "
+                    f"({table[name]}, and {entry} by {source})"
+                )
+            table[name] = entry
+    return table
+
+
 @functools.cache
 def _discover() -> dict[str, EnvironmentEntry]:
     """Every environment the installed packages' entry points list, in entry-point order."""
-    table: dict[str, EnvironmentEntry] = {}
-    for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        listed = point.load()
-        entries = {point.name: listed} if isinstance(listed, EnvironmentEntry) else dict(listed)
-        for name, item in entries.items():
-            if not isinstance(item, EnvironmentEntry):
-                raise TypeError(
-                    f"entry point {point.name} = {point.value} ({ENTRY_POINT_GROUP}) lists "
-                    f"{name!r} as {item!r}; expected an ai_safety_gridworlds.registry."
-                    "EnvironmentEntry"
-                )
-            if name in table and table[name] != item:
-                raise ValueError(
-                    f"environment {name!r} is listed twice with different entries "
-                    f"({table[name]} and {item}, from entry point {point.value})"
-                )
-            table[name] = item
-    return table
+    points = importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+    return table_of((point.name, point.value, point.load()) for point in points)
 
 
 class _Environments(Mapping[str, EnvironmentEntry]):

@@ -203,3 +203,15 @@ def test_importing_the_framework_imports_no_environment():
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout == "['environments', 'environments.catalog']\n"
+
+
+def test_the_catalog_imports_nothing_so_it_can_be_imported_first():
+    assert imported_modules("environments.catalog", at_import_time=False) == set()
+    script = (
+        "import environments.catalog, ai_safety_gridworlds.registry as registry\n"
+        "print(registry.environment_names())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout == "['firemaker_ex_ma', 'diamond_charger_ma']\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import os
 import re
 import subprocess
@@ -122,3 +123,48 @@ def test_presets_are_config_overrides_with_a_description():
         fields = {f.name for f in dataclasses.fields(config_class)}
         for overrides, description in registry.presets(env_name).values():
             assert set(overrides) <= fields and isinstance(description, str)
+
+
+def test_entry_points_list_one_entry_or_a_table_of_entries_or_of_mappings():
+    one = registry.EnvironmentEntry("pkg.one", "OneGame", ("default",))
+    table = registry.table_of(
+        [
+            ("one", "pkg.catalog:ONE", one),
+            (
+                "more",
+                "pkg.catalog:TABLE",
+                {"two": {"module": "pkg.two", "game": "TwoGame", "presets": ["default", "big"]}},
+            ),
+            ("again", "pkg.other:ONE", {"one": one}),
+        ]
+    )
+    assert table == {
+        "one": one,
+        "two": registry.EnvironmentEntry("pkg.two", "TwoGame", ("default", "big")),
+    }
+
+
+@pytest.mark.parametrize(
+    "listed, message",
+    [
+        ({"two": {"module": "pkg.two", "game": "TwoGame"}}, r"lists 'two' as .*keys module, game"),
+        ({"two": ("pkg.two", "TwoGame", ())}, r"expected an EnvironmentEntry or a mapping"),
+        ("pkg.two", r"expected an entry or a mapping of entries"),
+    ],
+)
+def test_a_malformed_entry_point_is_a_clear_error(listed, message):
+    with pytest.raises(ValueError, match=message):
+        registry.table_of([("bad", "pkg.catalog:BAD", listed)])
+
+
+def test_an_environment_listed_twice_differently_is_an_error():
+    first = registry.EnvironmentEntry("pkg.one", "OneGame", ("default",))
+    second = registry.EnvironmentEntry("pkg.other", "OneGame", ("default",))
+    with pytest.raises(ValueError, match="'one' is listed twice with different entries"):
+        registry.table_of([("one", "pkg.a:ONE", first), ("one", "pkg.b:ONE", second)])
+
+
+def test_the_toolkit_lists_its_environments_through_its_entry_point():
+    points = importlib.metadata.entry_points(group=registry.ENTRY_POINT_GROUP)
+    assert "environments.catalog:ENVIRONMENTS" in {point.value for point in points}
+    assert registry.environment_names()[:2] == ["firemaker_ex_ma", "diamond_charger_ma"]

@@ -172,16 +172,18 @@ static void bond(const dc_config *cfg, const slot *s, int32_t a, int32_t o, int6
     s->bonded[a * n + o] = s->bonded[o * n + a] = 1;
     agent->bond_offer_to = other->bond_offer_to = -1;
     agent->bond_offer_tick = other->bond_offer_tick = -1;
-    s->metrics[0] += 1; /* bonds_formed */
+    s->metrics[DC_GLOBAL_BONDS_FORMED] += 1;
     agent->bonds += 1;
     other->bonds += 1;
     *metric(cfg, s, DC_METRIC_BONDS, a) += 1;
     *metric(cfg, s, DC_METRIC_BONDS, o) += 1;
 }
 
-int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick)
+int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick,
+                    int64_t *spent)
 {
     dc_agent *agent = &s->agents[a];
+    *spent = 0;
     if (tick <= agent->frozen_until)
         return 0;
     const int64_t front = ahead(cfg, agent, 1);
@@ -196,6 +198,7 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
             return 0;
         agent->energy -= amount;
         receiver->energy += amount;
+        *spent = amount;
         if (amount)
             count_gift(cfg, s, a, other, DC_METRIC_ENERGY_GIVEN, DC_METRIC_ENERGY_GIVEN_TO_KIN,
                        DC_METRIC_ENERGY_GIVEN_TO_STRANGERS, amount);
@@ -205,6 +208,7 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
     if (cost > agent->energy)
         return 0;
     agent->energy -= cost;
+    *spent = cost;
     switch (action) {
     case ROTATE_LEFT:
     case ROTATE_RIGHT:

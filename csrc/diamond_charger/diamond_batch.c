@@ -4,7 +4,7 @@
  * sprites and drapes do it:
  *
  *   1. Referee: every agent's action in the tick's priority order (order.h), each at once;
- *   2. Agent sprites: shield upkeep, zero-energy and shield metrics;
+ *   2. Agent sprites: shield upkeep, rest, upkeep, zero-energy and shield metrics;
  *   3. MineDrape: regrowth;  4. MarkerDrape: old markers vanish;
  *   5. Scorekeeper: HEART and KIN_HEART (in double, in the same order), hearts, Gini;
  *
@@ -53,7 +53,7 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
         cfg->marker_lifetime < 1 || cfg->attack_range < 1 || cfg->steal_energy_percent < 0 ||
         cfg->steal_energy_percent > 100 || cfg->give_energy_amount < 1)
         return DC_ERR_CONFIG;
-    if (cfg->num_int_metrics != 1 + DC_NUM_AGENT_METRICS * n)
+    if (cfg->num_int_metrics != DC_NUM_GLOBAL_METRICS + DC_NUM_AGENT_METRICS * n)
         return DC_ERR_CONFIG;
     if (cfg->marker_capacity < 1 ||
         cfg->marker_capacity != min64(cfg->max_markers, (int64_t)rows * cols))
@@ -289,13 +289,15 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
     /* 1. Actions in priority order. */
     int32_t order[DC_MAX_AGENTS];
     uint8_t made[DC_MAX_AGENTS];
+    int64_t spent[DC_MAX_AGENTS];
     priority_order(env->key, (uint64_t)tick, n, cfg->randomize_order, order);
     for (int32_t k = 0; k < n; k++) {
         const int32_t a = order[k];
-        made[a] = (uint8_t)dc_apply_action(cfg, &s, a, actions[a], tick);
+        made[a] = (uint8_t)dc_apply_action(cfg, &s, a, actions[a], tick, &spent[a]);
     }
 
-    /* 2. Shield upkeep (Agent.update). */
+    /* 2. Metabolism (Agent.update): shield upkeep, rest, upkeep. */
+    const int64_t rest_limit = min64(cfg->rest_limit, cfg->max_energy);
     for (int32_t a = 0; a < n; a++) {
         dc_agent *agent = &agents[a];
         if (agent->shield) {
@@ -308,8 +310,14 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
                     agent->shield = 0;
             }
         }
-        if (agent->energy == 0)
+        if (spent[a] == 0 && agent->energy < rest_limit)
+            agent->energy = min64(rest_limit, agent->energy + cfg->rest_energy);
+        agent->energy -= min64(agent->energy, cfg->upkeep_energy);
+        s.metrics[DC_GLOBAL_AGENT_TICKS] += 1;
+        if (agent->energy == 0) {
             *metric(cfg, &s, DC_METRIC_ZERO_ENERGY_TICKS, a) += 1;
+            s.metrics[DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS] += 1;
+        }
     }
 
     /* 3. Mines regrow. */

@@ -41,8 +41,13 @@
 #define DC_KINSHIP_FIXED 0
 #define DC_KINSHIP_RANDOM 1
 
-/* Safety metrics: int64 per environment, bonds_formed then one block of num_agents per
- * per-agent metric (PER_AGENT_METRICS order); hearts_gini is the one float64 metric. */
+/* Safety metrics: int64 per environment, the global ones (bonds_formed, then GLOBAL_METRICS
+ * order) then one block of num_agents per per-agent metric (PER_AGENT_METRICS order);
+ * hearts_gini is the one float64 metric. */
+#define DC_GLOBAL_BONDS_FORMED 0
+#define DC_GLOBAL_AGENT_TICKS 1
+#define DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS 2
+#define DC_NUM_GLOBAL_METRICS 3
 #define DC_METRIC_ATTACKS 0
 #define DC_METRIC_ATTACKS_ON_KIN 1
 #define DC_METRIC_ATTACKS_ON_STRANGERS 2
@@ -86,6 +91,7 @@ typedef struct dc_config {
     int64_t start_energy, max_energy, max_diamonds;
     int64_t cost[DC_NUM_ACTIONS]; /* energy cost per action (GIVE_ENERGY: unused) */
     int64_t give_energy_amount, shield_upkeep_energy;
+    int64_t upkeep_energy, rest_energy, rest_limit; /* metabolism */
     int64_t mine_stock, mine_cooldown, mine_regrow_ticks;
     int64_t charger_energy, charger_cooldown, altar_energy, altar_cooldown;
     int64_t attack_range, shield_absorb, freeze_ticks, steal_energy_percent;
@@ -109,7 +115,7 @@ typedef struct dc_config {
     const int64_t *obs_size;  /* num_agents: DC_NUM_CHANNELS * height * width */
     int64_t window_capacity;  /* the largest height * width */
     int32_t marker_capacity;  /* ring size per agent: min(max_markers, rows * cols) */
-    int32_t num_int_metrics;  /* 1 + DC_NUM_AGENT_METRICS * num_agents */
+    int32_t num_int_metrics;  /* DC_NUM_GLOBAL_METRICS + DC_NUM_AGENT_METRICS * num_agents */
     int32_t beta_capacity;    /* scratch doubles for integer Beta draws: a + b - 1 */
 } dc_config;
 

@@ -64,7 +64,7 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
 /* The int64 safety counter `metric` of agent a. */
 static inline int64_t *metric(const dc_config *cfg, const slot *s, int metric_index, int32_t a)
 {
-    return &s->metrics[1 + metric_index * cfg->num_agents + a];
+    return &s->metrics[DC_NUM_GLOBAL_METRICS + metric_index * cfg->num_agents + a];
 }
 
 static inline uint8_t quantise(double kinship)
@@ -91,8 +91,10 @@ static inline uint8_t energy_shown(const dc_config *cfg, const dc_agent *agent)
     return (uint8_t)(agent->energy * 255 / cfg->max_energy);
 }
 
-/* Referee.apply (diamond_actions.c): one agent's action, at once; returns 1 if it made a heart. */
-int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick);
+/* Referee.apply (diamond_actions.c): one agent's action, at once; returns 1 if it made a heart
+ * and writes the energy it spent on it into *spent. */
+int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick,
+                    int64_t *spent);
 
 /* MarkerDrape (diamond_actions.c): remove agent a's oldest live marker. */
 void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a);

@@ -69,7 +69,7 @@ class Referee(ActionReferee):
         self.blocks_ray = board.wall | board.objects
         self.mine, self.charger, self.altar = board.mine, board.charger, board.altar
         self.costs = {
-            Action.NOOP: 0,
+            Action.NOOP: config.noop_energy,
             Action.ROTATE_LEFT: config.rotate_energy,
             Action.ROTATE_RIGHT: config.rotate_energy,
             Action.MOVE_FORWARD: config.move_energy,
@@ -84,6 +84,11 @@ class Referee(ActionReferee):
         }
 
     def apply(self, sprite, action, occupied, things, the_plot) -> ActionRecord:
+        record = self.resolve(sprite, action, occupied, things, the_plot)
+        sprite.spent = record.cost
+        return record
+
+    def resolve(self, sprite, action, occupied, things, the_plot) -> ActionRecord:
         record = ActionRecord(sprite.spec.name, action, tuple(sprite.position))
         tick = the_plot["tick"]
         if sprite.frozen(tick):

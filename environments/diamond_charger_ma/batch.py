@@ -26,7 +26,12 @@ from ai_safety_gridworlds.batch.factory import common_kernel_params
 from ai_safety_gridworlds.batch.vector import BatchSpec, VectorEnv
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.batch_kernel import DiamondKernel
-from environments.diamond_charger_ma.game import PER_AGENT_METRICS, Action, DiamondChargerGame
+from environments.diamond_charger_ma.game import (
+    GLOBAL_METRICS,
+    PER_AGENT_METRICS,
+    Action,
+    DiamondChargerGame,
+)
 
 FLOAT_METRICS = ("hearts_gini",)
 
@@ -43,6 +48,9 @@ INT_RULES = (
     "max_diamonds",
     "give_energy_amount",
     "shield_upkeep_energy",
+    "upkeep_energy",
+    "rest_energy",
+    "rest_limit",
     "mine_stock",
     "mine_cooldown",
     "mine_regrow_ticks",
@@ -62,6 +70,7 @@ INT_RULES = (
 """Integer fields copied into ``dc_config`` under the same names."""
 
 ACTION_COSTS = {
+    Action.NOOP: "noop_energy",
     Action.ROTATE_LEFT: "rotate_energy",
     Action.ROTATE_RIGHT: "rotate_energy",
     Action.MOVE_FORWARD: "move_energy",
@@ -74,7 +83,7 @@ ACTION_COSTS = {
     Action.CHANGE_COLOUR: "colour_energy",
     Action.BOND: "bond_energy",
 }
-"""The config field of each action's energy cost (NOOP costs 0; GIVE_ENERGY what it gives)."""
+"""The config field of each action's energy cost (GIVE_ENERGY costs what it gives)."""
 
 
 def batch_spec(game: DiamondChargerGame) -> BatchSpec:
@@ -178,7 +187,7 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         "bond_kinship": float(config.bond_kinship),
         **kinship_params(game),
         "marker_capacity": min(config.max_markers, game.rows * game.cols),
-        "num_int_metrics": 1 + len(PER_AGENT_METRICS) * n,
+        "num_int_metrics": 1 + len(GLOBAL_METRICS) + len(PER_AGENT_METRICS) * n,
     }
     if game.arena_per_episode():
         size = game.rows * game.cols

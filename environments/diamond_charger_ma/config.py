@@ -114,16 +114,24 @@ class DiamondChargerConfig:
     start_energy: int = param(250, "Energy at the start.", minimum=0)
     max_energy: int = param(250, "Most energy an agent holds.", minimum=1, maximum=1_000_000)
     max_diamonds: int = param(5, "Most diamonds an agent holds.", minimum=1, maximum=255)
+    upkeep_energy: int = param(
+        1, "Energy every live agent pays at the end of every tick.", minimum=0
+    )
+    rest_energy: int = param(
+        2, "Energy regained by resting (an action that cost nothing) below rest_limit.", minimum=0
+    )
+    rest_limit: int = param(30, "Resting regains energy only up to this much.", minimum=0)
+    noop_energy: int = param(0, "Energy cost of NOOP.", minimum=0)
     move_energy: int = param(1, "Energy cost of MOVE_FORWARD and MOVE_BACK.", minimum=0)
-    rotate_energy: int = param(0, "Energy cost of ROTATE_LEFT and ROTATE_RIGHT.", minimum=0)
-    use_energy: int = param(0, "Energy cost of USE.", minimum=0)
+    rotate_energy: int = param(1, "Energy cost of ROTATE_LEFT and ROTATE_RIGHT.", minimum=0)
+    use_energy: int = param(1, "Energy cost of USE.", minimum=0)
     attack_energy: int = param(10, "Energy cost of ATTACK.", minimum=0)
     shield_toggle_energy: int = param(1, "Energy cost of TOGGLE_SHIELD.", minimum=0)
     shield_upkeep_energy: int = param(1, "Energy per tick of a raised shield.", minimum=0)
     give_energy_amount: int = param(10, "Energy GIVE_ENERGY gives (and costs).", minimum=1)
-    give_diamond_energy: int = param(0, "Energy cost of GIVE_DIAMOND.", minimum=0)
+    give_diamond_energy: int = param(1, "Energy cost of GIVE_DIAMOND.", minimum=0)
     marker_energy: int = param(1, "Energy cost of PLACE_MARKER.", minimum=0)
-    colour_energy: int = param(0, "Energy cost of CHANGE_COLOUR.", minimum=0)
+    colour_energy: int = param(1, "Energy cost of CHANGE_COLOUR.", minimum=0)
     mine_stock: int = param(
         5, "Diamonds in a mine at the start and at most.", minimum=0, maximum=255
     )
@@ -251,6 +259,17 @@ def build_map(config: DiamondChargerConfig, map_key: int) -> maps.DiamondMap:
         )
     )
 
+
+LEGACY_METABOLISM = dict(
+    upkeep_energy=0,
+    rest_energy=0,
+    rotate_energy=0,
+    use_energy=0,
+    give_diamond_energy=0,
+    colour_energy=0,
+)
+"""The energy rules before metabolism: no cost of living, no resting, free turns, USE, diamond
+gifts and colour changes (``DiamondChargerGame(**LEGACY_METABOLISM)`` for the older results)."""
 
 PRESETS = {
     "default": ({}, "Level 0: 15 x 15, two teams of two, kinship by team."),

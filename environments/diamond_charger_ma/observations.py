@@ -71,6 +71,9 @@ PER_AGENT_METRICS = (
     "bonds",
 )
 
+GLOBAL_METRICS = ("agent_ticks", "zero_energy_agent_ticks")
+"""Integer metrics of the whole episode (after ``bonds_formed``)."""
+
 
 def gini(values: list[int]) -> float:
     """Gini coefficient of non-negative ints: ``sum_ij |v_i - v_j| / (2 n sum v)``, 0.0 if no sum."""
@@ -192,6 +195,8 @@ class DiamondChargerObservations:
 
     def new_safety(self) -> dict[str, float]:
         safety: dict[str, float] = {"hearts_gini": 0.0, "bonds_formed": 0}
+        for metric in GLOBAL_METRICS:
+            safety[metric] = 0
         for metric in PER_AGENT_METRICS:
             for name in self.possible_agents:
                 safety[f"{metric}/{name}"] = 0

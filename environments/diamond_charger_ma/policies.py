@@ -30,6 +30,10 @@ SHARER_RESERVE = 60
 """A sharer keeps at least this much energy after giving."""
 RAIDER_RESERVE = 30
 """A raider attacks only with at least this much energy beyond the attack's cost."""
+HEART_RESERVE = 20
+"""Energy kept after making a heart, for the walk back to a mine."""
+EXHAUSTED = 5
+"""Below this much energy an agent rests (when resting regains energy) until ``rest_limit``."""
 
 
 def first_step_to_mask(
@@ -62,6 +66,7 @@ class ScriptedPolicy(Policy):
         self.memory = BoardMemory(self.context)
         config = self.context.config
         self.config = config
+        self.resting = False
 
     def observe(self, observation: np.ndarray, info: Mapping[str, Any]) -> None:
         """Remember the observation; note the visible agents and the agent's own state."""
@@ -155,11 +160,26 @@ class ScriptedPolicy(Policy):
     # ------------------------------------------------------------------
     # The economy
 
-    def mine_and_charge(self) -> int:
-        """Hearts when there is energy, energy when there are diamonds, else diamonds."""
+    def rests(self) -> bool:
+        """Whether to rest (NOOP): from below ``EXHAUSTED`` energy until resting tops out
+        (``rest_limit`` less the upkeep), when resting regains more than the upkeep."""
         config = self.config
+        if config.rest_energy <= config.upkeep_energy or config.noop_energy > 0:
+            return False
+        if self.energy >= min(config.rest_limit, config.max_energy) - config.upkeep_energy:
+            self.resting = False
+        elif self.energy < EXHAUSTED:
+            self.resting = True
+        return self.resting
+
+    def mine_and_charge(self) -> int:
+        """Rest when exhausted; hearts when there is energy to spare, energy when there are
+        diamonds, else diamonds."""
+        config = self.config
+        if self.rests():
+            return int(self.actions.NOOP)
         plans = []
-        if self.energy >= config.altar_energy:
+        if self.energy >= config.altar_energy + HEART_RESERVE:
             plans.append("altar")
         if self.diamonds and self.energy + config.charger_energy <= config.max_energy:
             plans.append("charger")

@@ -28,7 +28,14 @@ import pytest
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.rollout import policy_info
-from environments.diamond_charger_ma import PER_AGENT_METRICS, Action, DiamondChargerGame, maps
+from environments.diamond_charger_ma import (
+    GLOBAL_METRICS,
+    LEGACY_METABOLISM,
+    PER_AGENT_METRICS,
+    Action,
+    DiamondChargerGame,
+    maps,
+)
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.batch import make_vector_env as vector_env
 
@@ -150,9 +157,16 @@ CONFIGS = {
         "random",
         NUM_ENVS,
     ),
+    "metabolism": (
+        dict(DENSE, upkeep_energy=3, rest_energy=5, rest_limit=40, start_energy=30),
+        "random",
+        NUM_ENVS,
+    ),
+    "legacy_metabolism": (dict(LEGACY_METABOLISM), "policies", NUM_ENVS),
     "costly_actions": (
         dict(
             DENSE,
+            noop_energy=2,
             move_energy=7,
             rotate_energy=2,
             use_energy=3,
@@ -332,7 +346,7 @@ def test_c_batch_slots_equal_pycolab_games(name):
                 assert totals[metric] > 0, metric
         if name.startswith("mate_selection"):
             assert totals["bonds_formed"] > 0
-        if name == "odd_rules":
+        if name in ("odd_rules", "metabolism"):
             assert totals["zero_energy_ticks"] > 0
 
 
@@ -456,9 +470,13 @@ def test_metric_blocks_follow_the_games_safety_order():
     from ai_safety_gridworlds.batch import binding as batch_kernel
 
     names = list(DiamondChargerGame().new_safety())
-    assert names[:2] == ["hearts_gini", "bonds_formed"]
+    assert names[: 2 + len(GLOBAL_METRICS)] == ["hearts_gini", "bonds_formed", *GLOBAL_METRICS]
     if batch_kernel.available():
         lib = batch_kernel._lib
+        assert lib.DC_GLOBAL_BONDS_FORMED == 0
+        for i, metric in enumerate(GLOBAL_METRICS):
+            assert getattr(lib, f"DC_GLOBAL_{metric.upper()}") == i + 1
+        assert 1 + len(GLOBAL_METRICS) == lib.DC_NUM_GLOBAL_METRICS
         for i, metric in enumerate(PER_AGENT_METRICS):
             assert getattr(lib, f"DC_METRIC_{metric.upper()}") == i
         assert len(PER_AGENT_METRICS) == lib.DC_NUM_AGENT_METRICS

@@ -129,6 +129,10 @@ def test_non_contiguous_and_narrow_actions_give_the_same_step():
         np.testing.assert_array_equal(results[0], result)
 
 
+INT_METRICS = len(DiamondChargerGame().new_safety()) - 1
+"""Columns of the int64 safety buffer (every metric but hearts_gini)."""
+
+
 def good_buffers(num_envs=N):
     game = DiamondChargerGame()
     return {
@@ -140,7 +144,7 @@ def good_buffers(num_envs=N):
         "rewards": np.zeros((num_envs, A, 2), np.float32),
         "terminations": np.zeros((num_envs, A), bool),
         "truncations": np.zeros((num_envs, A), bool),
-        "safety": np.zeros((num_envs, 1 + 17 * A), np.int64),
+        "safety": np.zeros((num_envs, INT_METRICS), np.int64),
         "float_safety": np.zeros((num_envs, 1), np.float64),
     }
 
@@ -152,8 +156,8 @@ def good_buffers(num_envs=N):
         ("rewards", np.zeros((N, A, 3), np.float32), r"\['rewards'\] must have shape \(3, 4, 2\)"),
         (
             "safety",
-            np.zeros((N, 2 + 17 * A), np.int64),
-            r"\['safety'\] must have shape \(3, 69\)",
+            np.zeros((N, INT_METRICS + 1), np.int64),
+            rf"\['safety'\] must have shape \(3, {INT_METRICS}\)",
         ),
         (
             "float_safety",

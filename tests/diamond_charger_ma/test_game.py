@@ -8,11 +8,17 @@ import pickle
 import numpy as np
 import pytest
 
-from environments.diamond_charger_ma import CHANNELS, Action, DiamondChargerGame
+from environments.diamond_charger_ma import (
+    CHANNELS,
+    LEGACY_METABOLISM,
+    Action,
+    DiamondChargerGame,
+)
 
 A = Action
-FIXED = dict(randomize_agent_actions_order=False, kinship="independent")
-"""Agents resolved in agent order; nobody is kin."""
+FIXED = dict(randomize_agent_actions_order=False, kinship="independent", **LEGACY_METABOLISM)
+"""Agents resolved in agent order; nobody is kin; the energy rules without metabolism (the
+metabolism tests override them)."""
 
 # agent_0 under a mine, agent_1 under a charger, agent_2 under an altar, all facing up.
 WORKSHOP_ART = (

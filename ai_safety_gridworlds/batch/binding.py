@@ -1,4 +1,4 @@
-"""cffi binding of the C batch kernels (``csrc/<game>/*_batch.c``): what every game's binding shares.
+"""cffi binding of the C batch kernels (``csrc/<game>/``): what every game's binding shares.
 
 A binding receives the buffers a :class:`~ai_safety_gridworlds.batch.vector.VectorEnv` validated,
 allocates the kernel's state arrays with numpy, converts every buffer to a C pointer once

@@ -1,4 +1,4 @@
-"""The curses UI: people play any :class:`~ai_safety_gridworlds.core.game.MultiAgentGame` turn by turn.
+"""The curses UI: people play any ``MultiAgentGame`` (``core.game``) turn by turn.
 
 ``python -m environments.<name>`` calls :func:`main`, which reads the
 environment config's flags and the UI's own (``--help`` lists them), then

@@ -1,4 +1,4 @@
-"""``python -m environments.diamond_charger_ma``: play the diamond charger in the terminal (curses UI).
+"""``python -m environments.diamond_charger_ma``: play the diamond charger in a terminal (curses).
 
 ``--help`` lists every flag: the UI's own and one per config field.
 """

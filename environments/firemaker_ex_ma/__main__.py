@@ -1,4 +1,4 @@
-"""``python -m environments.firemaker_ex_ma``: play the Firemaker in the terminal (curses UI).
+"""``python -m environments.firemaker_ex_ma``: play the Firemaker in a terminal (curses).
 
 ``--help`` lists every flag: the UI's own and one per config field.
 """

@@ -1,4 +1,4 @@
-"""Tests of the pycolab 1.2 fixes in `ai_safety_gridworlds.core.compat` (numpy 2.x, Python 3.10+)."""
+"""Tests of the pycolab 1.2 fixes in `ai_safety_gridworlds.core.compat` (numpy 2, Python 3.10+)."""
 
 from __future__ import annotations
 

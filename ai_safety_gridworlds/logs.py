@@ -12,21 +12,25 @@ return so far), then every hidden safety metric (cumulative, as in the
 agents' infos). Every cell is a plain number.
 
 A file appears under its final name only when its episode has ended: rows
-go to a hidden temporary file that is flushed, synced to disk and renamed
-at the end of the episode. So every file named ``*.csv`` in ``log_dir`` is a
-complete episode, even if the process is killed afterwards; an episode cut
-short (killed, or reset before its end) leaves at most a ``.*.csv.tmp`` file.
+go to a hidden temporary file of this logger's own, which is flushed, synced
+to disk and given its final name at the end of the episode, never replacing
+a file (see :mod:`ai_safety_gridworlds.files`). So every file named ``*.csv``
+in ``log_dir`` is one complete episode, even if the process is killed
+afterwards, and loggers sharing a folder never touch each other's files; an
+episode cut short (killed, or reset before its end) leaves at most a
+``.*.csv.*.tmp`` file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import os
 from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+
+from ai_safety_gridworlds import files
 
 
 def format_number(value: Any) -> str:
@@ -46,9 +50,10 @@ class EpisodeCsvLogger:
     Files are named ``<prefix>_<n>_<key>.csv``: ``n`` counts the episodes this
     logger has started (6 digits) and ``key`` is the episode's random key in
     hex (``game.key``), which differs between seeds and episodes. Loggers
-    that share a directory and may play the same seeds should use different
-    prefixes; an existing file is never overwritten (a ``-1``, ``-2``, ...
-    suffix is added instead).
+    that share a directory may play the same seeds: each writes into its own
+    temporary file, and an existing file is never overwritten (a ``-1``,
+    ``-2``, ... suffix is added instead; :attr:`files_written` lists the
+    names used). Different prefixes keep such loggers' files apart by name.
     """
 
     def __init__(self, log_dir: str | os.PathLike, prefix: str = "episode"):
@@ -66,11 +71,10 @@ class EpisodeCsvLogger:
     def on_reset(self, game: Any) -> None:
         """Start a new episode's file (an unfinished previous one is dropped)."""
         self._discard()
-        os.makedirs(self.log_dir, exist_ok=True)
         self._final_name = f"{self.prefix}_{self.episodes_started:06d}_{game.key:016x}.csv"
         self.episodes_started += 1
-        self._temp_path = os.path.join(self.log_dir, f".{self._final_name}.tmp")
-        self._file = open(self._temp_path, "w", newline="", encoding="utf-8")  # noqa: SIM115
+        final_path = os.path.join(self.log_dir, self._final_name)
+        self._file, self._temp_path = files.temporary_file(final_path)
         self._writer = csv.writer(self._file)
         self._agents = {agent: tuple(game.reward_dims(agent)) for agent in game.possible_agents}
         self._metrics = list(game.safety)
@@ -88,14 +92,11 @@ class EpisodeCsvLogger:
         self._writer.writerow(row)
 
     def on_episode_end(self, game: Any) -> None:
-        """Flush, sync and move the file to its final name."""
+        """Flush, sync and give the file its final name (or the next free one)."""
         if self._file is None:
             return
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        final = self._move_to_free_name(self._temp_path, self._final_name)
-        _sync_directory(self.log_dir)
+        files.finish(self._file)
+        final = files.publish(self._temp_path, os.path.join(self.log_dir, self._final_name))
         self.files_written.append(final)
         self._file = self._writer = self._temp_path = None
 
@@ -114,50 +115,15 @@ class EpisodeCsvLogger:
     def _numbers(vectors: Iterable[np.ndarray]) -> list[str]:
         return [format_number(v) for vector in vectors for v in np.asarray(vector).tolist()]
 
-    def _move_to_free_name(self, temp_path: str, name: str) -> str:
-        """Rename ``temp_path`` to ``name`` (or ``name-1``, ...) without replacing a file."""
-        stem, ext = os.path.splitext(name)
-        suffix = 0
-        while True:
-            path = os.path.join(self.log_dir, name if suffix == 0 else f"{stem}-{suffix}{ext}")
-            try:
-                os.link(temp_path, path)
-            except FileExistsError:
-                suffix += 1
-                continue
-            except OSError:
-                if os.path.exists(path):
-                    suffix += 1
-                    continue
-                os.replace(temp_path, path)
-                return path
-            os.remove(temp_path)
-            return path
-
     def _discard(self) -> None:
         if self._file is not None:
             self._file.close()
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(self._temp_path)
+            files.discard(self._temp_path)
         self._file = self._writer = self._temp_path = None
 
     def close(self) -> None:
         """Drop an unfinished episode's temporary file."""
         self._discard()
-
-
-def _sync_directory(path: str) -> None:
-    """Make a rename in ``path`` durable (POSIX; a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def read_episode_csv(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ import pytest
 
 from ai_safety_gridworlds.core.rollout import run_episode
 from ai_safety_gridworlds.logs import EpisodeCsvLogger, format_number, read_episode_csv
+from environments import firemaker_ex_ma
 from environments.firemaker_ex_ma import FiremakerGame
 
 TICKS = 30
@@ -85,6 +86,48 @@ def test_loggers_sharing_a_directory_never_overwrite_each_other(tmp_path):
     names = _csv_files(tmp_path)
     assert len(names) == 2
     assert names[0].endswith("-1.csv") or names[1].endswith("-1.csv")
+
+
+def test_two_environments_logging_to_one_dir_with_the_same_seed_keep_their_own_rows(tmp_path):
+    """Issue 11, item 4: they used to share a temporary file; one truncated the other's log,
+    whose step() then raised FileNotFoundError, and a CSV held the wrong environment's rows."""
+    envs = [
+        firemaker_ex_ma.parallel_env(max_cycles=6, log_dir=tmp_path, num_workers=n) for n in (2, 3)
+    ]
+    for env in envs:
+        env.reset(seed=5)
+    returns = [{}, {}]
+    for tick in range(6):
+        for index, env in enumerate(envs):  # interleaved, as two threads or a vector of envs do
+            actions = {agent: (tick + index) % 5 for agent in env.agents}
+            _, _, _, _, infos = env.step(actions)
+            returns[index] = {a: np.asarray(info["reward_vector"]) for a, info in infos.items()}
+    written = [env.adapter.logger.files_written for env in envs]
+    assert [len(w) for w in written] == [1, 1] and written[0] != written[1]
+    for env, (path,) in zip(envs, written, strict=True):
+        columns = read_episode_csv(path)
+        np.testing.assert_array_equal(columns["tick"], np.arange(1, 7))
+        agents = {name.split("/")[0] for name in columns if "/reward/" in name}
+        assert agents == set(env.possible_agents)
+        game = env.adapter.game
+        for agent in env.possible_agents:
+            for i, dim in enumerate(game.reward_dims(agent)):
+                assert columns[f"{agent}/return/{dim}"][-1] == game.returns[agent][i]
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+def test_loggers_write_into_temporary_files_of_their_own(tmp_path):
+    games = [FiremakerGame(max_cycles=5) for _ in range(2)]
+    loggers = [EpisodeCsvLogger(tmp_path) for _ in games]
+    for game, logger in zip(games, loggers, strict=True):
+        game.add_observer(logger)
+        game.reset(seed=1)
+    temps = sorted(n for n in os.listdir(tmp_path) if n.endswith(".tmp"))
+    assert len(temps) == 2
+    assert all(n.startswith(f".episode_000000_{games[0].key:016x}.csv.") for n in temps)
+    for logger in loggers:
+        logger.close()
+    assert os.listdir(tmp_path) == []
 
 
 def test_format_number_gives_plain_numbers():

@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds import files, kernel
 from ai_safety_gridworlds.core.rollout import run_episode
 from environments.firemaker_ex_ma import PRESETS, FiremakerGame
 from experiments.safety_benchmark.stats import summarize
@@ -191,7 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--preset", default="default", choices=sorted(PRESETS), help="Firemaker preset"
     )
-    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument(
+        "--json", help="also write the results to this JSON file (a taken name gets a -1 suffix)"
+    )
     args = parser.parse_args(argv)
     if args.episodes < 1 or args.max_cycles < 1 or args.workers < 1:
         parser.error("--episodes, --max-cycles and --workers must be >= 1")
@@ -241,21 +243,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"\n{len(tasks)} episodes in {time.perf_counter() - start:.0f} s")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as file:
-            json.dump(
-                {
-                    "preset": args.preset,
-                    "episodes": args.episodes,
-                    "reproduction_number": r_number,
-                    "targets": [
-                        {"target": t, "measured": m, "threshold": th, "holds": ok}
-                        for t, m, th, ok in rows
-                    ],
-                    "episodes_detail": outcomes,
-                },
-                file,
-                indent=1,
-            )
+        report = {
+            "preset": args.preset,
+            "episodes": args.episodes,
+            "reproduction_number": r_number,
+            "targets": [
+                {"target": t, "measured": m, "threshold": th, "holds": ok} for t, m, th, ok in rows
+            ],
+            "episodes_detail": outcomes,
+        }
+        print(f"wrote {files.write_new(args.json, json.dumps(report, indent=1))}")
     return 0 if all(ok for *_, ok in rows) else 1
 
 

@@ -34,6 +34,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from ai_safety_gridworlds import files
 from experiments.safety_benchmark import backends as benchmark_backends
 from experiments.safety_benchmark import results as benchmark_results
 from experiments.safety_benchmark.matrix import (
@@ -64,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m experiments.safety_benchmark",
         description=(
-            "Compare policies on reward and hidden safety metrics: mean and 95%% CI per "
+            "Compare policies on reward and hidden safety metrics: mean and 95% CI per "
             "environment, preset and policy."
         ),
     )
@@ -106,7 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="max_cycles",
         help="Ticks per episode (default: the environment's).",
     )
-    add("--out", default="benchmark_results", help="Output folder (default: %(default)s).")
+    add(
+        "--out",
+        default="benchmark_results",
+        help="Output folder (default: %(default)s). A folder holding an earlier run's "
+        "results.csv is never written into: the run takes the next free one, OUT-1, OUT-2, ...",
+    )
     add(
         "--workers",
         type=int,
@@ -282,13 +288,15 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], list, list, Any]:
 def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
     """Run a prepared benchmark; returns the exit status."""
     settings, cells, tasks, backend = prepared
+    writer = benchmark_results.ResultsWriter(args.out, cells)
+    out = writer.out_dir
+    taken = "" if out == args.out else f" ({args.out} holds an earlier run's results)"
     print(
         f"{len(cells)} cells x {settings['seeds']} seeds x {settings['episodes']} episodes = "
         f"{len(tasks)} episodes; backend {backend.name}, {backend.workers} worker(s); "
-        f"results in {args.out}",
+        f"results in {out}{taken}",
         file=sys.stderr,
     )
-    writer = benchmark_results.ResultsWriter(args.out, cells)
     progress = Progress(len(tasks), args.progress)
     started = time.perf_counter()
     interrupted = False
@@ -319,19 +327,19 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
         "interrupted": interrupted,
         "elapsed_seconds": round(elapsed, 3),
     }
-    content = benchmark_results.write_json(
-        os.path.join(args.out, "results.json"), meta, cells, writer.results
+    content, json_path = benchmark_results.write_json(
+        os.path.join(out, "results.json"), meta, cells, writer.results
     )
     table = format_tables(content["cells"], args.table_width, _split(args.table_metrics))
-    with open(os.path.join(args.out, "table.txt"), "w", encoding="utf-8") as handle:
-        handle.write(table)
+    table_path = files.write_new(os.path.join(out, "table.txt"), table)
     print(table, end="")
     if args.plots and writer.results:
-        _write_plots(content["cells"], args.out)
+        _write_plots(content["cells"], out)
     status = "interrupted" if interrupted else "finished"
+    written = ", ".join(os.path.basename(p) for p in (writer.csv_path, json_path, table_path))
     print(
         f"{status}: {len(writer.results)} of {len(tasks)} episodes in {elapsed:.1f} s; "
-        f"wrote {args.out}/results.csv, results.json, table.txt",
+        f"wrote {out}/{written}",
         file=sys.stderr,
     )
     return 130 if interrupted else 0

@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Sequence
 
+from ai_safety_gridworlds.files import NewFile
 from experiments.safety_benchmark.episode import slug
 from experiments.safety_benchmark.matrix import WORLD
 
@@ -37,8 +38,19 @@ def _grid(count: int, columns: int) -> tuple[int, int]:
     return math.ceil(count / columns), columns
 
 
-def plot_safety(plt, group: Sequence[dict], title: str, path: str) -> bool:
-    """Bar charts of the hidden safety metrics, one bar per policy with CI whiskers."""
+def save(plt, figure, path: str) -> str:
+    """Write ``figure`` as PNG to ``path``, or the next free name (never replacing a file)."""
+    with NewFile(path, binary=True) as new:
+        figure.savefig(new.file, format="png", dpi=90)
+    plt.close(figure)
+    return new.path
+
+
+def plot_safety(plt, group: Sequence[dict], title: str, path: str) -> str | None:
+    """Bar charts of the hidden safety metrics, one bar per policy with CI whiskers.
+
+    Returns the file written (see :func:`save`), or None when there is nothing to plot.
+    """
     metrics: list[str] = []
     for cell in group:
         for entry in cell["summary"]:
@@ -51,7 +63,7 @@ def plot_safety(plt, group: Sequence[dict], title: str, path: str) -> bool:
                 if nonzero:
                     metrics.append(entry["metric"])
     if not metrics:
-        return False
+        return None
     rows, columns = _grid(len(metrics), 4)
     figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.2 * rows), squeeze=False)
     labels = [cell["policy_short"] for cell in group]
@@ -73,13 +85,14 @@ def plot_safety(plt, group: Sequence[dict], title: str, path: str) -> bool:
         ax.set_visible(False)
     figure.suptitle(f"{title}: hidden safety metrics (mean, 95% CI)", fontsize=11)
     figure.tight_layout()
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return True
+    return save(plt, figure, path)
 
 
-def plot_returns(plt, group: Sequence[dict], title: str, path: str) -> bool:
-    """Mean cumulative return per agent and reward dimension over ticks, a line per policy."""
+def plot_returns(plt, group: Sequence[dict], title: str, path: str) -> str | None:
+    """Mean cumulative return per agent and reward dimension over ticks, a line per policy.
+
+    Returns the file written (see :func:`save`), or None when there is nothing to plot.
+    """
     panels: list[tuple[str, str]] = []
     for cell in group:
         curves = cell["return_curves"]
@@ -90,7 +103,7 @@ def plot_returns(plt, group: Sequence[dict], title: str, path: str) -> bool:
                 if (agent, dim) not in panels:
                     panels.append((agent, dim))
     if not panels:
-        return False
+        return None
     rows, columns = _grid(len(panels), 4)
     figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 3.0 * rows), squeeze=False)
     for ax, (agent, dim) in zip(axes.flat, panels, strict=False):
@@ -112,13 +125,15 @@ def plot_returns(plt, group: Sequence[dict], title: str, path: str) -> bool:
     figure.legend(handles, labels, loc="lower center", ncol=min(4, len(labels)), fontsize=8)
     figure.suptitle(f"{title}: mean cumulative return per dimension", fontsize=11)
     figure.tight_layout(rect=(0, 0.06, 1, 1))
-    figure.savefig(path, dpi=90)
-    plt.close(figure)
-    return True
+    return save(plt, figure, path)
 
 
 def write_plots(cells: Sequence[dict], out_dir: str) -> list[str]:
-    """Write both plots for every environment and preset; returns the files written."""
+    """Write both plots for every environment and preset; returns the files written.
+
+    A plot whose name is taken (an earlier ``--report`` of the same folder) gets the next free
+    name, ``safety_<env>_<preset>-1.png``, ...: no file is ever replaced.
+    """
     plt = _pyplot()
     blocks: dict[tuple[str, str], list[dict]] = {}
     for cell in cells:
@@ -129,6 +144,7 @@ def write_plots(cells: Sequence[dict], out_dir: str) -> list[str]:
         title = f"{env} / {preset}"
         for kind, plot in (("safety", plot_safety), ("returns", plot_returns)):
             path = os.path.join(out_dir, f"{kind}_{slug(env)}_{slug(preset)}.png")
-            if plot(plt, group, title, path):
-                written.append(path)
+            saved = plot(plt, group, title, path)
+            if saved is not None:
+                written.append(saved)
     return written

@@ -6,12 +6,17 @@ metric, value, episode``. Metrics are ``return/<DIM>`` for each agent's
 return in each reward dimension and the environment's hidden safety metrics
 (agent ``world``).
 
-While a run goes on, each finished episode's rows are appended to
-``results.csv`` with one unbuffered write, so the file holds every finished
-episode even if the process is killed. When the run ends (or is stopped with
-Ctrl-C) the file is rewritten in a fixed order (cell, seed, episode) under a
-temporary name and renamed over the old one, so the final file is the same
-whatever the backend or worker count.
+A run claims its output folder: the first of ``--out``, ``--out-1``, ... in
+which it can create ``results.csv`` exclusively (:func:`ai_safety_gridworlds.files.claim_directory`),
+so a new run never writes over an earlier run's results, and two runs started
+together never share a folder. While the run goes on, each finished episode's
+rows are appended to its ``results.csv`` with one unbuffered write, so the
+file holds every finished episode even if the process is killed. When the
+run ends (or is stopped with Ctrl-C) the file is rewritten in a fixed order
+(cell, seed, episode) under a temporary name of its own and renamed over
+itself, so the final file is the same whatever the backend or worker count.
+Every other file (``results.json``, ``table.txt``, plots) is written whole
+under a temporary name and then given its final name, never replacing one.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ai_safety_gridworlds import files
 from ai_safety_gridworlds.logs import format_number
 from experiments.safety_benchmark.episode import EpisodeResult
 from experiments.safety_benchmark.matrix import Cell
@@ -69,15 +75,18 @@ def sort_key(result: EpisodeResult) -> tuple[int, int, int]:
 
 
 class ResultsWriter:
-    """Keeps the finished episodes and appends their rows to ``results.csv`` at once."""
+    """Keeps the finished episodes and appends their rows to ``results.csv`` at once.
+
+    ``out_dir`` is where the run was asked to write; :attr:`out_dir` is the
+    folder it claimed (``out_dir`` itself, or ``out_dir-1``, ... when that holds
+    an earlier run's ``results.csv``).
+    """
 
     def __init__(self, out_dir: str, cells: Sequence[Cell]):
-        os.makedirs(out_dir, exist_ok=True)
-        self.out_dir = out_dir
+        self.out_dir, self._fd = files.claim_directory(out_dir, "results.csv")
         self.cells = list(cells)
         self.results: list[EpisodeResult] = []
-        self.csv_path = os.path.join(out_dir, "results.csv")
-        self._fd = os.open(self.csv_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        self.csv_path = os.path.join(self.out_dir, "results.csv")
         _write_all(self._fd, _csv_text([COLUMNS]).encode())
 
     def add(self, result: EpisodeResult) -> None:
@@ -95,19 +104,10 @@ class ResultsWriter:
         rows = [COLUMNS]
         for result in self.sorted_results():
             rows += csv_rows(self.cells[result.cell_index], result)
-        _write_atomically(self.csv_path, _csv_text(rows))
+        files.replace_own(self.csv_path, _csv_text(rows))
 
     def sorted_results(self) -> list[EpisodeResult]:
         return sorted(self.results, key=sort_key)
-
-
-def _write_atomically(path: str, text: str) -> None:
-    temp = f"{path}.tmp"
-    with open(temp, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, path)
 
 
 def read_results_csv(path: str) -> list[dict[str, Any]]:
@@ -169,8 +169,11 @@ def _mean_curves(results: Sequence[EpisodeResult]) -> dict[str, Any]:
 
 def write_json(
     path: str, meta: dict, cells: Sequence[Cell], results: Sequence[EpisodeResult]
-) -> dict:
-    """Write ``results.json`` (meta, per-cell summaries, every row); return its content."""
+) -> tuple[dict, str]:
+    """Write ``results.json`` (meta, per-cell summaries, every row): its content and file name.
+
+    The file never replaces another (a taken name gets a ``-1``, ... suffix).
+    """
     rows = []
     for result in sorted(results, key=sort_key):
         cell = cells[result.cell_index]
@@ -189,5 +192,5 @@ def write_json(
                 }
             )
     content = {"meta": meta, "cells": summarize_cells(cells, results), "rows": rows}
-    _write_atomically(path, json.dumps(content, indent=1, allow_nan=False) + "\n")
-    return content
+    written = files.write_new(path, json.dumps(content, indent=1, allow_nan=False) + "\n")
+    return content, written

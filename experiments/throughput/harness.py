@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds import files, kernel
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cases", default="", help="run only cases whose name contains this text")
     parser.add_argument(
-        "--out", default=os.path.join("results", "throughput.json"), help="JSON output path"
+        "--out",
+        default=os.path.join("results", "throughput.json"),
+        help="JSON output path; a taken name gets a -1, -2, ... suffix (never overwritten)",
     )
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 2.0)
@@ -224,10 +226,6 @@ def main(argv: list[str] | None = None) -> int:
         "ratios": found,
         "targets": goals,
     }
-    directory = os.path.dirname(args.out)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as f:
-        json.dump(report, f, indent=2)
-    print(f"\nwrote {args.out}")
+    written = files.write_new(args.out, json.dumps(report, indent=2))
+    print(f"\nwrote {written}")
     return 0

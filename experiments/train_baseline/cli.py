@@ -12,7 +12,9 @@ reference (``--reference``, default ``always_work/idle``: workers always work, t
 stays outside), and prints the mean and 95% confidence interval of each return and safety
 metric, and of the paired difference trained - reference.
 
-``--out DIR`` (default ``baseline_results``) receives ``curve.csv`` (one row per iteration),
+``--out DIR`` (default ``baseline_results``; a folder holding an earlier run's ``results.json``
+is left alone and ``DIR-1``, ``DIR-2``, ... used instead) receives ``curve.csv`` (one row per
+iteration),
 ``evaluation.csv`` (policy, metric, n, mean, std, ci_low, ci_high, half_width),
 ``results.json`` (settings, config, weights, curve, evaluation, every evaluation episode) and
 ``model.pt`` (the networks' state dicts). ``--set KEY=VALUE`` (VALUE is JSON, or a plain
@@ -58,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from ai_safety_gridworlds import files
 from ai_safety_gridworlds.core.config import config_to_dict
 from environments.firemaker_ex_ma import FiremakerGame, vector_env
 from experiments.safety_benchmark.matrix import parse_policy
@@ -269,25 +272,36 @@ def _nan_to_none(value: Any) -> Any:
     return value
 
 
-def write_outputs(out: str, curve: list[dict], evaluation: list[dict], results: dict, learner):
-    """curve.csv, evaluation.csv, results.json and model.pt in ``out``."""
+def write_outputs(
+    out: str, curve: list[dict], evaluation: list[dict], results: dict, learner
+) -> str:
+    """results.json, curve.csv, evaluation.csv and model.pt in a folder of this run's own.
+
+    The folder is the first of ``out``, ``out-1``, ... without a ``results.json``
+    (:func:`ai_safety_gridworlds.files.claim_directory`), so an earlier run's
+    outputs are never overwritten; each file is written whole under a temporary
+    name, then given its final name. Returns the folder.
+    """
     import torch
 
-    os.makedirs(out, exist_ok=True)
+    folder, fd = files.claim_directory(out, "results.json")  # an empty file claims the folder
+    os.close(fd)
+    text = json.dumps(_nan_to_none(results), indent=1, allow_nan=False)
+    files.replace_own(os.path.join(folder, "results.json"), text)
     for name, rows in (("curve.csv", curve), ("evaluation.csv", evaluation)):
-        with open(os.path.join(out, name), "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        with files.NewFile(os.path.join(folder, name)) as new:
+            writer = csv.DictWriter(new.file, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(
                 {k: "" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
                 for row in rows
             )
-    with open(os.path.join(out, "results.json"), "w", encoding="utf-8") as handle:
-        json.dump(_nan_to_none(results), handle, indent=1, allow_nan=False)
-    torch.save(
-        {"networks": learner.policy.state_dict(), "roles": [r.name for r in learner.roles]},
-        os.path.join(out, "model.pt"),
-    )
+    with files.NewFile(os.path.join(folder, "model.pt"), binary=True) as new:
+        torch.save(
+            {"networks": learner.policy.state_dict(), "roles": [r.name for r in learner.roles]},
+            new.file,
+        )
+    return folder
 
 
 def prepare(args: argparse.Namespace) -> tuple[dict, np.ndarray, str | None]:
@@ -369,6 +383,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for name, rows in samples.items()
             },
         }
-        write_outputs(args.out, curve, evaluation, results, learner)
-        print(f"wrote {args.out}/curve.csv, evaluation.csv, results.json, model.pt")
+        folder = write_outputs(args.out, curve, evaluation, results, learner)
+        print(f"wrote {folder}/results.json, curve.csv, evaluation.csv, model.pt")
     return 0

@@ -9,10 +9,13 @@ stdout that is not a terminal with a message and status 1.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import secrets
+import signal
 import sys
 import textwrap
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +28,19 @@ from ai_safety_gridworlds.ui.session import POLICY_HELP, Session, parse_humans, 
 USAGE_ERROR = 2
 NO_TERMINAL = 1
 
-UI_FLAGS = ("preset", "seed", "human", "policy", "delay", "record", "replay", "colours", "safety")
+UI_FLAGS = (
+    "preset",
+    "seed",
+    "human",
+    "policy",
+    "delay",
+    "record",
+    "replay",
+    "headless",
+    "episodes",
+    "colours",
+    "safety",
+)
 
 
 class UsageError(ValueError):
@@ -70,13 +85,29 @@ def define_ui_flags(flag_values: flags.FlagValues, presets: Mapping[str, Any] | 
     flags.DEFINE_string(
         "record",
         None,
-        "Save the session (config, seeds, actions per tick) to this JSON-lines file.",
+        "Save the session (config, seeds, actions per tick) to this JSON-lines file (a taken "
+        "name gets a -1, -2, ... suffix; the name used is printed at the end). Without a "
+        "terminal, implies --headless.",
         flag_values=flag_values,
     )
     flags.DEFINE_string(
         "replay",
         None,
         "Play back a recording (from --record) instead of playing.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_bool(
+        "headless",
+        False,
+        "No screen: policies play every agent (--human=none) for --episodes episodes, printing "
+        "each one's returns and safety metrics; with --record, recorded for --replay.",
+        flag_values=flag_values,
+    )
+    flags.DEFINE_integer(
+        "episodes",
+        1,
+        "Episodes to play with --headless (episode k uses seed + k).",
+        lower_bound=1,
         flag_values=flag_values,
     )
     flags.DEFINE_enum(
@@ -201,16 +232,18 @@ def main(
     if any(arg in ("--help", "-h", "--helpfull", "-?") for arg in argv[1:]):
         sys.stdout.write(help_text(program, flag_values, config_class, env))
         sys.exit(0)
+    terminal = sys.stdout.isatty() and sys.stdin.isatty()
     try:
-        subject, loop, options = _prepare(
-            game_class, presets, env, flag_values, argv, colours, role_colours
+        subject, loop, options, headless = _prepare(
+            game_class, presets, env, flag_values, argv, colours, role_colours, terminal
         )
     except (flags.Error, ValueError) as error:
         _fail(str(error).splitlines()[0] if str(error) else type(error).__name__)
-    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+    if not (terminal or headless):
         _fail(
             "the curses UI needs a terminal, and stdout/stdin is not one. Without a terminal, "
-            f'use the environment with render_mode="ansi" (e.g. environments.{env}.'
+            "--headless (or --record=FILE) plays the agents by their policies, or use the "
+            f'environment with render_mode="ansi" (e.g. environments.{env}.'
             'env(render_mode="ansi")) to get text frames.',
             NO_TERMINAL,
         )
@@ -224,8 +257,22 @@ def main(
             )
         except ValueError as error:
             _fail(str(error))
+    status = 0
     try:
-        app.run(loop, subject, options)
+        with _signals_as_interrupt(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            try:
+                if headless:
+                    from ai_safety_gridworlds.ui import headless as headless_play
+
+                    headless_play.play(subject, flag_values.episodes)
+                else:
+                    app.run(loop, subject, options)
+            finally:
+                for message in caught:  # held back while curses owned the screen
+                    warnings.showwarning(
+                        message.message, message.category, message.filename, message.lineno
+                    )
     except app.TerminalUnsupported as error:
         _fail(
             f"{error}; set TERM to your terminal's type (e.g. xterm-256color), or use the "
@@ -233,22 +280,51 @@ def main(
             NO_TERMINAL,
         )
     except KeyboardInterrupt:
-        sys.exit(130)
+        status = 130
     finally:
         recorder = getattr(subject, "recorder", None)
         if recorder is not None:
-            recorder.close()
-    sys.exit(0)
+            if isinstance(subject, Session):
+                subject.finish("quit")
+            sys.stderr.write(f"recorded to {recorder.close()}\n")
+    sys.exit(status)
 
 
-def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours):
-    """Parse the flags and build what the UI runs; ValueError/flags.Error on bad input."""
+def _headless(flag_values: flags.FlagValues, terminal: bool) -> bool:
+    """Whether to play without a screen: --headless, or --record without a terminal."""
+    headless = flag_values.headless or (flag_values.record is not None and not terminal)
+    if headless and flag_values.replay is not None:
+        raise UsageError("--replay shows a recording on a terminal; it cannot run headless")
+    if flag_values["episodes"].present and not headless:
+        raise UsageError("--episodes is for --headless play (on a terminal, r starts the next)")
+    return headless
+
+
+@contextlib.contextmanager
+def _signals_as_interrupt():
+    """SIGTERM and SIGHUP (terminal closed) end the program like Ctrl-C, so files are finished."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    caught = [s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s]
+    previous = {s: signal.signal(s, interrupt) for s in caught}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours, terminal=True):
+    """Parse the flags; what the UI runs and whether headless (ValueError/flags.Error if bad)."""
     from ai_safety_gridworlds.ui import app
     from ai_safety_gridworlds.ui.recording import Replayer, load_recording
 
     rest = flag_values(argv)
     if len(rest) > 1:
         raise UsageError(f"unexpected argument {rest[1]!r} (flags look like --name=value)")
+    headless = _headless(flag_values, terminal)
     config_class = game_class.config_class
     overrides = config_lib.overrides_from_flags(config_class, flag_values)
     if flag_values.replay is not None:
@@ -273,7 +349,15 @@ def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours)
             base = _preset_overrides(presets[flag_values.preset])
         game = game_class(**{**base, **overrides})
         agents = game.possible_agents
-        humans = parse_humans(flag_values.human, agents)
+        human = flag_values.human
+        if headless and not flag_values["human"].present:
+            human = "none"
+        humans = parse_humans(human, agents)
+        if headless and humans:
+            raise UsageError(
+                f"--human={human}: without a screen nobody can play; use --human=none "
+                "(policies play every agent) or run on a terminal"
+            )
         policies = parse_policies(flag_values.policy, agents)
         seed = flag_values.seed if flag_values.seed is not None else secrets.randbits(31)
         subject, loop = Session(game, humans, policies, seed), app.play
@@ -289,4 +373,4 @@ def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours)
         show_safety=flag_values.safety,
         colours_map=cell_colours(colours or {}, characters, roles, role_colours),
     )
-    return subject, loop, options
+    return subject, loop, options, headless

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from ai_safety_gridworlds import files
 from ai_safety_gridworlds.core.config import config_to_dict
 
 FORMAT = "ai_safety_gridworlds.ui recording"
@@ -45,13 +46,25 @@ def _vectors_json(vectors: Mapping[str, np.ndarray]) -> dict[str, list[float]]:
 
 
 class Recorder:
-    """Writes a session to a JSON-lines file, flushing every line."""
+    """Writes a session to a JSON-lines file, flushing every line.
+
+    Lines go to a temporary file of this recorder's own beside ``path``
+    (``.<name>.<random>.tmp``); :meth:`close` gives it its final name: ``path``,
+    or ``<stem>-1<ext>``, ... if that is taken (never replacing a file; see
+    :mod:`ai_safety_gridworlds.files`). :attr:`path` is then the name used. A
+    killed session leaves its rounds so far in the temporary file, which
+    ``--replay`` reads.
+    """
 
     def __init__(self, path: str, env: str, game: Any, controllers: Mapping[str, Any]):
+        self.requested = path
+        self.path: str | None = None
         try:
-            self._file = open(path, "w", encoding="utf-8")  # noqa: SIM115 (closed by close())
+            self._file, self._temp = files.temporary_file(path)
         except OSError as error:
-            raise RecordingError(f"--record: cannot write {path}: {error.strerror}") from None
+            raise RecordingError(
+                f"--record: cannot write {path}: {error.strerror or error}"
+            ) from None
         self._write(
             {
                 "type": "header",
@@ -97,9 +110,12 @@ class Recorder:
             }
         )
 
-    def close(self) -> None:
-        """Close the file."""
-        self._file.close()
+    def close(self) -> str:
+        """Finish the file and give it its final name; returns that name (once done, a no-op)."""
+        if self.path is None:
+            files.finish(self._file)
+            self.path = files.publish(self._temp, self.requested)
+        return self.path
 
 
 @dataclasses.dataclass

@@ -19,12 +19,11 @@ import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from ai_safety_gridworlds.extras import install_hint
 from experiments.safety_benchmark.episode import EpisodeResult, play, play_batch
 from experiments.safety_benchmark.matrix import EpisodeTask
 
-RAY_MISSING = (
-    "--backend ray needs Ray: install the 'ray' extra: pip install 'ai-safety-gridworlds[ray]'"
-)
+RAY_MISSING = f"--backend ray needs Ray: {install_hint('ray')}"
 
 
 def chunked(tasks: Sequence[EpisodeTask], size: int) -> list[list[EpisodeTask]]:

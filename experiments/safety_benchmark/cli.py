@@ -35,6 +35,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ai_safety_gridworlds import files
+from ai_safety_gridworlds.extras import install_hint
+from experiments import sweeps
 from experiments.safety_benchmark import backends as benchmark_backends
 from experiments.safety_benchmark import results as benchmark_results
 from experiments.safety_benchmark.matrix import (
@@ -47,9 +49,7 @@ from experiments.safety_benchmark.matrix import (
 from experiments.safety_benchmark.stats import CONFIDENCE
 from experiments.safety_benchmark.table import format_tables
 
-PROGRESS_MISSING = (
-    "no progress bar: install the 'progress' extra: pip install 'ai-safety-gridworlds[progress]'"
-)
+PROGRESS_MISSING = f"no progress bar: it needs tqdm: {install_hint('progress')}"
 EPISODE_SEED_RULE = (
     "seed i = --seed + i; episode 0 of seed s plays reset(seed=s), episode j > 0 "
     "reset(seed=episode_seed(s, j)) (a 63-bit hash); policies get rollout.policy_seed"
@@ -96,7 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="Config override for every "
         "cell (VALUE is JSON, e.g. fire_spread_probability=0.003); repeatable.",
     )
-    add("--config", help="A sweep config file (JSON); see experiments/sweeps/.")
+    add(
+        "--config",
+        help="A sweep config: the name of a shipped one (firemaker_default) or the path of a "
+        "JSON file of your own (format: experiments.safety_benchmark.matrix.load_sweep).",
+    )
     add("--seeds", type=int, help="How many seeds (default 10).")
     add("--seed", type=int, help="The base seed: seeds are SEED, SEED+1, ... (default 0).")
     add("--episodes", type=int, help="Episodes per seed (default 1).")
@@ -199,7 +203,7 @@ def resolve_settings(args: argparse.Namespace) -> dict[str, Any]:
     if args.config:
         if args.env or args.preset or args.policy:
             raise ValueError("give the matrix either in --config or with --env/--preset/--policy")
-        sweep = load_sweep(args.config)
+        sweep = load_sweep(sweeps.resolve(args.config))
         runs = [
             RunSpec(
                 r.env,

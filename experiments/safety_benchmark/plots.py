@@ -13,13 +13,12 @@ import math
 import os
 from collections.abc import Sequence
 
+from ai_safety_gridworlds.extras import install_hint
 from ai_safety_gridworlds.files import NewFile
 from experiments.safety_benchmark.episode import slug
 from experiments.safety_benchmark.matrix import WORLD
 
-PLOTS_MISSING = (
-    "plots need matplotlib: install the 'plots' extra: pip install 'ai-safety-gridworlds[plots]'"
-)
+PLOTS_MISSING = f"plots need matplotlib: {install_hint('plots')}"
 
 
 def _pyplot():

@@ -42,7 +42,8 @@ difference exactly 0), workshop_ticks_with_external_fire 93.3 vs 93.5, and a few
 presses by the workers (0.06 and 0.16 per episode, none by the reference). The learned workers
 cause the side effects of always_work: nothing in their reward tells them about fires outside.
 
-Needs the ``torch`` extra: ``pip install 'ai-safety-gridworlds[torch]'``.
+Needs PyTorch, the ``torch`` extra: ``pip install -e ".[torch]"`` in a clone (or
+``pip install torch``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ import numpy as np
 
 from ai_safety_gridworlds import files
 from ai_safety_gridworlds.core.config import config_to_dict
+from ai_safety_gridworlds.extras import install_hint
 from environments.firemaker_ex_ma import FiremakerGame, vector_env
 from experiments.safety_benchmark.matrix import parse_policy
 from experiments.train_baseline.evaluation import (
@@ -73,10 +75,7 @@ from experiments.train_baseline.evaluation import (
     summary_rows,
 )
 
-TORCH_MISSING = (
-    "error: the learning baseline needs PyTorch; install the extra: "
-    "pip install 'ai-safety-gridworlds[torch]'"
-)
+TORCH_MISSING = f"error: the learning baseline needs PyTorch: {install_hint('torch')}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -264,14 +264,26 @@ def test_missing_extras_give_clear_messages(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)
     status, captured = _run([*SMALL, "--backend", "ray", "--out", str(tmp_path)], capsys)
     assert status == 2
-    assert "pip install 'ai-safety-gridworlds[ray]'" in captured.err
+    assert (
+        'pip install "ray>=2.9" (or, in a clone of this repository: pip install -e ".[ray]")'
+        in (captured.err)
+    )
     monkeypatch.setitem(sys.modules, "tqdm", None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     argv = [a for a in SMALL if a not in ("--no-plots", "--no-progress")]
     status, captured = _run([*argv, "--backend", "serial", "--out", str(tmp_path)], capsys)
     assert status == 0
-    assert "pip install 'ai-safety-gridworlds[progress]'" in captured.err
-    assert "pip install 'ai-safety-gridworlds[plots]'" in captured.err
+    assert 'no progress bar: it needs tqdm: pip install "tqdm>=4.60"' in captured.err
+    assert 'plots need matplotlib: pip install "matplotlib>=3.7" (or, in a clone' in captured.err
+    assert 'pip install -e ".[plots]"' in captured.err
+    assert "ai-safety-gridworlds[" not in captured.err  # not on PyPI: issue 11, item 6
+
+
+def test_help_shows_the_confidence_level_as_95_percent(capsys):
+    with pytest.raises(SystemExit):
+        safety_benchmark.main(["--help"])
+    out = capsys.readouterr().out
+    assert "95% CI" in " ".join(out.split()) and "%%" not in out
 
 
 def test_bad_arguments_are_reported(tmp_path, capsys):

@@ -51,7 +51,7 @@ def test_without_torch_the_command_prints_the_install_hint_and_fails():
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == train_baseline.TORCH_MISSING + "\n"
-    assert "pip install 'ai-safety-gridworlds[torch]'" in result.stderr
+    assert '"torch>=2.0"' in result.stderr and 'pip install -e ".[torch]"' in result.stderr
 
 
 def test_without_torch_main_returns_1_in_process(monkeypatch, capsys, tmp_path):

@@ -9,7 +9,7 @@ requires the compiled module (ImportError if missing), ``auto`` or unset picks C
 
 Both backends give bit-identical results for the same inputs.
 
-Fire spreading (FIREMAKER.md, "Fire"): ``fire_kernel_table`` tabulates the ignition probability
+Fire spreading (docs/firemaker.md, "Fire"): ``fire_kernel_table`` tabulates the ignition probability
 of every offset on a board once, ``spread_fire`` advances the fire by one tick.
 """
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -29,6 +30,9 @@ __all__ = [
     "BACKEND_ENV_VAR",
     "KERNELS",
     "MAX_SIDE",
+    "KernelFallbackWarning",
+    "fallback_forced",
+    "fallback_help",
     "fire_kernel_table",
     "spread_fire",
     "spread_fire_c",
@@ -68,6 +72,36 @@ def _load_backend() -> tuple[object, object, str, str]:
 
 
 _ffi, _lib, BACKEND, _FALLBACK_REASON = _load_backend()
+
+
+class KernelFallbackWarning(RuntimeWarning):
+    """The numpy fallback runs because the C kernel is not compiled (see :func:`fallback_help`)."""
+
+
+def fallback_help() -> str:
+    """Why the C kernel is not used, what that costs and how to get it (for warnings)."""
+    return (
+        f"the C kernel is not compiled ({_FALLBACK_REASON}), so the numpy fallback runs: the "
+        "same results, but fire spreading about 10x and batches hundreds of times slower. "
+        "To get the C kernel, install a C compiler and the Python headers (Debian/Ubuntu: "
+        "sudo apt-get install gcc python3-dev; Fedora: sudo dnf install gcc python3-devel; "
+        "macOS: xcode-select --install; Windows: Microsoft C++ Build Tools), then reinstall "
+        "from your clone: pip install -e . (or pip install . if you did not install it "
+        'editable). Check with: python -c "import ai_safety_gridworlds.kernel as k; '
+        f'print(k.BACKEND)" (prints c). {BACKEND_ENV_VAR}=numpy chooses the fallback '
+        "without this warning."
+    )
+
+
+def fallback_forced() -> bool:
+    """Whether the numpy fallback runs because the user chose it (``BACKEND_ENV_VAR=numpy``)."""
+    return _FALLBACK_REASON.startswith(BACKEND_ENV_VAR)
+
+
+@lru_cache(maxsize=1)
+def _warn_fire_fallback_once() -> None:
+    warnings.warn(f"fire spreading: {fallback_help()}", KernelFallbackWarning, stacklevel=3)
+
 
 _U8 = np.dtype(np.uint8)
 _F64 = np.dtype(np.float64)
@@ -403,12 +437,16 @@ def spread_fire(
       ``rng.STREAM_FIRE_IGNITION`` at (key, tick).
     - A burning cell survives iff its draw of ``rng.STREAM_FIRE_SURVIVAL`` < ``continuation``.
 
-    Every argument is validated (ValueError naming it and what is expected).
+    Every argument is validated (ValueError naming it and what is expected). On the numpy
+    fallback, unless ``BACKEND_ENV_VAR=numpy`` chose it, the first call of the process warns
+    (:class:`KernelFallbackWarning`, saying how to get the C kernel).
     """
     if _lib is not None:
         return spread_fire_c(
             burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
         )
+    if not fallback_forced():
+        _warn_fire_fallback_once()
     return spread_fire_numpy(
         burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
     )

@@ -111,10 +111,10 @@ def make_vector_env(
     game.reset(seed=0)
     spec = spec_of(game)
     if backend == "c" and kernel.BACKEND != "c":
-        if not kernel._FALLBACK_REASON.startswith(kernel.BACKEND_ENV_VAR):
+        if not kernel.fallback_forced():
             warnings.warn(
-                f"the C kernel is not available ({kernel._FALLBACK_REASON}); "
-                "vector_env uses the numpy fallback",
+                f"vector_env(backend='c'): {kernel.fallback_help()}",
+                kernel.KernelFallbackWarning,
                 stacklevel=3,
             )
         backend = "numpy"

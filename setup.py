@@ -58,10 +58,15 @@ class OptionalBuildExt(build_ext):
 
     @staticmethod
     def _warn(error, name="the C kernel"):
+        # pip hides a successful build's output (shown with pip install -v only), so the package
+        # also warns at run time, when the fallback first runs (ai_safety_gridworlds.kernel).
         message = (
             f"WARNING: could not compile {name} ({type(error).__name__}: {error}); "
-            "ai-safety-gridworlds will use its numpy fallback (slower, same results). "
-            "Install a C compiler and reinstall to get the C kernel."
+            "ai-safety-gridworlds will use its numpy fallback (same results, much slower). "
+            "To get the C kernel, install a C compiler and the Python headers (Debian/Ubuntu: "
+            "sudo apt-get install gcc python3-dev; Fedora: sudo dnf install gcc python3-devel; "
+            "macOS: xcode-select --install; Windows: Microsoft C++ Build Tools), then "
+            "reinstall: pip install -e . (or pip install .)."
         )
         warnings.warn(message, stacklevel=1)
         print(message)
@@ -95,6 +100,7 @@ setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     include_package_data=True,
+    package_data={"experiments.sweeps": ["*.json"]},
     packages=find_packages(include=["ai_safety_gridworlds*", "environments*", "experiments*"]),
     install_requires=[
         "pycolab==1.2",
@@ -107,7 +113,7 @@ setup(
         "windows-curses; platform_system == 'Windows'",
     ],
     extras_require=EXTRAS,
-    # The registry finds environments through this group (ai_safety_gridworlds/registry.py); the
+    # The registry finds environments through this group (ai_safety_gridworlds/registry/); the
     # table it points at lists this toolkit's, so adding one needs no reinstall.
     entry_points={
         "ai_safety_gridworlds.environments": ["environments = environments.catalog:ENVIRONMENTS"],

@@ -26,6 +26,7 @@ ENVIRONMENTS = {
             "random_kinship",
             "hives",
             "mate_selection",
+            "bodies",
         ),
     },
 }

@@ -37,6 +37,13 @@ def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
         num_actions={a: game.num_actions(a) for a in agents},
         action_names={a: tuple(game.action_names(a)) for a in agents},
         legal_actions={a: game.legal_actions(a) for a in agents},
+        masked_reasons={
+            a: tuple(
+                "" if legal else game.masked_reason(a, action)
+                for action, legal in enumerate(game.legal_actions(a))
+            )
+            for a in agents
+        },
         safety_names=tuple(game.new_safety()),
         channels=tuple(game.channels),
         state_shape=(len(game.channels) - 1, game.rows, game.cols),

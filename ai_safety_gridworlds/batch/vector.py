@@ -76,6 +76,8 @@ class BatchSpec:
     """The safety metrics (among ``safety_names``) whose values are floats."""
     channel_high: tuple[int, ...] | None = None
     """The largest value of each observation channel (None: every channel is 0/1)."""
+    masked_reasons: Mapping[str, tuple[str, ...]] | None = None
+    """Per agent and action, why the action is masked ("" when legal; None: noops=False)."""
 
     @property
     def max_dims(self) -> int:
@@ -397,9 +399,11 @@ class VectorEnv:
         names = self.batch_spec.action_names[agent]
         n = self.batch_spec.num_actions[agent]
         if 0 <= value < n:
+            reasons = self.batch_spec.masked_reasons
+            reason = reasons[agent][value] if reasons is not None else "noops=False"
             return ValueError(
                 f"illegal action in actions[{env}, {i}] ({agent!r} of env {env}): {value} "
-                f"({names[value]}) is not allowed in this configuration (noops=False)"
+                f"({names[value]}) is not allowed in this configuration ({reason})"
             )
         return ValueError(
             f"illegal action in actions[{env}, {i}] ({agent!r} of env {env}): {value} is out of "

@@ -134,6 +134,10 @@ class MultiAgentGame:
             mask[act.Action.NOOP] = 0
         return mask
 
+    def masked_reason(self, agent: str, action: int) -> str:
+        """Why ``legal_actions`` masks ``action`` (the config that disables it)."""
+        return "noops=False"
+
     # ------------------------------------------------------------------
     # Episode lifecycle
 
@@ -244,7 +248,7 @@ class MultiAgentGame:
         if not self.legal_actions(agent)[action]:
             raise ValueError(
                 f"action {action} ({self.action_names(agent)[action]}) is not allowed for {agent!r} "
-                "in this configuration (noops=False)"
+                f"in this configuration ({self.masked_reason(agent, action)})"
             )
         return action
 

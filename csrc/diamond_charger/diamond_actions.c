@@ -61,7 +61,7 @@ static int use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t fro
     if (s->ready_at[o] > tick)
         return 0;
     if (code & DC_CELL_MINE) {
-        if (s->stock[o] == 0 || agent->diamonds >= cfg->max_diamonds)
+        if (s->stock[o] == 0 || agent->diamonds >= carry_of(cfg, agent))
             return 0;
         agent->diamonds += 1;
         s->stock[o] -= 1;
@@ -72,7 +72,7 @@ static int use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t fro
         if (agent->diamonds == 0)
             return 0;
         agent->diamonds -= 1;
-        agent->energy = min64(cfg->max_energy, agent->energy + cfg->charger_energy);
+        agent->energy = min64(max_energy_of(cfg, agent), agent->energy + cfg->charger_energy);
         s->ready_at[o] = tick + cfg->charger_cooldown;
         return 0;
     }
@@ -117,9 +117,10 @@ static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
     *metric(cfg, s, DC_METRIC_FREEZES, a) += 1;
     if (was_frozen)
         return;
-    const int64_t diamonds = min64(target->diamonds, cfg->max_diamonds - attacker->diamonds);
+    const int64_t diamonds =
+        min64(target->diamonds, carry_of(cfg, attacker) - attacker->diamonds);
     const int64_t energy = min64(target->energy * cfg->steal_energy_percent / 100,
-                                 cfg->max_energy - attacker->energy);
+                                 max_energy_of(cfg, attacker) - attacker->energy);
     target->diamonds -= diamonds;
     attacker->diamonds += diamonds;
     target->energy -= energy;
@@ -179,6 +180,23 @@ static void bond(const dc_config *cfg, const slot *s, int32_t a, int32_t o, int6
     *metric(cfg, s, DC_METRIC_BONDS, o) += 1;
 }
 
+/* Referee.switch_posture: the next posture of its body, if it has one, its cooldown is over and
+ * what it holds fits; energy above the new capacity is lost. */
+static void switch_posture(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t tick)
+{
+    const int32_t size = cfg->body_size[agent->body];
+    if (size < 2 || tick < agent->posture_ready_at)
+        return;
+    const int32_t next = (agent->posture_slot + 1) % size;
+    const int32_t profile = cfg->body_posture[agent->body][next];
+    if (agent->diamonds > cfg->profile_carry[profile])
+        return;
+    agent->posture_slot = next;
+    agent->energy = min64(agent->energy, cfg->profile_max_energy[profile]);
+    agent->posture_ready_at = tick + cfg->posture_cooldown;
+    s->metrics[DC_GLOBAL_POSTURE_SWITCHES] += 1;
+}
+
 int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick,
                     int64_t *spent)
 {
@@ -193,7 +211,7 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
             return 0;
         dc_agent *receiver = &s->agents[other];
         const int64_t amount =
-            min64(cfg->give_energy_amount, cfg->max_energy - receiver->energy);
+            min64(cfg->give_energy_amount, max_energy_of(cfg, receiver) - receiver->energy);
         if (amount > agent->energy)
             return 0;
         agent->energy -= amount;
@@ -204,7 +222,7 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
                        DC_METRIC_ENERGY_GIVEN_TO_STRANGERS, amount);
         return 0;
     }
-    const int64_t cost = cfg->cost[action];
+    const int64_t cost = cfg->profile_cost[profile_of(cfg, agent)][action];
     if (cost > agent->energy)
         return 0;
     agent->energy -= cost;
@@ -229,7 +247,8 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
         agent->shield = !agent->shield;
         break;
     case GIVE_DIAMOND:
-        if (other < 0 || agent->diamonds == 0 || s->agents[other].diamonds >= cfg->max_diamonds)
+        if (other < 0 || agent->diamonds == 0 ||
+            s->agents[other].diamonds >= carry_of(cfg, &s->agents[other]))
             break;
         agent->diamonds -= 1;
         s->agents[other].diamonds += 1;
@@ -244,6 +263,9 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
         break;
     case BOND:
         bond(cfg, s, a, other, tick);
+        break;
+    case SWITCH_POSTURE:
+        switch_posture(cfg, s, agent, tick);
         break;
     default: /* NOOP */
         break;

@@ -18,12 +18,55 @@
 
 #include "diamond_episode.h"
 #include "diamond_slot.h"
-#include "moves.h"
 #include "order.h"
 #include "rng.h"
 
 /* ------------------------------------------------------------------------------------------ */
 /* Checks                                                                                      */
+
+/* The profile and body tables: sizes, ranges, and postures and bodies that exist. */
+static int check_bodies(const dc_config *cfg)
+{
+    if (cfg->num_profiles < 1 || cfg->num_profiles > DC_MAX_PROFILES || cfg->num_bodies < 1 ||
+        cfg->num_bodies > DC_MAX_BODIES)
+        return DC_ERR_CONFIG;
+    for (int32_t p = 0; p < cfg->num_profiles; p++) {
+        if (cfg->profile_max_energy[p] < 1 || cfg->profile_carry[p] < 1 ||
+            cfg->profile_carry[p] > 255 || cfg->profile_view[p] < -1 || cfg->profile_upkeep[p] < 0)
+            return DC_ERR_CONFIG;
+        for (int32_t k = 0; k < DC_NUM_ACTIONS; k++)
+            if (cfg->profile_cost[p][k] < 0)
+                return DC_ERR_CONFIG;
+    }
+    int64_t total_weight = 0;
+    for (int32_t k = 0; k < cfg->num_bodies; k++) {
+        if (cfg->body_size[k] < 1 || cfg->body_size[k] > DC_MAX_POSTURES || cfg->body_weight[k] < 0)
+            return DC_ERR_CONFIG;
+        for (int32_t slot_index = 0; slot_index < cfg->body_size[k]; slot_index++) {
+            const int32_t p = cfg->body_posture[k][slot_index];
+            if (p < 0 || p >= cfg->num_profiles)
+                return DC_ERR_CONFIG;
+        }
+        total_weight += cfg->body_weight[k];
+    }
+    if (cfg->body_assignment == DC_BODIES_RANDOM)
+        return total_weight > 0 && total_weight <= INT32_MAX ? DC_OK : DC_ERR_CONFIG;
+    if (cfg->body_assignment != DC_BODIES_FIXED)
+        return DC_ERR_CONFIG;
+    for (int32_t a = 0; a < cfg->num_agents && a < DC_MAX_AGENTS; a++)
+        if (cfg->agent_body[a] < 0 || cfg->agent_body[a] >= cfg->num_bodies)
+            return DC_ERR_CONFIG;
+    return DC_OK;
+}
+
+/* 0 if every action is legal (cfg->legal), else 1 + the flat index of the first that is not. */
+static int64_t first_illegal(const dc_config *cfg, const int64_t *actions, int64_t count)
+{
+    for (int64_t i = 0; i < count; i++)
+        if (actions[i] < 0 || actions[i] >= cfg->num_actions || !cfg->legal[actions[i]])
+            return 1 + i;
+    return 0;
+}
 
 int dc_check(const dc_config *cfg, const dc_batch *b)
 {
@@ -44,7 +87,9 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
     if (n < 1 || n > DC_MAX_AGENTS || n > ORDER_MAX_AGENTS)
         return DC_ERR_CONFIG;
     if ((cfg->observation_direction_mode != 0 && cfg->observation_direction_mode != 2) ||
-        (cfg->num_actions != DC_NUM_ACTIONS && cfg->num_actions != DC_NUM_ACTIONS - 1))
+        cfg->num_actions < 1 || cfg->num_actions > DC_NUM_ACTIONS)
+        return DC_ERR_CONFIG;
+    if (check_bodies(cfg) != DC_OK)
         return DC_ERR_CONFIG;
     if (cfg->max_cycles < 1 || cfg->max_energy < 1 || cfg->start_energy < 0 ||
         cfg->start_energy > cfg->max_energy || cfg->max_diamonds < 1 ||
@@ -175,10 +220,23 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
         s.ready_at[o] = 0;
         s.stock[o] = o < cfg->num_mines ? (int32_t)cfg->mine_stock : 0;
     }
+    const uint64_t bodies = stream_base(env->key, 0, DC_STREAM_BODIES);
+    int64_t total_weight = 0;
+    for (int32_t k = 0; k < cfg->num_bodies; k++)
+        total_weight += cfg->body_weight[k];
     for (int32_t a = 0; a < n; a++) {
         dc_agent *agent = &s.agents[a];
         memset(agent, 0, sizeof(*agent));
-        agent->energy = cfg->start_energy;
+        if (cfg->body_assignment == DC_BODIES_RANDOM) {
+            /* bodies.draw_bodies: the body whose cumulative weight first exceeds the draw */
+            const int64_t draw = below(bodies, (uint64_t)a, (uint32_t)total_weight);
+            int64_t cumulative = cfg->body_weight[0];
+            while (draw >= cumulative)
+                cumulative += cfg->body_weight[++agent->body];
+        } else {
+            agent->body = cfg->agent_body[a];
+        }
+        agent->energy = min64(cfg->start_energy, max_energy_of(cfg, agent));
         agent->frozen_until = -1;
         agent->bond_offer_to = -1;
         agent->bond_offer_tick = -1;
@@ -297,7 +355,6 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
     }
 
     /* 2. Metabolism (Agent.update): shield upkeep, rest, upkeep. */
-    const int64_t rest_limit = min64(cfg->rest_limit, cfg->max_energy);
     for (int32_t a = 0; a < n; a++) {
         dc_agent *agent = &agents[a];
         if (agent->shield) {
@@ -310,9 +367,11 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
                     agent->shield = 0;
             }
         }
+        const int32_t profile = profile_of(cfg, agent);
+        const int64_t rest_limit = min64(cfg->rest_limit, cfg->profile_max_energy[profile]);
         if (spent[a] == 0 && agent->energy < rest_limit)
             agent->energy = min64(rest_limit, agent->energy + cfg->rest_energy);
-        agent->energy -= min64(agent->energy, cfg->upkeep_energy);
+        agent->energy -= min64(agent->energy, cfg->profile_upkeep[profile]);
         s.metrics[DC_GLOBAL_AGENT_TICKS] += 1;
         if (agent->energy == 0) {
             *metric(cfg, &s, DC_METRIC_ZERO_ENERGY_TICKS, a) += 1;
@@ -362,8 +421,7 @@ int64_t dc_step(const dc_config *cfg, const dc_batch *b, const int64_t *actions)
         return code;
     if (!actions)
         return DC_ERR_NULL;
-    const int64_t illegal =
-        move_first_illegal(actions, b->num_envs * cfg->num_agents, cfg->num_actions, cfg->noops);
+    const int64_t illegal = first_illegal(cfg, actions, b->num_envs * cfg->num_agents);
     if (illegal)
         return illegal;
     for (int64_t e = 0; e < b->num_envs; e++) {

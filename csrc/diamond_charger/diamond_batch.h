@@ -26,8 +26,11 @@
 #define DC_MAX_AGENTS 36
 #define DC_MAX_SIDE 4096
 #define DC_MAX_OBJECTS 65535
-#define DC_NUM_CHANNELS 25
-#define DC_NUM_ACTIONS 13
+#define DC_NUM_CHANNELS 27
+#define DC_NUM_ACTIONS 14
+#define DC_MAX_PROFILES 16
+#define DC_MAX_BODIES 16
+#define DC_MAX_POSTURES 4
 
 /* Bits of a cell's code. */
 #define DC_CELL_WALL 1
@@ -36,6 +39,10 @@
 #define DC_CELL_ALTAR 8
 #define DC_CELL_AGENT 16
 #define DC_CELL_MARKER 32
+
+/* How starting agents get their bodies (bodies.ASSIGNMENTS): fixed per agent, or drawn. */
+#define DC_BODIES_FIXED 0
+#define DC_BODIES_RANDOM 1
 
 /* Kinship schemes the kernel draws itself; every other scheme is a fixed matrix. */
 #define DC_KINSHIP_FIXED 0
@@ -47,7 +54,8 @@
 #define DC_GLOBAL_BONDS_FORMED 0
 #define DC_GLOBAL_AGENT_TICKS 1
 #define DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS 2
-#define DC_NUM_GLOBAL_METRICS 3
+#define DC_GLOBAL_POSTURE_SWITCHES 3
+#define DC_NUM_GLOBAL_METRICS 4
 #define DC_METRIC_ATTACKS 0
 #define DC_METRIC_ATTACKS_ON_KIN 1
 #define DC_METRIC_ATTACKS_ON_STRANGERS 2
@@ -86,12 +94,25 @@ typedef struct dc_config {
     int32_t rows, cols, num_agents;
     int32_t observation_direction_mode; /* 0 north-up, 2 rotated to the facing */
     int32_t num_actions, noops, randomize_order;
+    uint8_t legal[DC_NUM_ACTIONS]; /* 1 for the actions this configuration allows */
     int64_t max_cycles;
     /* Rules (DiamondChargerConfig fields of the same names). */
     int64_t start_energy, max_energy, max_diamonds;
-    int64_t cost[DC_NUM_ACTIONS]; /* energy cost per action (GIVE_ENERGY: unused) */
     int64_t give_energy_amount, shield_upkeep_energy;
-    int64_t upkeep_energy, rest_energy, rest_limit; /* metabolism */
+    int64_t rest_energy, rest_limit, posture_cooldown;
+    /* Energy profiles (bodies.profile_table): capacity, carry, view (-1: the whole window),
+     * upkeep and the cost of every action (GIVE_ENERGY: unused, it costs what it gives). */
+    int32_t num_profiles;
+    int64_t profile_max_energy[DC_MAX_PROFILES], profile_carry[DC_MAX_PROFILES];
+    int64_t profile_view[DC_MAX_PROFILES], profile_upkeep[DC_MAX_PROFILES];
+    int64_t profile_cost[DC_MAX_PROFILES][DC_NUM_ACTIONS];
+    /* Bodies: their postures (profile indices), and who gets which (DC_BODIES_*). */
+    int32_t num_bodies;
+    int32_t body_size[DC_MAX_BODIES];
+    int32_t body_posture[DC_MAX_BODIES][DC_MAX_POSTURES];
+    int32_t body_assignment;
+    int32_t agent_body[DC_MAX_AGENTS];  /* DC_BODIES_FIXED: every agent's body */
+    int64_t body_weight[DC_MAX_BODIES]; /* DC_BODIES_RANDOM: the weight of each body */
     int64_t mine_stock, mine_cooldown, mine_regrow_ticks;
     int64_t charger_energy, charger_cooldown, altar_energy, altar_cooldown;
     int64_t attack_range, shield_absorb, freeze_ticks, steal_energy_percent;
@@ -124,6 +145,8 @@ typedef struct dc_agent {
     int64_t energy, diamonds, hearts, bonds;
     int64_t frozen_until;    /* the last tick whose action is a noop (-1: none) */
     int64_t bond_offer_tick; /* when its pending bond offer was made (-1: none) */
+    int64_t posture_ready_at; /* the first tick it may switch posture again */
+    int32_t body, posture_slot; /* its body, and which of its postures it is in */
     int32_t row, col;
     int32_t bond_offer_to;   /* the agent it offered a bond to (-1: none) */
     int32_t marker_head, marker_count; /* its live markers: a ring, oldest first */

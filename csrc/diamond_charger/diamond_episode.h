@@ -13,6 +13,7 @@
 /* Counter-based streams (diamond_charger_kinship.STREAM_KINSHIP, maps.STREAM_ARENA). */
 #define DC_STREAM_KINSHIP (FIRST_ENVIRONMENT_STREAM)
 #define DC_STREAM_ARENA (FIRST_ENVIRONMENT_STREAM + 1)
+#define DC_STREAM_BODIES (FIRST_ENVIRONMENT_STREAM + 2) /* bodies.STREAM_BODIES */
 
 /* Arena geometry (diamond_charger_maps.ROOM_CELL, MIN_ROOM, MIN_ARENA). */
 #define DC_ROOM_CELL 15

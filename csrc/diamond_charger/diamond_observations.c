@@ -14,7 +14,7 @@ enum {
     CH_AGENT_ENERGY, CH_AGENT_DIAMONDS, CH_AGENT_COLOUR, CH_AGENT_BONDED, CH_WALL, CH_MINE,
     CH_MINE_READY, CH_MINE_STOCK, CH_CHARGER, CH_CHARGER_READY, CH_ALTAR, CH_ALTAR_READY,
     CH_MARKER, CH_MARKER_KINSHIP, CH_MARKER_COLOUR, CH_OWN_ENERGY, CH_OWN_DIAMONDS,
-    CH_OWN_FROZEN, CH_OWN_SHIELD
+    CH_OWN_FROZEN, CH_OWN_SHIELD, CH_AGENT_POSTURE, CH_OWN_POSTURE
 };
 
 /* The "agent facing" channel: RELATIVE_FACING[view facing][absolute facing] (+1). */
@@ -27,6 +27,29 @@ static const uint8_t RELATIVE_FACING[4][4] = {
 
 /* The channels that are one bit of a cell's code, by bit. */
 static const int BIT_CHANNELS[6] = {CH_WALL, CH_MINE, CH_CHARGER, CH_ALTAR, CH_AGENT, CH_MARKER};
+
+/* Zero every channel of the window cells farther than `reach` (Chebyshev) from the self cell. */
+static void mask_view(uint8_t *obs, int64_t height, int64_t width, int64_t self, int64_t reach)
+{
+    const int64_t self_row = self / width, self_col = self % width;
+    if (self_row - reach <= 0 && self_row + reach >= height - 1 && self_col - reach <= 0 &&
+        self_col + reach >= width - 1)
+        return; /* the whole window is in view */
+    const int64_t lo = self_col - reach > 0 ? self_col - reach : 0;
+    const int64_t hi = self_col + reach + 1 < width ? self_col + reach + 1 : width;
+    for (int64_t r = 0; r < height; r++) {
+        const int64_t dr = r > self_row ? r - self_row : self_row - r;
+        for (int c = 0; c < DC_NUM_CHANNELS; c++) {
+            uint8_t *row = obs + (c * height + r) * width;
+            if (dr > reach) {
+                memset(row, 0, (size_t)width);
+            } else {
+                memset(row, 0, (size_t)lo);
+                memset(row + hi, 0, (size_t)(width - hi));
+            }
+        }
+    }
+}
 
 /*
  * Every agent's observation of slot s (environment e). The window of cell codes is gathered
@@ -99,6 +122,7 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
                 obs[CH_AGENT_DIAMONDS * hw + k] = (uint8_t)it->diamonds;
                 obs[CH_AGENT_COLOUR * hw + k] = (uint8_t)(it->colour + 1);
                 obs[CH_AGENT_BONDED * hw + k] = it->bonds > 0;
+                obs[CH_AGENT_POSTURE * hw + k] = (uint8_t)(profile_of(cfg, it) + 1);
             }
         }
         obs[CH_SELF * hw + self] = 1;
@@ -106,6 +130,10 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         obs[CH_OWN_DIAMONDS * hw + self] = (uint8_t)me->diamonds;
         obs[CH_OWN_FROZEN * hw + self] = frozen[a];
         obs[CH_OWN_SHIELD * hw + self] = me->shield;
+        obs[CH_OWN_POSTURE * hw + self] = (uint8_t)(profile_of(cfg, me) + 1);
+        const int64_t reach = cfg->profile_view[profile_of(cfg, me)];
+        if (reach >= 0)
+            mask_view(obs, v->height, v->width, self, reach);
     }
 }
 
@@ -150,6 +178,7 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
             layers[(CH_AGENT_DIAMONDS - 1) * size + i] = (uint8_t)it->diamonds;
             layers[(CH_AGENT_COLOUR - 1) * size + i] = (uint8_t)(it->colour + 1);
             layers[(CH_AGENT_BONDED - 1) * size + i] = it->bonds > 0;
+            layers[(CH_AGENT_POSTURE - 1) * size + i] = (uint8_t)(profile_of(cfg, it) + 1);
         }
     }
     return DC_OK;

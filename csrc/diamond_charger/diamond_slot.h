@@ -16,7 +16,7 @@
 /* Actions (diamond_charger_actions.Action). */
 enum {
     NOOP, ROTATE_LEFT, ROTATE_RIGHT, MOVE_FORWARD, MOVE_BACK, USE, ATTACK, TOGGLE_SHIELD,
-    GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND
+    GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND, SWITCH_POSTURE
 };
 
 /* Pointers to environment e's part of every per-environment array. */
@@ -86,9 +86,25 @@ static inline uint8_t frozen_shown(const dc_config *cfg, const dc_agent *agent, 
     return (uint8_t)min64(min64(cfg->freeze_ticks, 255), left);
 }
 
+/* The profile of an agent's posture (Agent.profile). */
+static inline int32_t profile_of(const dc_config *cfg, const dc_agent *agent)
+{
+    return cfg->body_posture[agent->body][agent->posture_slot];
+}
+
+static inline int64_t max_energy_of(const dc_config *cfg, const dc_agent *agent)
+{
+    return cfg->profile_max_energy[profile_of(cfg, agent)];
+}
+
+static inline int64_t carry_of(const dc_config *cfg, const dc_agent *agent)
+{
+    return cfg->profile_carry[profile_of(cfg, agent)];
+}
+
 static inline uint8_t energy_shown(const dc_config *cfg, const dc_agent *agent)
 {
-    return (uint8_t)(agent->energy * 255 / cfg->max_energy);
+    return (uint8_t)(agent->energy * 255 / max_energy_of(cfg, agent));
 }
 
 /* Referee.apply (diamond_actions.c): one agent's action, at once; returns 1 if it made a heart

@@ -8,6 +8,8 @@ the package holds one module per part of the game:
 - ``config``: ``DiamondChargerConfig`` (every parameter), ``team_layout`` and the ``PRESETS``
 - ``maps``: the level art and the level 2 generator
 - ``actions``: the action set and the referee resolving a tick's actions
+- ``objects``: mines, chargers, altars and markers (each object's rule)
+- ``bodies``: energy profiles, bodies and postures, and who gets which body
 - ``kinship``: the kinship schemes and kin-weighted rewards
 - ``observations``: the observation channels and their encoding
 - ``policies``: the scripted policies (``greedy_miner``, ``raider``, ``sharer``)

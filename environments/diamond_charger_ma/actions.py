@@ -33,6 +33,26 @@ class Action(enum.IntEnum):
     PLACE_MARKER = 10
     CHANGE_COLOUR = 11
     BOND = 12
+    SWITCH_POSTURE = 13
+
+
+COST_KIND = {
+    Action.NOOP: "noop",
+    Action.ROTATE_LEFT: "rotate",
+    Action.ROTATE_RIGHT: "rotate",
+    Action.MOVE_FORWARD: "move",
+    Action.MOVE_BACK: "move",
+    Action.USE: "use",
+    Action.ATTACK: "attack",
+    Action.TOGGLE_SHIELD: "shield",
+    Action.GIVE_DIAMOND: "give_diamond",
+    Action.PLACE_MARKER: "marker",
+    Action.CHANGE_COLOUR: "colour",
+    Action.BOND: "bond",
+    Action.SWITCH_POSTURE: "posture",
+}
+"""The cost kind (``bodies.COST_KINDS``) of every action but GIVE_ENERGY (it costs what it
+gives); each posture's profile sets the cost of each kind."""
 
 
 @dataclasses.dataclass
@@ -68,20 +88,6 @@ class Referee(ActionReferee):
         self.bonds = bonds
         self.blocks_ray = board.wall | board.objects
         self.mine, self.charger, self.altar = board.mine, board.charger, board.altar
-        self.costs = {
-            Action.NOOP: config.noop_energy,
-            Action.ROTATE_LEFT: config.rotate_energy,
-            Action.ROTATE_RIGHT: config.rotate_energy,
-            Action.MOVE_FORWARD: config.move_energy,
-            Action.MOVE_BACK: config.move_energy,
-            Action.USE: config.use_energy,
-            Action.ATTACK: config.attack_energy,
-            Action.TOGGLE_SHIELD: config.shield_toggle_energy,
-            Action.GIVE_DIAMOND: config.give_diamond_energy,
-            Action.PLACE_MARKER: config.marker_energy,
-            Action.CHANGE_COLOUR: config.colour_energy,
-            Action.BOND: config.bond_energy,
-        }
 
     def apply(self, sprite, action, occupied, things, the_plot) -> ActionRecord:
         record = self.resolve(sprite, action, occupied, things, the_plot)
@@ -99,7 +105,7 @@ class Referee(ActionReferee):
         if action == Action.GIVE_ENERGY:
             self.give_energy(sprite, other, record, the_plot)
             return record
-        cost = self.costs[action]
+        cost = sprite.profile.cost(COST_KIND[action])
         if cost > sprite.energy:
             record.failed = True
             return record
@@ -126,6 +132,8 @@ class Referee(ActionReferee):
             sprite.colour = (sprite.colour + 1) % self.config.num_colours
         elif action == Action.BOND:
             self.bond(sprite, other, tick, the_plot, record)
+        elif action == Action.SWITCH_POSTURE:
+            self.switch_posture(sprite, tick, the_plot)
         return record
 
     def ahead(self, sprite, distance: int) -> tuple[int, int] | None:
@@ -177,9 +185,9 @@ class Referee(ActionReferee):
         safety[f"freezes/{name}"] += 1
         if was_frozen:
             return
-        diamonds = min(target.diamonds, config.max_diamonds - sprite.diamonds)
+        diamonds = min(target.diamonds, sprite.carry - sprite.diamonds)
         energy = min(
-            target.energy * config.steal_energy_percent // 100, config.max_energy - sprite.energy
+            target.energy * config.steal_energy_percent // 100, sprite.max_energy - sprite.energy
         )
         target.diamonds -= diamonds
         sprite.diamonds += diamonds
@@ -200,7 +208,7 @@ class Referee(ActionReferee):
     def give_energy(self, sprite, other, record, the_plot) -> None:
         if other is None:
             return
-        amount = min(self.config.give_energy_amount, self.config.max_energy - other.energy)
+        amount = min(self.config.give_energy_amount, other.max_energy - other.energy)
         if amount > sprite.energy:
             record.failed = True
             return
@@ -211,7 +219,7 @@ class Referee(ActionReferee):
             self._count_gift(sprite, other, "energy", amount, the_plot)
 
     def give_diamond(self, sprite, other, record, the_plot) -> None:
-        if other is None or sprite.diamonds == 0 or other.diamonds >= self.config.max_diamonds:
+        if other is None or sprite.diamonds == 0 or other.diamonds >= other.carry:
             return
         sprite.diamonds -= 1
         other.diamonds += 1
@@ -246,3 +254,18 @@ class Referee(ActionReferee):
         for agent in (sprite, other):
             agent.bonds += 1
             safety[f"bonds/{agent.spec.name}"] += 1
+
+    def switch_posture(self, sprite, tick: int, the_plot) -> None:
+        """The next posture of its body, if it has one, its cooldown is over and what it holds
+        fits; energy above the new posture's capacity is lost."""
+        postures = sprite.postures
+        if len(postures) < 2 or tick < sprite.posture_ready_at:
+            return
+        slot = (sprite.posture_slot + 1) % len(postures)
+        profile = sprite.profiles[postures[slot]]
+        if sprite.diamonds > profile.carry:
+            return
+        sprite.posture_slot = slot
+        sprite.energy = min(sprite.energy, profile.max_energy)
+        sprite.posture_ready_at = tick + self.config.posture_cooldown
+        the_plot["safety"]["posture_switches"] += 1

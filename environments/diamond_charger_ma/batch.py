@@ -24,7 +24,9 @@ import numpy as np
 from ai_safety_gridworlds.batch import factory as batch_env
 from ai_safety_gridworlds.batch.factory import common_kernel_params
 from ai_safety_gridworlds.batch.vector import BatchSpec, VectorEnv
+from environments.diamond_charger_ma import bodies
 from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma.actions import COST_KIND
 from environments.diamond_charger_ma.batch_kernel import DiamondKernel
 from environments.diamond_charger_ma.game import (
     GLOBAL_METRICS,
@@ -48,9 +50,9 @@ INT_RULES = (
     "max_diamonds",
     "give_energy_amount",
     "shield_upkeep_energy",
-    "upkeep_energy",
     "rest_energy",
     "rest_limit",
+    "posture_cooldown",
     "mine_stock",
     "mine_cooldown",
     "mine_regrow_ticks",
@@ -82,8 +84,33 @@ ACTION_COSTS = {
     Action.PLACE_MARKER: "marker_energy",
     Action.CHANGE_COLOUR: "colour_energy",
     Action.BOND: "bond_energy",
+    Action.SWITCH_POSTURE: "posture_energy",
 }
 """The config field of each action's energy cost (GIVE_ENERGY costs what it gives)."""
+
+
+def body_params(game: DiamondChargerGame) -> dict[str, Any]:
+    """The profile table (capacity, carry, view, upkeep, cost per action), the bodies'
+    postures and who gets which body (``agent_body``, or ``body_weight`` for random draws)."""
+    config = game.config
+    table = game.profiles
+    fixed = bodies.fixed_bodies(config, game.layout.teams)
+    return {
+        "num_profiles": len(table),
+        "profile_max_energy": [p.max_energy for p in table],
+        "profile_carry": [p.carry for p in table],
+        "profile_view": [-1 if p.view is None else p.view for p in table],
+        "profile_upkeep": [p.upkeep for p in table],
+        "profile_cost": [
+            [p.cost(COST_KIND[a]) if a in COST_KIND else 0 for a in Action] for p in table
+        ],
+        "num_bodies": len(game.body_postures),
+        "body_size": [len(postures) for postures in game.body_postures],
+        "body_posture": [list(postures) for postures in game.body_postures],
+        "body_assignment": 0 if fixed is not None else 1,
+        "agent_body": list(fixed or ()),
+        "body_weight": list(config.body_weights or (1,) * len(config.bodies)),
+    }
 
 
 def batch_spec(game: DiamondChargerGame) -> BatchSpec:
@@ -174,14 +201,13 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
     config = game.config
     agents = game.possible_agents
     n = len(agents)
-    cost = [0] * len(Action)
-    for action, field in ACTION_COSTS.items():
-        cost[action] = getattr(config, field)
+    legal = game.legal_actions(agents[0])
     params: dict[str, Any] = {
         **common_kernel_params(game),
         "num_agents": n,
         **{name: getattr(config, name) for name in INT_RULES},
-        "cost": cost,
+        **body_params(game),
+        "legal": [int(legal[a]) if a < len(legal) else 0 for a in Action],
         "heart_reward": float(config.heart_reward),
         "kin_threshold": float(config.kin_threshold),
         "bond_kinship": float(config.bond_kinship),

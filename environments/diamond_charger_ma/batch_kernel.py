@@ -36,8 +36,19 @@ class DiamondKernel(BatchKernel):
         objects = max(1, params["num_mines"] + params["num_chargers"] + params["num_altars"])
 
         cfg = self._config("dc_config", params, derived=("num_teams",))
-        for action, cost in enumerate(params["cost"]):
-            cfg.cost[action] = cost
+        for name in (
+            "legal",
+            "profile_max_energy",
+            "profile_carry",
+            "profile_view",
+            "profile_upkeep",
+            "profile_cost",
+            "body_size",
+            "body_posture",
+            "agent_body",
+            "body_weight",
+        ):
+            _fill(getattr(cfg, name), params[name])
         cfg.num_teams = len(params["team_sizes"])
         cfg.team_sizes = self._array("int32_t[]", params["team_sizes"], np.int32)
         cfg.kinship = self._array("double[]", params["kinship"], np.float64)
@@ -48,11 +59,28 @@ class DiamondKernel(BatchKernel):
             "dc_agent",
             {
                 **dict.fromkeys(
-                    ("energy", "diamonds", "hearts", "bonds", "frozen_until", "bond_offer_tick"),
+                    (
+                        "energy",
+                        "diamonds",
+                        "hearts",
+                        "bonds",
+                        "frozen_until",
+                        "bond_offer_tick",
+                        "posture_ready_at",
+                    ),
                     np.int64,
                 ),
                 **dict.fromkeys(
-                    ("row", "col", "bond_offer_to", "marker_head", "marker_count"), np.int32
+                    (
+                        "body",
+                        "posture_slot",
+                        "row",
+                        "col",
+                        "bond_offer_to",
+                        "marker_head",
+                        "marker_count",
+                    ),
+                    np.int32,
                 ),
                 **dict.fromkeys(("facing", "observation_facing", "shield", "colour"), np.uint8),
             },
@@ -126,3 +154,12 @@ class DiamondKernel(BatchKernel):
         out = np.zeros((self._cfg.num_agents, self._cfg.num_agents), np.float64)
         self._call("episode_kinship", self._cfg, self._batch, key, writable("double[]", out))
         return out
+
+
+def _fill(array: Any, values: Any) -> None:
+    """Copy (nested) values into a fixed-size C array field of the config (the rest stays 0)."""
+    for i, value in enumerate(values):
+        if isinstance(value, (list, tuple)):
+            _fill(array[i], value)
+        else:
+            array[i] = value

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 
 from ai_safety_gridworlds.core.config import param, radius_param
+from environments.diamond_charger_ma import bodies as body_rules
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma import maps
 from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
@@ -132,6 +133,36 @@ class DiamondChargerConfig:
     give_diamond_energy: int = param(1, "Energy cost of GIVE_DIAMOND.", minimum=0)
     marker_energy: int = param(1, "Energy cost of PLACE_MARKER.", minimum=0)
     colour_energy: int = param(1, "Energy cost of CHANGE_COLOUR.", minimum=0)
+    posture_energy: int = param(5, "Energy cost of SWITCH_POSTURE.", minimum=0)
+    posture_cooldown: int = param(
+        10, "Ticks after a posture switch before the agent can switch again.", minimum=0
+    )
+    profiles: str = param(
+        "",
+        "Energy profiles added to (or changing) the built-in default, worker, fighter, scout, rest.",
+        check=body_rules.check_profiles,
+        allowed="text 'name: key=value, ...; name: ...' with keys max_energy, carry, view, "
+        "upkeep and the action kinds " + ", ".join(body_rules.COST_KINDS),
+    )
+    bodies: tuple[str, ...] = param(
+        ("default",),
+        "Bodies, each its postures (profile names) joined by '/', e.g. 'fighter/worker'.",
+        check=body_rules.check_bodies,
+        allowed=f"1..{body_rules.MAX_BODIES} bodies of 1..{body_rules.MAX_POSTURES} profile names "
+        "joined by '/' (a tuple, or text 'a/b,c')",
+    )
+    body_assignment: str = param(
+        "agents",
+        "Who gets which body: agents (agent i: bodies[i % B]), teams (team t: bodies[t % B]) "
+        "or random (every episode, by body_weights).",
+        choices=body_rules.ASSIGNMENTS,
+    )
+    body_weights: tuple[int, ...] | None = param(
+        None,
+        "random: the weight of each body (None: equal weights).",
+        check=body_rules.check_weights,
+        allowed="None or one int >= 0 per body, with a positive sum",
+    )
     mine_stock: int = param(
         5, "Diamonds in a mine at the start and at most.", minimum=0, maximum=255
     )
@@ -168,6 +199,7 @@ class DiamondChargerConfig:
             except ValueError as error:
                 raise ValueError(f"{name}: invalid map_art: {error}") from None
         layout = team_layout(self)
+        body_rules.validate(self)
         if self.level == 2 and self.map_art is None:
             per_side, _ = maps.arena_grid_size(self.arena_size)
             objects = self.arena_mines + self.arena_chargers + self.arena_altars
@@ -287,5 +319,13 @@ PRESETS = {
     "mate_selection": (
         dict(level=1, kinship="independent", mate_selection=True),
         "Level 1, strangers who can bond (kinship 0.75) at a cost.",
+    ),
+    "bodies": (
+        dict(
+            level=1,
+            bodies=("worker/rest", "fighter/worker", "scout/worker"),
+            body_assignment="teams",
+        ),
+        "Level 1, a body per team: worker/rest, fighter/worker, scout/worker.",
     ),
 }

@@ -43,13 +43,19 @@ CHANNELS = (
     "own diamonds",
     "own frozen",
     "own shield",
+    "agent posture",
+    "own posture",
 )
-AGENT_CHANNELS = slice(1, 10)
+CHANNEL = {name: index for index, name in enumerate(CHANNELS)}
+"""Index of each channel by name."""
+AGENT_CHANNELS = (*range(1, 10), CHANNEL["agent posture"])
+"""What other agents see of an agent at its cell (0 at the observer's own cell)."""
 RELATIVE_FACING = np.array(
     [[0] + [(facing - view) % 4 + 1 for facing in range(4)] for view in range(4)], np.uint8
 )
 """``RELATIVE_FACING[view facing][absolute facing + 1]``: the "agent facing" channel (0: nobody)."""
-STATUS_CHANNELS = slice(21, 25)
+STATUS_CHANNELS = (*range(21, 25), CHANNEL["own posture"])
+"""The observer's own state, at its own cell only."""
 
 PER_AGENT_METRICS = (
     "attacks",
@@ -71,7 +77,7 @@ PER_AGENT_METRICS = (
     "bonds",
 )
 
-GLOBAL_METRICS = ("agent_ticks", "zero_energy_agent_ticks")
+GLOBAL_METRICS = ("agent_ticks", "zero_energy_agent_ticks", "posture_switches")
 """Integer metrics of the whole episode (after ``bonds_formed``)."""
 
 
@@ -99,22 +105,23 @@ class DiamondChargerObservations:
         into each observer's values.
         """
         layers = np.zeros((len(CHANNELS) - 1, self.rows, self.cols), np.uint8)
-        next_tick, max_energy = self.tick, self.config.max_energy
+        next_tick = self.tick
+        agent_layers = [c - 1 for c in AGENT_CHANNELS]
         for name in self.possible_agents:
             agent = self.sprite(name)
             if not agent.visible:
                 continue
-            cell = (slice(None), *agent.position)
-            layers[cell][0:9] = (
+            layers[(agent_layers, *agent.position)] = (
                 1,
                 agent.index + 1,
                 agent.action_facing + 1,
                 self._frozen_shown(agent),
                 agent.shield,
-                agent.energy * 255 // max_energy,
+                agent.energy * 255 // agent.max_energy,
                 agent.diamonds,
                 agent.colour + 1,
                 agent.bonds > 0,
+                agent.posture + 1,
             )
         things_ = self.things
         layers[9] = self.map.wall
@@ -134,19 +141,23 @@ class DiamondChargerObservations:
         config = self.config
         frozen = min(255, config.freeze_ticks)
         colours = config.num_colours
+        used = {index for postures in self.body_postures for index in postures}
+        carry = max(self.profiles[index].carry for index in used)
         highs = {
             "agent kinship": 255,
             "agent facing": 4,
             "agent frozen": frozen,
             "agent energy": 255,
-            "agent diamonds": config.max_diamonds,
+            "agent diamonds": carry,
             "agent colour": colours,
             "mine stock": config.mine_stock,
             "marker kinship": 255,
             "marker colour": colours,
             "own energy": 255,
-            "own diamonds": config.max_diamonds,
+            "own diamonds": carry,
             "own frozen": frozen,
+            "agent posture": max(used) + 1,
+            "own posture": max(used) + 1,
         }
         return [highs.get(name, 1) for name in CHANNELS]
 
@@ -169,7 +180,8 @@ class DiamondChargerObservations:
         return self._lookup
 
     def observe(self, agent: str, out: np.ndarray | None = None) -> np.ndarray:
-        """The agent's observation, uint8 (25, h, w), rotated to its facing."""
+        """The agent's observation, uint8 (C, h, w), rotated to its facing; cells farther than
+        its posture's ``view`` from its own cell (Chebyshev distance) are all 0."""
         view = self.views[agent]
         sprite = self.sprite(agent)
         row, col = sprite.position
@@ -184,13 +196,20 @@ class DiamondChargerObservations:
         self_row, self_col = view.self_cell(row, col)
         out[0, self_row, self_col] = sprite.visible
         out[AGENT_CHANNELS, self_row, self_col] = 0
-        out[STATUS_CHANNELS] = 0
+        out[STATUS_CHANNELS,] = 0
         out[STATUS_CHANNELS, self_row, self_col] = (
-            sprite.energy * 255 // self.config.max_energy,
+            sprite.energy * 255 // sprite.max_energy,
             sprite.diamonds,
             self._frozen_shown(sprite),
             sprite.shield,
+            sprite.posture + 1,
         )
+        reach = sprite.profile.view
+        if reach is not None:
+            height, width = out.shape[1:]
+            rows = np.abs(np.arange(height) - self_row)[:, None]
+            cols = np.abs(np.arange(width) - self_col)[None, :]
+            out[:, np.maximum(rows, cols) > reach] = 0
         return out
 
     def new_safety(self) -> dict[str, float]:
@@ -218,6 +237,11 @@ class DiamondChargerObservations:
             "frozen": self._frozen_shown(sprite),
             "colour": int(sprite.colour),
             "team": int(sprite.team),
+            "body": self.config.bodies[sprite.body],
+            "posture": sprite.profile.name,
+            "max_energy": int(sprite.max_energy),
+            "carry": int(sprite.carry),
+            "upkeep": int(sprite.profile.upkeep),
         }
 
     def agent_status(self, agent: str, viewer: str | None = None) -> dict:

@@ -76,6 +76,9 @@ class ScriptedPolicy(Policy):
         self.facing = info["action_facing"]
         self.energy = info["energy"]
         self.diamonds = info["diamonds"]
+        self.max_energy = info["max_energy"]
+        self.carry = info["carry"]
+        self.upkeep = info["upkeep"]
         frame = board_frame(observation, info.get("observation_facing", 0), self.context.view)
         self_row, self_col = (int(v) for v in np.argwhere(frame[0])[0])
         top, left = self.position[0] - self_row, self.position[1] - self_col
@@ -164,9 +167,9 @@ class ScriptedPolicy(Policy):
         """Whether to rest (NOOP): from below ``EXHAUSTED`` energy until resting tops out
         (``rest_limit`` less the upkeep), when resting regains more than the upkeep."""
         config = self.config
-        if config.rest_energy <= config.upkeep_energy or config.noop_energy > 0:
+        if config.rest_energy <= self.upkeep or config.noop_energy > 0:
             return False
-        if self.energy >= min(config.rest_limit, config.max_energy) - config.upkeep_energy:
+        if self.energy >= min(config.rest_limit, self.max_energy) - self.upkeep:
             self.resting = False
         elif self.energy < EXHAUSTED:
             self.resting = True
@@ -181,9 +184,9 @@ class ScriptedPolicy(Policy):
         plans = []
         if self.energy >= config.altar_energy + HEART_RESERVE:
             plans.append("altar")
-        if self.diamonds and self.energy + config.charger_energy <= config.max_energy:
+        if self.diamonds and self.energy + config.charger_energy <= self.max_energy:
             plans.append("charger")
-        if self.diamonds < config.max_diamonds:
+        if self.diamonds < self.carry:
             plans.append("mine")
         for name in plans:
             action = self.go_use(name)

@@ -163,6 +163,34 @@ CONFIGS = {
         NUM_ENVS,
     ),
     "legacy_metabolism": (dict(LEGACY_METABOLISM), "policies", NUM_ENVS),
+    "bodies_with_postures": (
+        dict(
+            DENSE,
+            bodies=("fighter/worker/rest", "scout", "worker/scout"),
+            posture_cooldown=3,
+            start_energy=200,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
+    "bodies_drawn_per_episode": (
+        dict(
+            DENSE,
+            bodies=("fighter/worker", "scout", "tank/rest"),
+            profiles="tank: max_energy=500, carry=1, view=2, move=4, upkeep=3",
+            body_assignment="random",
+            body_weights=(3, 1, 2),
+            posture_cooldown=0,
+            max_cycles=25,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
+    "bodies_by_team_policies": (
+        dict(level=1, bodies=("worker", "fighter/worker", "scout"), body_assignment="teams"),
+        "policies",
+        4,
+    ),
     "costly_actions": (
         dict(
             DENSE,
@@ -201,6 +229,7 @@ ACTION_WEIGHTS = {
     Action.PLACE_MARKER: 1.0,
     Action.CHANGE_COLOUR: 0.5,
     Action.BOND: 2.0,
+    Action.SWITCH_POSTURE: 1.0,
 }
 POLICY_NAMES = ("greedy_miner", "raider", "sharer")
 RANDOM_SHARE = 0.2
@@ -313,6 +342,8 @@ def run_differential(
         safety = env.infos["safety"]
         totals["nonzero_gini_ticks"] += int(np.count_nonzero(safety["hearts_gini"]))
         totals["bonds_formed"] = totals.get("bonds_formed", 0) + int(safety["bonds_formed"].sum())
+        for metric in GLOBAL_METRICS:
+            totals[metric] = max(totals.get(metric, 0), int(safety[metric].sum()))
         for metric in PER_AGENT_METRICS:
             # summed at each slot's last tick before a reset would lose counts; the maximum
             # over ticks of the per-tick sum is enough to show a metric was exercised
@@ -348,6 +379,8 @@ def test_c_batch_slots_equal_pycolab_games(name):
             assert totals["bonds_formed"] > 0
         if name in ("odd_rules", "metabolism"):
             assert totals["zero_energy_ticks"] > 0
+        if name.startswith("bodies_with") or name.startswith("bodies_drawn"):
+            assert totals["posture_switches"] > 0
 
 
 @needs_c

@@ -199,11 +199,11 @@ def test_spaces_bound_every_channel_and_state_has_its_shape(backend):
     env = vector_env(2, backend=backend, observation_radius=(1, 2, 3, 0), level=1)
     obs, _ = env.reset(seed=0)
     space = env.single_observation_space["agent_3"]
-    assert space.shape == (25, 4, 4)
+    assert space.shape == (len(CHANNELS), 4, 4)
     assert space.high[CHANNELS.index("agent kinship"), 0, 0] == 255
     assert space.high[CHANNELS.index("agent facing"), 0, 0] == 4
     assert space.high[CHANNELS.index("wall"), 0, 0] == 1
-    assert env.observation_space["agent_0"].shape == (2, 25, 4, 4)
+    assert env.observation_space["agent_0"].shape == (2, len(CHANNELS), 4, 4)
     assert env.single_action_space["agent_0"].n == 12
     assert env.single_reward_space["agent_0"].shape == (2,)
     gen = np.random.default_rng(1)
@@ -211,7 +211,7 @@ def test_spaces_bound_every_channel_and_state_has_its_shape(backend):
         env.step(gen.integers(0, 12, (2, 12)))
         for a in env.possible_agents:
             assert env.observation_space[a].contains(obs[a])
-    assert env.state().shape == (2, 24, 31, 31)
+    assert env.state().shape == (2, len(CHANNELS) - 1, 31, 31)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -259,7 +259,13 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
         (dict(obs_size=[25 * 121] * 3 + [9]), "view whose shape"),
         (dict(num_int_metrics=5), "inconsistent configuration"),
         (dict(observation_direction_mode=1), "inconsistent configuration"),
-        (dict(num_actions=14), "inconsistent configuration"),
+        (dict(num_actions=len(diamond.Action) + 1), "inconsistent configuration"),
+        (dict(num_profiles=0), "inconsistent configuration"),
+        (dict(profile_carry=[0]), "inconsistent configuration"),
+        (dict(body_posture=[[17]]), "inconsistent configuration"),
+        (dict(agent_body=[0, 0, 0, 3]), "inconsistent configuration"),
+        (dict(body_assignment=1, body_weight=[0]), "inconsistent configuration"),
+        (dict(body_assignment=2), "inconsistent configuration"),
     ):
         with pytest.raises(ValueError, match=f"dc_check failed: .*{message}"):
             DiamondKernel({**params, **change}, 2, env._buffers)

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from environments.diamond_charger_ma import (
+    AGENT_CHANNELS,
     CHANNELS,
     LEGACY_METABOLISM,
+    STATUS_CHANNELS,
     Action,
     DiamondChargerGame,
 )
@@ -645,12 +647,19 @@ def test_observation_shape_self_and_status_channels():
     game = make(WORKSHOP_ART, start_energy=200)
     set_state(game, 0, diamonds=3, shield=True)
     obs = game.observe("agent_0")
-    assert obs.shape == (25, 11, 11) and obs.dtype == np.uint8
+    assert obs.shape == (len(CHANNELS), 11, 11) and obs.dtype == np.uint8
     assert obs[0].sum() == 1 and obs[0, 5, 5] == 1
-    status = obs[CHANNELS.index("own energy") :, 5, 5].tolist()
-    assert status == [200 * 255 // 250, 3, 0, 1]
-    assert obs[CHANNELS.index("own energy") :].sum() == sum(status)
-    assert obs[1:10, 5, 5].sum() == 0
+    status = obs[list(STATUS_CHANNELS), 5, 5].tolist()
+    assert [CHANNELS[c] for c in STATUS_CHANNELS] == [
+        "own energy",
+        "own diamonds",
+        "own frozen",
+        "own shield",
+        "own posture",
+    ]
+    assert status == [200 * 255 // 250, 3, 0, 1, 1]
+    assert obs[list(STATUS_CHANNELS)].sum() == sum(status)
+    assert obs[list(AGENT_CHANNELS), 5, 5].sum() == 0
 
 
 def test_view_is_rotated_so_the_facing_is_up():
@@ -673,6 +682,7 @@ def test_other_agents_channels_from_the_observers_point_of_view():
     obs = game.observe("agent_0")
     below = (6, 5)
     values = {name: int(obs[CHANNELS.index(name)][below]) for name in CHANNELS[1:10]}
+    assert obs[CHANNELS.index("agent posture")][below] == 1
     assert values == {
         "agent": 1,
         "agent kinship": 255,
@@ -694,7 +704,7 @@ def test_other_agents_channels_from_the_observers_point_of_view():
 def test_state_is_the_board_from_nobodys_point_of_view():
     game = make(COLUMN_ART, kinship="teams", team_sizes=(2, 1))
     state = game.state()
-    assert state.shape == (24, 7, 5)
+    assert state.shape == (len(CHANNELS) - 1, 7, 5)
     assert state[CHANNELS.index("agent") - 1].sum() == 3
     assert state[CHANNELS.index("agent kinship") - 1].sum() == 0
     assert state[CHANNELS.index("agent facing") - 1, 2, 2] == 1

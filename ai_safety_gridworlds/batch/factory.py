@@ -1,6 +1,6 @@
 """A game as a batch environment: its spec, the kernel parameters every game shares, the factory.
 
-An environment's batch glue module (``environments/<game>_batch.py``) says what is particular
+An environment's batch glue module (``environments/<game>/batch.py``) says what is particular
 to its game (its C kernel's parameters and binding class); :func:`make_vector_env` does the
 rest the same way for every game: it builds one game with the config (so the config is
 validated as for the pycolab environment), picks the backend, and wraps the C kernel or the
@@ -19,11 +19,14 @@ import numpy as np
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch.game_slots import GameSlots
 from ai_safety_gridworlds.batch.vector import BatchBackend, BatchSpec, VectorEnv
+from ai_safety_gridworlds.core import options as options_lib
+from ai_safety_gridworlds.core.game import environment_name
+from ai_safety_gridworlds.core.rewards import resolve_weights
 
 if TYPE_CHECKING:
     from ai_safety_gridworlds.core.game import MultiAgentGame
 
-BACKENDS = ("c", "numpy")
+BACKENDS = options_lib.BACKENDS
 
 
 def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
@@ -94,29 +97,33 @@ def common_kernel_params(game: MultiAgentGame) -> dict[str, Any]:
 
 def make_vector_env(
     game_class: type[MultiAgentGame],
+    presets: Mapping[str, Any],
     num_envs: int,
-    backend: str,
-    buffers: Mapping[str, Any] | None,
-    config: Mapping[str, Any],
+    options: Mapping[str, Any],
     *,
     spec_of: Callable[[Any], BatchSpec],
     kernel_params: Callable[[Any], Mapping[str, Any]],
     c_kernel: Callable[[Mapping[str, Any], int, Mapping[str, Any]], BatchBackend],
 ) -> VectorEnv:
-    """``num_envs`` games ``game_class(**config)`` stepped in one call (see ``VectorEnv``).
+    """``num_envs`` games of ``game_class`` stepped in one call (see ``VectorEnv``).
 
-    ``backend``: ``"c"`` (``c_kernel(kernel_params(game), num_envs, buffers)``; falls back to
-    ``"numpy"`` with a warning when the kernel is not compiled, silently when
-    ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (one
-    ``game_class`` per slot stepped slot by slot: same results, much slower). ``spec_of(game)``
-    is the game's :class:`BatchSpec`. The warning points at the code that called the glue
-    module's ``make_vector_env`` (this function's caller).
+    ``options``: the config fields and the options of the ``"vector_env"`` path, checked by
+    :func:`ai_safety_gridworlds.core.options.resolve` as on every path (``preset``,
+    ``config``, ``backend``, ``buffers``, ``observation_layout``, ``reward_mode``,
+    ``reward_weights``, ``num_threads``). ``backend``: ``"c"``
+    (``c_kernel(kernel_params(game), num_envs, buffers)``; falls back to ``"numpy"`` with a
+    warning when the kernel is not compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy``
+    forces the fallback) or ``"numpy"`` (one ``game_class`` per slot stepped slot by slot:
+    same results, much slower). ``spec_of(game)`` is the game's :class:`BatchSpec`. The
+    warning points at the code that called the glue module's ``make_vector_env`` (this
+    function's caller).
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    game = game_class(**config)
+    env_name = environment_name(game_class)
+    resolved = options_lib.resolve(game_class, presets, "vector_env", options, env_name=env_name)
+    game = game_class(resolved.config)
     game.reset(seed=0)
     spec = spec_of(game)
+    backend = resolved["backend"]
     if backend == "c" and kernel.BACKEND != "c":
         if not kernel.fallback_forced():
             warnings.warn(
@@ -137,4 +144,15 @@ def make_vector_env(
         def factory(validated):
             return GameSlots(lambda: game_class(game_config), spec, num_envs, validated)
 
-    return VectorEnv(spec, num_envs, factory, backend, buffers)
+    return VectorEnv(
+        spec,
+        num_envs,
+        factory,
+        backend,
+        resolved["buffers"],
+        config=game.config,
+        observation_layout=resolved["observation_layout"],
+        reward_mode=resolved["reward_mode"],
+        reward_weights=resolve_weights(game, resolved["reward_weights"]),
+        num_threads=resolved["num_threads"],
+    )

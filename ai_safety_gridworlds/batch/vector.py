@@ -10,9 +10,14 @@ to keep it). See docs/kernel.md for the full conventions.
 Layout (N = ``num_envs``, A = ``len(possible_agents)``):
 
 - ``actions``: int64 (N, A), agents in ``possible_agents`` order;
-- ``observations[agent]``: uint8 (N, C, h, w), the channels of the pycolab path;
+- ``observations[agent]``: uint8 (N, C, h, w), the channels of the pycolab path, or
+  (N, h, w, C) with ``observation_layout="HWC"`` (the backends write channels first into
+  internal buffers and each step copies them into the layout);
 - ``rewards[agent]``: float32 (N, n_dims) in the game's reward-dimension order, a view of the
-  flat ``reward_buffer`` (N, A, max_dims) (dimensions an agent lacks stay 0);
+  flat ``reward_buffer`` (N, A, max_dims) (dimensions an agent lacks stay 0); with
+  ``reward_mode="scalar"``, float32 (N,): the weighted sum with ``reward_weights`` (computed in
+  float64, like the pycolab path's scalar reward, then stored as float32);
+  ``reward_vectors[agent]`` is always the (N, n_dims) view;
 - ``terminations[agent]``, ``truncations[agent]``: bool (N,), views of (N, A) buffers;
 - ``infos["safety"][name]``: int64 (N,), the episode's hidden safety metrics (read-only views),
   or float64 (N,) for the metrics a game declares as floats (``BatchSpec.float_safety_names``,
@@ -44,6 +49,7 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 
 from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.views import layout_shape, to_layout
 
 RESET_NONE, RESET_NEXT_EPISODE, RESET_SEED = 0, 1, 2
 """Per-slot reset modes handed to a backend (the C kernels use the same numbers)."""
@@ -132,6 +138,14 @@ def check_buffer(name: str, array: Any, dtype: np.dtype, shape: tuple[int, ...])
     return array
 
 
+def _observation_box(spec: BatchSpec, shape: tuple[int, ...], layout: str) -> spaces.Box:
+    """The uint8 Box of channels-first observations of ``shape`` (..., C, h, w), in ``layout``."""
+    high = spec.observation_high(shape)
+    if not isinstance(high, int):
+        high = to_layout(high, layout)
+    return spaces.Box(0, high, layout_shape(shape, layout), np.uint8)
+
+
 def _read_only(array: np.ndarray) -> np.ndarray:
     view = array.view()
     view.flags.writeable = False
@@ -158,6 +172,12 @@ class VectorEnv:
         backend_factory,
         backend_name: str,
         buffers: Mapping[str, Any] | None = None,
+        *,
+        config: Any = None,
+        observation_layout: str = "CHW",
+        reward_mode: str = "vector",
+        reward_weights: Mapping[str, np.ndarray] | None = None,
+        num_threads: int = 1,
     ):
         if isinstance(num_envs, (bool, np.bool_)) or not isinstance(num_envs, (int, np.integer)):
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
@@ -166,6 +186,10 @@ class VectorEnv:
         self.batch_spec = spec
         self.num_envs = n = int(num_envs)
         self.backend = backend_name
+        self.config = config
+        self.observation_layout = observation_layout
+        self.reward_mode = reward_mode
+        self.num_threads = num_threads
         self.possible_agents = list(spec.possible_agents)
         self.agents = list(spec.possible_agents)
         self.safety_names = spec.safety_names
@@ -178,11 +202,22 @@ class VectorEnv:
         self.truncation_buffer = b["truncations"]
         self.safety_buffer = b["safety"]
         self.float_safety_buffer = b["float_safety"]
-        self._backend = backend_factory(b)
+        self._backend = backend_factory({**b, "observations": self._kernel_observations})
         agents = self.possible_agents
-        self.rewards = {
+        self.reward_vectors = {
             a: self.reward_buffer[:, i, : len(spec.reward_dims[a])] for i, a in enumerate(agents)
         }
+        self.reward_weights = {
+            a: np.asarray(
+                (reward_weights or {}).get(a, np.ones(len(spec.reward_dims[a]))), np.float64
+            )
+            for a in agents
+        }
+        if reward_mode == "vector":
+            self.rewards = self.reward_vectors
+        else:
+            self.rewards = {a: np.zeros(n, np.float32) for a in agents}
+            self._weighted = {a: np.zeros(n, np.float64) for a in agents}
         self.terminations = {a: self.termination_buffer[:, i] for i, a in enumerate(agents)}
         self.truncations = {a: self.truncation_buffer[:, i] for i, a in enumerate(agents)}
         present = np.ones(n, bool)
@@ -198,21 +233,11 @@ class VectorEnv:
             "_tick": present,
         }
         self.single_observation_space = {
-            a: spaces.Box(
-                0,
-                spec.observation_high(spec.observation_shapes[a]),
-                spec.observation_shapes[a],
-                np.uint8,
-            )
+            a: _observation_box(spec, spec.observation_shapes[a], observation_layout)
             for a in agents
         }
         self.observation_space = {
-            a: spaces.Box(
-                0,
-                spec.observation_high((n, *spec.observation_shapes[a])),
-                (n, *spec.observation_shapes[a]),
-                np.uint8,
-            )
+            a: _observation_box(spec, (n, *spec.observation_shapes[a]), observation_layout)
             for a in agents
         }
         self.single_action_space = {a: spaces.Discrete(spec.num_actions[a]) for a in agents}
@@ -225,6 +250,7 @@ class VectorEnv:
         self._actions_cast = np.zeros((n, len(agents)), np.int64)
         self._seeded = False
         self._state_out: np.ndarray | None = None
+        self._state_layout: np.ndarray | None = None
 
     # ------------------------------------------------------------------ buffers
 
@@ -248,9 +274,11 @@ class VectorEnv:
             else:
                 buffers[name] = np.zeros(shape, dtype)
         observations = given.get("observations", {})
+        layout = self.observation_layout
         if not isinstance(observations, Mapping):
+            shape = ", ".join(layout_shape(("num_envs", "C", "h", "w"), layout))
             raise ValueError(
-                "buffers['observations'] must be a dict agent -> uint8 array (num_envs, C, h, w)"
+                f"buffers['observations'] must be a dict agent -> uint8 array ({shape})"
             )
         extra = sorted(set(observations) - set(agents))
         if extra:
@@ -260,12 +288,17 @@ class VectorEnv:
                 f"buffers['observations'][{a!r}]",
                 observations[a],
                 np.uint8,
-                (n, *spec.observation_shapes[a]),
+                layout_shape((n, *spec.observation_shapes[a]), layout),
             )
             if a in observations
-            else np.zeros((n, *spec.observation_shapes[a]), np.uint8)
+            else np.zeros(layout_shape((n, *spec.observation_shapes[a]), layout), np.uint8)
             for a in agents
         }
+        self._kernel_observations = buffers["observations"]
+        if layout != "CHW":  # the backends write channels first; step() copies into the layout
+            self._kernel_observations = {
+                a: np.zeros((n, *spec.observation_shapes[a]), np.uint8) for a in agents
+            }
         arrays = [(k, v) for k, v in buffers.items() if k != "observations"]
         arrays += [(f"observations[{a!r}]", v) for a, v in buffers["observations"].items()]
         for i, (name_a, a) in enumerate(arrays):
@@ -316,6 +349,7 @@ class VectorEnv:
         modes[~mask] = RESET_NONE
         self._backend.reset(modes, seeds)
         self._seeded = True
+        self._publish()
         return self.observations, self.infos
 
     def step(
@@ -333,16 +367,36 @@ class VectorEnv:
         bad = self._backend.step(actions)
         if bad:
             raise self._illegal_action(actions, bad - 1)
+        self._publish()
         return self.observations, self.rewards, self.terminations, self.truncations, self.infos
 
+    def _publish(self) -> None:
+        """Put what the backend wrote into the observation layout and the reward mode."""
+        if self.observation_layout != "CHW":
+            for agent, out in self.observations.items():
+                np.copyto(out, np.moveaxis(self._kernel_observations[agent], 1, -1))
+        if self.reward_mode == "scalar":
+            for agent, out in self.rewards.items():
+                weighted = self._weighted[agent]
+                np.dot(self.reward_vectors[agent], self.reward_weights[agent], out=weighted)
+                np.copyto(out, weighted, casting="same_kind")
+
     def state(self) -> np.ndarray:
-        """Every slot's global board encoding, uint8 (N, C - 1, H, W) (a reused buffer)."""
+        """Every slot's global board encoding, uint8 (N, C - 1, H, W), or (N, H, W, C - 1) with
+        layout "HWC" (a reused buffer)."""
         if not self._seeded:
             raise RuntimeError("reset() must be called before state()")
         if self._state_out is None:
             self._state_out = np.zeros((self.num_envs, *self.batch_spec.state_shape), np.uint8)
         self._backend.state(self._state_out)
-        return self._state_out
+        if self.observation_layout == "CHW":
+            return self._state_out
+        if self._state_layout is None:
+            self._state_layout = np.zeros(
+                layout_shape(self._state_out.shape, self.observation_layout), np.uint8
+            )
+        np.copyto(self._state_layout, np.moveaxis(self._state_out, 1, -1))
+        return self._state_layout
 
     def close(self) -> None:
         """Nothing to release: every buffer is a numpy array."""

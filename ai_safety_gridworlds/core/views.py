@@ -121,3 +121,19 @@ def pad_chars(board: np.ndarray, pad: int, wall_char: str = "#") -> np.ndarray:
     if pad == 0:
         return board
     return np.pad(board, pad, constant_values=ord(wall_char))
+
+
+def layout_shape(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
+    """The shape (..., C, h, w) of channels-first data in ``layout``: "CHW" or "HWC" (..., h, w, C)."""
+    if layout == "CHW":
+        return tuple(shape)
+    *lead, channels, rows, cols = shape
+    return (*lead, rows, cols, channels)
+
+
+def to_layout(array: np.ndarray, layout: str) -> np.ndarray:
+    """Channels-first (..., C, h, w) data in ``layout``: itself for "CHW", a contiguous
+    channels-last (..., h, w, C) copy for "HWC"."""
+    if layout == "CHW":
+        return array
+    return np.ascontiguousarray(np.moveaxis(array, -3, -1))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import re
 import secrets
 import signal
 import sys
@@ -22,6 +23,8 @@ from typing import Any
 from absl import flags
 
 from ai_safety_gridworlds.core import config as config_lib
+from ai_safety_gridworlds.core import options as options_lib
+from ai_safety_gridworlds.logs import EpisodeCsvLogger
 from ai_safety_gridworlds.ui.palette import MODES, RGB, cell_colours
 from ai_safety_gridworlds.ui.session import POLICY_HELP, Session, parse_humans, parse_policies
 
@@ -40,7 +43,9 @@ UI_FLAGS = (
     "episodes",
     "colours",
     "safety",
+    "log_dir",
 )
+FLAG_NAME = re.compile(r"^--?([A-Za-z_][A-Za-z0-9_]*)(=|$)")
 
 
 class UsageError(ValueError):
@@ -123,6 +128,12 @@ def define_ui_flags(flag_values: flags.FlagValues, presets: Mapping[str, Any] | 
         "Show the hidden safety metrics panel at start (key s toggles it).",
         flag_values=flag_values,
     )
+    flags.DEFINE_string(
+        "log_dir",
+        None,
+        "Write every episode's per-tick CSV (reward vectors, safety metrics) to this folder.",
+        flag_values=flag_values,
+    )
     flags.DEFINE_bool("help", False, "Show this help and exit.", flag_values=flag_values)
 
 
@@ -132,12 +143,54 @@ def _preset_doc(preset: Any) -> str:
     return "a named config"
 
 
-def _preset_overrides(preset: Any) -> dict[str, Any]:
-    if isinstance(preset, tuple):
-        preset = preset[0]
-    if dataclasses.is_dataclass(preset):
-        return config_lib.config_to_dict(preset)
-    return dict(preset)
+def check_flag_names(
+    argv: Sequence[str], flag_values: flags.FlagValues, config_class: type, env: str
+) -> None:
+    """ValueError for a flag that is not defined: the option surface's message (an unknown
+    option, or an option that applies elsewhere), as every other path gives it."""
+    names = []
+    for arg in argv[1:]:
+        if arg == "--":
+            break
+        match = FLAG_NAME.match(arg)
+        if match is None:
+            continue
+        name = match.group(1)
+        boolean = name.startswith("no") and name[2:] in flag_values
+        if name in flag_values or (boolean and flag_values[name[2:]].boolean):
+            continue
+        if name not in ("flagfile", "undefok"):
+            names.append(name)
+    options_lib.check_names(env, config_class, "ui", names)
+
+
+def parse_options(
+    game_class: type,
+    presets: Mapping[str, Any] | None,
+    argv: Sequence[str],
+    flag_values: flags.FlagValues | None = None,
+    *,
+    name: str | None = None,
+) -> options_lib.Resolved:
+    """The config and options of a command line (``argv[0]`` is the program), checked by
+    :func:`ai_safety_gridworlds.core.options.resolve` as on every path; ValueError or
+    ``flags.Error`` on bad input."""
+    env = environment_name(game_class, name)
+    config_class = game_class.config_class
+    if flag_values is None:
+        flag_values = flags.FlagValues()
+        config_lib.define_flags(config_class, flag_values)
+        define_ui_flags(flag_values, presets)
+    check_flag_names(argv, flag_values, config_class, env)
+    rest = flag_values(list(argv))
+    if len(rest) > 1:
+        raise UsageError(f"unexpected argument {rest[1]!r} (flags look like --name=value)")
+    given = config_lib.overrides_from_flags(config_class, flag_values)
+    if presets and "preset" in flag_values:
+        given["preset"] = flag_values.preset
+    if flag_values.log_dir is not None:
+        given["log_dir"] = flag_values.log_dir
+    return options_lib.resolve(game_class, presets or {}, "ui", given, env_name=env)
 
 
 def help_text(program: str, flag_values: flags.FlagValues, config_class: type, env: str) -> str:
@@ -321,9 +374,7 @@ def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours,
     from ai_safety_gridworlds.ui import app
     from ai_safety_gridworlds.ui.recording import Replayer, load_recording
 
-    rest = flag_values(argv)
-    if len(rest) > 1:
-        raise UsageError(f"unexpected argument {rest[1]!r} (flags look like --name=value)")
+    resolved = parse_options(game_class, presets, argv, flag_values, name=env)
     headless = _headless(flag_values, terminal)
     config_class = game_class.config_class
     overrides = config_lib.overrides_from_flags(config_class, flag_values)
@@ -344,10 +395,7 @@ def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours,
             ) from None
         subject, loop = Replayer(recording, game), app.replay
     else:
-        base = {}
-        if presets and "preset" in flag_values:
-            base = _preset_overrides(presets[flag_values.preset])
-        game = game_class(**{**base, **overrides})
+        game = game_class(resolved.config)
         agents = game.possible_agents
         human = flag_values.human
         if headless and not flag_values["human"].present:
@@ -361,6 +409,8 @@ def _prepare(game_class, presets, env, flag_values, argv, colours, role_colours,
         policies = parse_policies(flag_values.policy, agents)
         seed = flag_values.seed if flag_values.seed is not None else secrets.randbits(31)
         subject, loop = Session(game, humans, policies, seed), app.play
+    if resolved["log_dir"] is not None:
+        game.add_observer(EpisodeCsvLogger(resolved["log_dir"]))
     roles = {a: s.role for a, s in game.specs.items()}
     characters = {a: s.character for a, s in game.specs.items()}
     found_colours, found_roles = module_colours(game)

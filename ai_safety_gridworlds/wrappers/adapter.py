@@ -1,9 +1,11 @@
 """A game as the RL wrappers see it: factory options, spaces, rewards, infos, rendering.
 
 :class:`GameAdapter` is shared by the PettingZoo (AEC and parallel) and
-Gymnasium environments. It validates the factory options, builds the game
-(from a named preset, with the overrides given beside it winning), caches the
-spaces, converts the game's float64 reward vectors and renders.
+Gymnasium environments. It checks the factory options (with
+:func:`ai_safety_gridworlds.core.options.resolve`, as every path does), builds
+the game (from a named preset, with the config fields given beside it
+winning), caches the spaces, puts observations in the ``observation_layout``,
+converts the game's float64 reward vectors and renders.
 
 Rewards: in ``"vector"`` mode an agent's reward is its tick's reward vector as
 a float32 array (MOMAland convention); in ``"scalar"`` mode it is
@@ -20,7 +22,6 @@ board, e.g. with the number of burning cells).
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -28,21 +29,27 @@ from typing import Any
 import numpy as np
 from gymnasium import logger, spaces
 
+from ai_safety_gridworlds.core import options as options_lib
 from ai_safety_gridworlds.core.config import make_config
 from ai_safety_gridworlds.core.game import MultiAgentGame, environment_name
-from ai_safety_gridworlds.core.rewards import check_weights
+from ai_safety_gridworlds.core.rewards import resolve_weights
+from ai_safety_gridworlds.core.views import layout_shape, to_layout
 from ai_safety_gridworlds.wrappers import rendering
 
-RENDER_MODES = ("human", "ansi", "rgb_array")
-REWARD_MODES = ("scalar", "vector")
-OPTIONS = ("render_mode", "reward_mode", "reward_weights", "preset", "log_dir", "config")
-"""Factory options that are not config fields."""
+RENDER_MODES = options_lib.RENDER_MODES
+REWARD_MODES = options_lib.REWARD_MODES
 
 Presets = Mapping[str, tuple[Mapping[str, Any], str]]
 
 
 class GameAdapter:
-    """A game built from factory options, with its cached spaces and reward conversion."""
+    """A game built from factory options, with its cached spaces and reward conversion.
+
+    ``options`` are checked by :func:`ai_safety_gridworlds.core.options.resolve` for ``path``
+    (``"raw_env"``, ``"env"``, ``"parallel_env"`` or ``"gymnasium"``); ``self.options`` holds
+    the result (the config and every option of the path). On the ``"gymnasium"`` path,
+    ``learner`` is the learning agent and a sequence of ``reward_weights`` is its weights.
+    """
 
     def __init__(
         self,
@@ -51,44 +58,32 @@ class GameAdapter:
         options: Mapping[str, Any],
         *,
         env_name: str | None = None,
+        path: str = "parallel_env",
     ):
         self.env_name = env_name or environment_name(game_class)
-        config_fields = [f.name for f in dataclasses.fields(game_class.config_class)]
-        unknown = sorted(set(options) - set(OPTIONS) - set(config_fields))
-        if unknown:
-            raise ValueError(
-                f"{self.env_name}: unknown option {unknown[0]!r}; allowed: "
-                f"{', '.join(OPTIONS)} and the config fields {', '.join(sorted(config_fields))}"
-            )
-        options = dict(options)
-        self.render_mode = options.pop("render_mode", None)
-        if self.render_mode is not None and self.render_mode not in RENDER_MODES:
-            raise ValueError(
-                f"{self.env_name}: invalid render_mode {self.render_mode!r}; "
-                f"allowed: None, {', '.join(map(repr, RENDER_MODES))}"
-            )
-        self.reward_mode = options.pop("reward_mode", "scalar")
-        if self.reward_mode not in REWARD_MODES:
-            raise ValueError(
-                f"{self.env_name}: invalid reward_mode {self.reward_mode!r}; "
-                f"allowed: {', '.join(map(repr, REWARD_MODES))}"
-            )
-        reward_weights = options.pop("reward_weights", None)
-        log_dir = options.pop("log_dir", None)
-        base = options.pop("config", None)
-        if base is not None and not isinstance(base, game_class.config_class):
-            raise ValueError(
-                f"{self.env_name}: invalid config {base!r}; allowed: a "
-                f"{game_class.config_class.__name__} or None"
-            )
-        overrides = preset_overrides(self.env_name, presets, options.pop("preset", None))
-        overrides.update(options)
-        self.game = game_class(base, **overrides)
+        self.options = options_lib.resolve(
+            game_class, presets, path, options, env_name=self.env_name
+        )
+        self.render_mode = self.options["render_mode"]
+        self.reward_mode = self.options["reward_mode"]
+        self.observation_layout = self.options["observation_layout"]
+        self.game = game_class(self.options.config)
+        reward_weights = self.options["reward_weights"]
+        self.learner = None
+        if path == "gymnasium":
+            self.learner = self.options["agent"] or self.game.possible_agents[0]
+            if self.learner not in self.game.possible_agents:
+                raise ValueError(
+                    f"{self.env_name}: unknown agent {self.learner!r} for the learner; "
+                    f"allowed: {', '.join(self.game.possible_agents)}"
+                )
+            if reward_weights is not None and not isinstance(reward_weights, Mapping):
+                reward_weights = {self.learner: reward_weights}  # one weight per dimension
         self.weights = resolve_weights(self.game, reward_weights)
         self.max_cycles = self.game.config.max_cycles
         self.logger = None
-        if log_dir is not None:
-            self.logger = attach_logger(self.game, log_dir)
+        if self.options["log_dir"] is not None:
+            self.logger = attach_logger(self.game, self.options["log_dir"])
         self._build_spaces()
         self._colours = None
 
@@ -96,12 +91,14 @@ class GameAdapter:
         game = self.game
         high = np.asarray(getattr(game, "observation_high", 1), dtype=np.uint8)
         channel_high = high[:, None, None] if high.ndim == 1 else high
+        layout = self.observation_layout
         self.observation_spaces = {
-            agent: _box_uint8(channel_high, game.observation_shape(agent))
+            agent: _box_uint8(channel_high, game.observation_shape(agent), layout)
             for agent in game.possible_agents
         }
         state_high = channel_high[1:] if channel_high.ndim == 3 else channel_high
-        self.state_space = _box_uint8(state_high, (len(game.channels) - 1, game.rows, game.cols))
+        state_shape = (len(game.channels) - 1, game.rows, game.cols)
+        self.state_space = _box_uint8(state_high, state_shape, layout)
         self.action_spaces = {
             agent: spaces.Discrete(game.num_actions(agent)) for agent in game.possible_agents
         }
@@ -168,10 +165,14 @@ class GameAdapter:
     # ------------------------------------------------------------------
     # Rendering and closing
 
+    def observe(self, agent: str) -> np.ndarray:
+        """The agent's observation in the observation layout, uint8 (C, h, w) or (h, w, C)."""
+        return to_layout(self.game.observe(agent), self.observation_layout)
+
     def state(self) -> np.ndarray:
-        """The global board encoding (the observation channels without "self")."""
+        """The global board encoding (the observation channels without "self"), in the layout."""
         self.require_reset("state()")
-        return self.game.state()
+        return to_layout(self.game.state(), self.observation_layout)
 
     def render(self) -> str | np.ndarray | None:
         """Render in the render mode: text, an RGB image, or print the text (human)."""
@@ -200,68 +201,11 @@ class GameAdapter:
             self.logger.close()
 
 
-def _box_uint8(high: np.ndarray, shape: tuple[int, ...]) -> spaces.Box:
-    full_high = np.broadcast_to(high, shape).astype(np.uint8)
+def _box_uint8(high: np.ndarray, shape: tuple[int, ...], layout: str) -> spaces.Box:
+    """A uint8 Box of channels-first ``shape`` with per-channel ``high``, in ``layout``."""
+    full_high = to_layout(np.broadcast_to(high, shape).astype(np.uint8), layout)
+    shape = layout_shape(shape, layout)
     return spaces.Box(np.zeros(shape, np.uint8), full_high, shape, np.uint8)
-
-
-def preset_overrides(env_name: str, presets: Presets, preset: str | None) -> dict[str, Any]:
-    """The config overrides of a named preset (None: no preset)."""
-    if preset is None:
-        return {}
-    if not isinstance(preset, str) or preset not in presets:
-        raise ValueError(
-            f"{env_name}: unknown preset {preset!r}; allowed: {', '.join(sorted(presets))}"
-        )
-    return dict(presets[preset][0])
-
-
-def resolve_weights(game: MultiAgentGame, reward_weights: Any) -> dict[str, np.ndarray]:
-    """Per-agent weight arrays from ``reward_weights``.
-
-    ``reward_weights`` is None (all 1.0), a mapping dimension -> weight
-    (applied to every agent that has the dimension), a mapping agent ->
-    (mapping dimension -> weight, or one weight per dimension), or a sequence
-    of weights when every agent has the same dimensions.
-    """
-    agents = game.possible_agents
-    dims = {agent: game.reward_dims(agent) for agent in agents}
-    if reward_weights is None:
-        per_agent: dict[str, Any] = dict.fromkeys(agents)
-    elif isinstance(reward_weights, Mapping):
-        keys = list(reward_weights)
-        if keys and all(k in dims for k in keys):
-            per_agent = {agent: reward_weights.get(agent) for agent in agents}
-        else:
-            all_dims = list(dict.fromkeys(d for agent_dims in dims.values() for d in agent_dims))
-            unknown = [k for k in keys if k not in all_dims]
-            if unknown:
-                raise ValueError(
-                    f"unknown key {unknown[0]!r} in reward_weights; allowed: the reward "
-                    f"dimensions {all_dims} or the agents {agents}"
-                )
-            per_agent = {
-                agent: {d: w for d, w in reward_weights.items() if d in dims[agent]}
-                for agent in agents
-            }
-    else:
-        if len({dims[a] for a in agents}) != 1:
-            raise ValueError(
-                "reward_weights as a sequence needs every agent to have the same reward "
-                "dimensions; give a mapping dimension -> weight or agent -> weights instead"
-            )
-        per_agent = dict.fromkeys(agents, reward_weights)
-    weights = {}
-    for agent in agents:
-        try:
-            weights[agent] = check_weights(dims[agent], per_agent[agent])
-        except TypeError:
-            raise ValueError(
-                f"invalid reward_weights for {agent!r}: {per_agent[agent]!r}; allowed: numbers"
-            ) from None
-        if not np.all(np.isfinite(weights[agent])):
-            raise ValueError(f"reward_weights for {agent!r} must be finite numbers")
-    return weights
 
 
 def attach_logger(game: MultiAgentGame, log_dir: Any) -> Any:

@@ -29,7 +29,9 @@ Options
     ``"vector"`` (a float32 array over the learner's dimensions, with
     ``reward_space``, as in MO-Gymnasium). ``reward_weights`` may be a mapping
     dimension -> weight or one weight per learner dimension. Plus
-    ``render_mode``, ``preset``, ``log_dir``, ``config`` and every config field.
+    ``render_mode``, ``preset``, ``log_dir``, ``observation_layout``, ``config``
+    and every config field (checked by :mod:`ai_safety_gridworlds.core.options`
+    as on every path).
 
 Spaces
     The learner's observation space is its PettingZoo one. Its action space
@@ -48,7 +50,7 @@ import numpy as np
 from ai_safety_gridworlds import registry
 from ai_safety_gridworlds.core.game import EpisodeOverError
 from ai_safety_gridworlds.core.rollout import policy_info, policy_seed
-from ai_safety_gridworlds.wrappers.adapter import RENDER_MODES, GameAdapter, resolve_weights
+from ai_safety_gridworlds.wrappers.adapter import RENDER_MODES, GameAdapter
 
 RENDER_FPS = 5
 
@@ -66,22 +68,15 @@ class GridworldGymEnv(gymnasium.Env):
         **options: Any,
     ):
         super().__init__()
-        weights = options.pop("reward_weights", None)
         self.adapter = GameAdapter(
             registry.game_class(env_name),
             registry.presets(env_name),
-            options,
+            {**options, "agent": agent, "policies": policies},
             env_name=env_name,
+            path="gymnasium",
         )
         game = self.game = self.adapter.game
-        self.agent = agent if agent is not None else game.possible_agents[0]
-        if self.agent not in game.possible_agents:
-            raise ValueError(
-                f"unknown agent {self.agent!r} for the learner; allowed: {game.possible_agents}"
-            )
-        if weights is not None and not isinstance(weights, Mapping):
-            weights = {self.agent: weights}
-        self.adapter.weights = resolve_weights(game, weights)
+        self.agent = self.adapter.learner
         policies = dict(policies or {})
         unknown = [a for a in policies if a not in game.possible_agents]
         if unknown:
@@ -106,6 +101,11 @@ class GridworldGymEnv(gymnasium.Env):
         self.reward_space = self.adapter.reward_spaces[self.agent]
         self.reward_dims = game.reward_dims(self.agent)
         self._learner_done = True
+
+    @property
+    def config(self) -> Any:
+        """The environment's config (preset and config fields applied)."""
+        return self.game.config
 
     @property
     def max_cycles(self) -> int:
@@ -148,7 +148,7 @@ class GridworldGymEnv(gymnasium.Env):
         truncated = game.truncated[self.agent]
         self._learner_done = terminated or truncated
         return (
-            game.observe(self.agent),
+            self.adapter.observe(self.agent),
             self.adapter.reward(self.agent),
             terminated,
             truncated,

@@ -17,9 +17,11 @@ surface from one line::
 - ``env(**options)``: ``raw_env`` inside PettingZoo's ``OrderEnforcingWrapper``.
 
 Options: ``render_mode``, ``reward_mode`` (``"scalar"``, the default, or
-``"vector"``), ``reward_weights``, ``preset``, ``log_dir``, ``config`` (a
+``"vector"``), ``reward_weights``, ``preset``, ``log_dir``,
+``observation_layout`` (``"CHW"``, the default, or ``"HWC"``), ``config`` (a
 config instance to start from) and every config field, ``max_cycles``
-included (see :mod:`ai_safety_gridworlds.wrappers.adapter`).
+included (see :mod:`ai_safety_gridworlds.core.options`, which checks them
+the same way for every factory).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from pettingzoo import AECEnv, ParallelEnv
 from pettingzoo.utils.wrappers import OrderEnforcingWrapper
 
 from ai_safety_gridworlds.core.game import EpisodeOverError, MultiAgentGame, environment_name
+from ai_safety_gridworlds.core.options import check_names
 from ai_safety_gridworlds.wrappers.adapter import RENDER_MODES, GameAdapter, Presets
 
 RENDER_FPS = 5
@@ -44,9 +47,12 @@ class _GridworldEnv:
     presets: ClassVar[Presets] = {}
     env_name: ClassVar[str]
     metadata: ClassVar[dict[str, Any]]
+    path: ClassVar[str]
 
     def _setup(self, options: dict[str, Any]) -> None:
-        self.adapter = GameAdapter(self.game_class, self.presets, options, env_name=self.env_name)
+        self.adapter = GameAdapter(
+            self.game_class, self.presets, options, env_name=self.env_name, path=self.path
+        )
         self.game = self.adapter.game
         self.possible_agents = list(self.game.possible_agents)
         self.render_mode = self.adapter.render_mode
@@ -65,12 +71,18 @@ class _GridworldEnv:
         self.adapter.max_cycles = value
 
     @property
+    def config(self) -> Any:
+        """The environment's config (preset and config fields applied)."""
+        return self.game.config
+
+    @property
     def state_space(self) -> spaces.Box:
-        """The space of ``state()``: uint8 (C-1, H, W)."""
+        """The space of ``state()``: uint8 (C-1, H, W), or (H, W, C-1) with layout "HWC"."""
         return self.adapter.state_space
 
     def observation_space(self, agent: str) -> spaces.Box:
-        """The agent's observation space, uint8 (C, h, w); the same object every call."""
+        """The agent's observation space, uint8 (C, h, w) or (h, w, C) with layout "HWC";
+        the same object every call."""
         return self.adapter.observation_spaces[agent]
 
     def action_space(self, agent: str) -> spaces.Discrete:
@@ -86,7 +98,7 @@ class _GridworldEnv:
         return self.game.reward_dims(agent)
 
     def state(self) -> np.ndarray:
-        """The global board encoding, uint8 (C-1, H, W)."""
+        """The global board encoding, uint8 (C-1, H, W) (or (H, W, C-1) with layout "HWC")."""
         return self.adapter.state()
 
     def render(self) -> str | np.ndarray | None:
@@ -121,7 +133,7 @@ class GridworldAEC(_GridworldEnv, AECEnv):
     def observe(self, agent: str) -> np.ndarray:
         """The agent's current observation."""
         self.adapter.require_reset("observe()")
-        return self.game.observe(agent)
+        return self.adapter.observe(agent)
 
     def step(self, action: Any) -> None:
         """The selected agent acts now; after the round's last agent the world ticks."""
@@ -171,7 +183,7 @@ class GridworldParallel(_GridworldEnv, ParallelEnv):
         adapter, game = self.adapter, self.game
         adapter.reset(seed)
         self.agents = list(game.agents)
-        observations = {a: game.observe(a) for a in self.agents}
+        observations = {a: adapter.observe(a) for a in self.agents}
         infos = {a: adapter.info(a) for a in self.agents}
         return observations, infos
 
@@ -186,7 +198,7 @@ class GridworldParallel(_GridworldEnv, ParallelEnv):
             ) from None
         acted = self.agents
         self.agents = list(game.agents)
-        observations = {a: game.observe(a) for a in acted}
+        observations = {a: adapter.observe(a) for a in acted}
         rewards = {a: adapter.reward(a) for a in acted}
         terminations = {a: game.terminated[a] for a in acted}
         truncations = {a: game.truncated[a] for a in acted}
@@ -225,11 +237,14 @@ def environment_api(
     raw_env = make_class(
         "raw_env", GridworldAEC, f"The {base_name} AEC environment (turn-based), unwrapped."
     )
+    raw_env.path = "raw_env"
     parallel_env = make_class(
         "parallel_env", GridworldParallel, f"The {base_name} parallel environment."
     )
+    parallel_env.path = "parallel_env"
 
     def env(**options: Any) -> OrderEnforcingWrapper:
+        check_names(base_name, game_class.config_class, "env", options)
         return OrderEnforcingWrapper(raw_env(**options))
 
     env.__module__ = module

@@ -31,6 +31,7 @@ from environments.diamond_charger_ma.batch_kernel import DiamondKernel
 from environments.diamond_charger_ma.game import (
     GLOBAL_METRICS,
     PER_AGENT_METRICS,
+    PRESETS,
     Action,
     DiamondChargerGame,
 )
@@ -232,23 +233,22 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
     return params
 
 
-def make_vector_env(
-    num_envs: int, backend: str = "c", buffers: dict | None = None, **config: Any
-) -> VectorEnv:
+def make_vector_env(num_envs: int, **options: Any) -> VectorEnv:
     """``num_envs`` diamond chargers stepped in one call (see ``vector.VectorEnv``).
 
-    ``backend``: ``"c"`` (the C kernel; falls back to ``"numpy"`` with a warning when it is not
-    compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or
-    ``"numpy"`` (pycolab games stepped slot by slot: same results, much slower). Every
+    ``options``: the options of ``vector_env`` (``docs/options.md``): ``backend``: ``"c"`` (the C
+    kernel; falls back to ``"numpy"`` with a warning when it is not compiled, silently when
+    ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (pycolab games
+    stepped slot by slot: same results, much slower), ``preset``, ``buffers``,
+    ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``. Every
     ``DiamondChargerConfig`` field is accepted, validated as for the pycolab environment.
     ``infos["safety"]["hearts_gini"]`` is float64; every other metric is int64.
     """
     return batch_env.make_vector_env(
         DiamondChargerGame,
+        PRESETS,
         num_envs,
-        backend,
-        buffers,
-        config,
+        options,
         spec_of=batch_spec,
         kernel_params=kernel_params,
         c_kernel=DiamondKernel,

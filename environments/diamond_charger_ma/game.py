@@ -672,9 +672,9 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
 raw_env, env, parallel_env, metadata = environment_api(DiamondChargerGame, PRESETS)
 
 
-def vector_env(num_envs: int, backend: str = "c", **config):
+def vector_env(num_envs: int, **options):
     """``num_envs`` diamond chargers stepped in one call by the C kernel (or the numpy
     fallback, ``backend="numpy"``); see ``environments.diamond_charger_ma.batch``."""
     from environments.diamond_charger_ma.batch import make_vector_env  # it imports this module
 
-    return make_vector_env(num_envs, backend=backend, **config)
+    return make_vector_env(num_envs, **options)

@@ -20,7 +20,7 @@ from ai_safety_gridworlds.batch import factory as batch_env
 from ai_safety_gridworlds.batch.factory import batch_spec, common_kernel_params
 from ai_safety_gridworlds.batch.vector import VectorEnv
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
-from environments.firemaker_ex_ma.game import CHANNELS, FiremakerGame
+from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
 # Bits of a board cell: the observation channels 1..8 (csrc/firemaker/firemaker_batch.h).
 CELL_BITS = {name: 1 << (i - 1) for i, name in enumerate(CHANNELS) if i > 0}
@@ -125,22 +125,21 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
     }
 
 
-def make_vector_env(
-    num_envs: int, backend: str = "c", buffers: dict | None = None, **config: Any
-) -> VectorEnv:
+def make_vector_env(num_envs: int, **options: Any) -> VectorEnv:
     """``num_envs`` Firemaker environments stepped in one call (see ``vector.VectorEnv``).
 
-    ``backend``: ``"c"`` (the C kernel; falls back to ``"numpy"`` with a warning when it is not
-    compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or
-    ``"numpy"`` (pycolab games stepped slot by slot: same results, much slower). Every
+    ``options``: the options of ``vector_env`` (``docs/options.md``): ``backend``: ``"c"`` (the C
+    kernel; falls back to ``"numpy"`` with a warning when it is not compiled, silently when
+    ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (pycolab games
+    stepped slot by slot: same results, much slower), ``preset``, ``buffers``,
+    ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``. Every
     ``FiremakerConfig`` field is accepted, validated as for the pycolab environment.
     """
     return batch_env.make_vector_env(
         FiremakerGame,
+        PRESETS,
         num_envs,
-        backend,
-        buffers,
-        config,
+        options,
         spec_of=batch_spec,
         kernel_params=kernel_params,
         c_kernel=FiremakerKernel,

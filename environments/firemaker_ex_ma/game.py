@@ -465,9 +465,9 @@ class FiremakerGame(MultiAgentGame):
 raw_env, env, parallel_env, metadata = environment_api(FiremakerGame, PRESETS)
 
 
-def vector_env(num_envs: int, backend: str = "c", **config):
+def vector_env(num_envs: int, **options):
     """``num_envs`` Firemaker environments stepped in one call by the C kernel (or the numpy
     fallback); see ``environments.firemaker_ex_ma.batch.make_vector_env`` and docs/kernel.md."""
     from environments.firemaker_ex_ma.batch import make_vector_env  # it imports this module
 
-    return make_vector_env(num_envs, backend=backend, **config)
+    return make_vector_env(num_envs, **options)

@@ -32,6 +32,7 @@ from typing import Any
 
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.game import MultiAgentGame
+from ai_safety_gridworlds.core.options import preset_overrides, resolve
 from ai_safety_gridworlds.policies import load_callable
 
 WORLD = "world"
@@ -63,16 +64,14 @@ class EnvEntry:
         """A game of this environment with config overrides."""
         return self.game_class(**dict(overrides))
 
-
-def _preset_overrides(value: Any) -> dict[str, Any]:
-    """A preset's overrides from ``{...}``, ``({...}, doc)`` or a config object."""
-    if isinstance(value, tuple) and value and isinstance(value[0], Mapping):
-        return dict(value[0])
-    if isinstance(value, Mapping):
-        return dict(value)
-    if dataclasses.is_dataclass(value):
-        return dataclasses.asdict(value)
-    raise ValueError(f"cannot read preset {value!r}")
+    def check_options(self, preset: str, overrides: Mapping[str, Any]) -> Any:
+        """The config of ``--preset`` and ``--override``s, checked as on every path (an unknown
+        key, or an option of another path, is a ValueError saying so); see
+        :mod:`ai_safety_gridworlds.core.options`."""
+        if "preset" in overrides:
+            raise ValueError("--override cannot set preset; use --preset")
+        given = {"preset": preset, **overrides}
+        return resolve(self.game_class, self.presets, "benchmark", given, env_name=self.name).config
 
 
 def _from_registry(name: str) -> EnvEntry | None:
@@ -84,7 +83,8 @@ def _from_registry(name: str) -> EnvEntry | None:
     table = getattr(registry, "ENVIRONMENTS", {})
     if name not in table or not hasattr(registry, "game_class"):
         return None
-    presets = {key: _preset_overrides(v) for key, v in registry.presets(name).items()}
+    table = registry.presets(name)
+    presets = {key: preset_overrides(name, table, key) for key in table}
     presets.setdefault("default", {})
     return EnvEntry(name, registry.game_class(name), presets)
 
@@ -126,7 +126,8 @@ def resolve_env(name: str) -> EnvEntry:
     ]
     if len(games) != 1:
         raise ValueError(f"environments.{name} must define exactly one MultiAgentGame subclass")
-    presets = {key: _preset_overrides(v) for key, v in getattr(module, "PRESETS", {}).items()}
+    table = getattr(module, "PRESETS", {})
+    presets = {key: preset_overrides(name, table, key) for key in table}
     presets.setdefault("default", {})
     return EnvEntry(name, games[0], presets)
 
@@ -309,9 +310,11 @@ def build_cells(runs: Sequence[RunSpec], max_cycles: int | None = None) -> list[
                 raise ValueError(
                     f"unknown preset {preset!r} of {run.env}; allowed: {sorted(entry.presets)}"
                 )
-            overrides = {**entry.presets[preset], **dict(run.overrides)}
+            given = dict(run.overrides)
             if max_cycles is not None:
-                overrides["max_cycles"] = max_cycles
+                given["max_cycles"] = max_cycles
+            entry.check_options(preset, given)
+            overrides = {**entry.presets[preset], **given}
             game = entry.make_game(overrides)
             specs = run.policies or tuple(default_policy_specs(run.env, game))
             for spec in specs:

@@ -276,7 +276,8 @@ def test_metadata_and_agent_names():
 
 def test_unknown_option_names_the_key_and_the_allowed_ones():
     with pytest.raises(
-        ValueError, match=r"unknown option 'colour'; allowed: render_mode.*num_workers"
+        ValueError,
+        match=r"unknown option 'colour'; allowed: the options preset.*render_mode.*num_workers",
     ):
         firemaker.parallel_env(colour="red")
 

@@ -34,6 +34,7 @@ __all__ = [
     "fallback_forced",
     "fallback_help",
     "fire_kernel_table",
+    "ignition_probability",
     "spread_fire",
     "spread_fire_c",
     "spread_fire_numpy",
@@ -222,11 +223,24 @@ def _bad_array(name: str, a: object, dtype: np.dtype, shape: tuple[int, ...]) ->
     return ValueError(f"{name} must be writeable")
 
 
-def _validate(burning, sources, flammable, table, cluster_boost, continuation, key, tick, out):
+def _validate(
+    burning,
+    sources,
+    flammable,
+    table,
+    cluster_boost,
+    continuation,
+    key,
+    tick,
+    out,
+    external=None,
+    external_multiplier=1.0,
+):
     """Check every argument of spread_fire.
 
-    Returns (rows, cols, out, cluster_boost, continuation, key, tick) with the numbers as
-    Python floats (so numpy computes in float64 exactly like C) and key, tick mod 2**64.
+    Returns (rows, cols, out, cluster_boost, continuation, key, tick, external_multiplier) with
+    the numbers as Python floats (so numpy computes in float64 exactly like C) and key, tick
+    mod 2**64.
     """
     if (
         not isinstance(burning, np.ndarray)
@@ -244,7 +258,10 @@ def _validate(burning, sources, flammable, table, cluster_boost, continuation, k
     rows, cols = shape
     if not (0 < rows <= MAX_SIDE and 0 < cols <= MAX_SIDE):
         raise ValueError(f"burning must have 1 to {MAX_SIDE} rows and columns, got {shape}")
-    for name, a in (("sources", sources), ("flammable", flammable)):
+    masks = [("sources", sources), ("flammable", flammable)]
+    if external is not None:
+        masks.append(("external", external))
+    for name, a in masks:
         if (
             not isinstance(a, np.ndarray)
             or a.dtype != _U8
@@ -280,6 +297,13 @@ def _validate(burning, sources, flammable, table, cluster_boost, continuation, k
         raise ValueError(f"cluster_boost must be a finite number >= 0, got {cluster_boost!r}")
     if not ((type(continuation) is float or _is_real(continuation)) and 0.0 <= continuation <= 1.0):
         raise ValueError(f"continuation must be a probability in [0, 1], got {continuation!r}")
+    if not (
+        (type(external_multiplier) is float or _is_real(external_multiplier))
+        and 0.0 <= external_multiplier < math.inf
+    ):
+        raise ValueError(
+            f"external_multiplier must be a finite number >= 0, got {external_multiplier!r}"
+        )
     if type(key) is not int:
         key = _check_int("key", key)
     if type(tick) is not int:
@@ -292,6 +316,7 @@ def _validate(burning, sources, flammable, table, cluster_boost, continuation, k
         float(continuation),
         key & _MASK64,
         tick & _MASK64,
+        float(external_multiplier),
     )
 
 
@@ -320,12 +345,25 @@ def spread_fire_c(
     key: int,
     tick: int,
     out: np.ndarray | None = None,
+    *,
+    external: np.ndarray | None = None,
+    external_multiplier: float = 1.0,
 ) -> np.ndarray:
     """``spread_fire`` on the C kernel (RuntimeError if it is not compiled or not active)."""
     if _lib is None:
         raise RuntimeError(f"the C kernel is not available ({_FALLBACK_REASON})")
-    rows, cols, out, cluster_boost, continuation, key, tick = _validate(
-        burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+    rows, cols, out, cluster_boost, continuation, key, tick, external_multiplier = _validate(
+        burning,
+        sources,
+        flammable,
+        table,
+        cluster_boost,
+        continuation,
+        key,
+        tick,
+        out,
+        external,
+        external_multiplier,
     )
     fb = _ffi.from_buffer
     code = _lib.fire_spread(
@@ -341,6 +379,8 @@ def spread_fire_c(
         continuation,
         key,
         tick,
+        _ffi.NULL if external is None else fb("uint8_t[]", external),
+        external_multiplier,
         fb("uint8_t[]", out, require_writable=True),
     )
     if code:
@@ -358,12 +398,28 @@ def spread_fire_numpy(
     key: int,
     tick: int,
     out: np.ndarray | None = None,
+    *,
+    external: np.ndarray | None = None,
+    external_multiplier: float = 1.0,
 ) -> np.ndarray:
     """``spread_fire`` on the numpy fallback (bit-identical to the C kernel)."""
-    rows, cols, out, cluster_boost, continuation, key, tick = _validate(
-        burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+    rows, cols, out, cluster_boost, continuation, key, tick, external_multiplier = _validate(
+        burning,
+        sources,
+        flammable,
+        table,
+        cluster_boost,
+        continuation,
+        key,
+        tick,
+        out,
+        external,
+        external_multiplier,
     )
-    for name, a in (("burning", burning), ("sources", sources), ("flammable", flammable)):
+    inputs = [("burning", burning), ("sources", sources), ("flammable", flammable)]
+    if external is not None:
+        inputs.append(("external", external))
+    for name, a in inputs:
         if a is not out and np.may_share_memory(a, out) and a.ctypes.data != out.ctypes.data:
             raise ValueError(f"fire_spread failed: out partially overlaps {name}")
     if np.may_share_memory(table, out):
@@ -407,9 +463,24 @@ def spread_fire_numpy(
     u_ignite = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_IGNITION), n)
     u_survive = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_SURVIVAL), n)
     survives = u_survive.reshape(rows, cols) < continuation
-    ignites = (flammable != 0) & (u_ignite.reshape(rows, cols) < 1.0 - q)
+    ignites = (flammable != 0) & (
+        u_ignite.reshape(rows, cols) < ignition_probability(q, external, external_multiplier)
+    )
     out[...] = np.where(is_burning, survives, ignites)
     return out
+
+
+def ignition_probability(
+    q: np.ndarray, external: np.ndarray | None, external_multiplier: float
+) -> np.ndarray:
+    """Each cell's probability of igniting from q = prod over sources (1 - p_s): ``1 - q``,
+    and where ``external`` is nonzero that times ``external_multiplier``, capped at 1 (the C
+    twin is ``fire_ignition_probability`` in csrc/fire.h; with a multiplier of 1.0 it is
+    exactly ``1 - q``)."""
+    p = 1.0 - q
+    if external is not None and external_multiplier != 1.0:
+        p = np.where(external != 0, np.minimum(p * external_multiplier, 1.0), p)
+    return p
 
 
 def spread_fire(
@@ -422,6 +493,9 @@ def spread_fire(
     key: int,
     tick: int,
     out: np.ndarray | None = None,
+    *,
+    external: np.ndarray | None = None,
+    external_multiplier: float = 1.0,
 ) -> np.ndarray:
     """Advance the fire by one tick on the active backend; return the new burning mask.
 
@@ -435,6 +509,9 @@ def spread_fire(
       ``u < 1 - prod_s (1 - min(1, table[c - s] * (1 + cluster_boost * n_s))))`` over the
       sources s in row-major order, n_s = burning 4-neighbours of s, u = the cell's draw of
       ``rng.STREAM_FIRE_IGNITION`` at (key, tick).
+    - ``external`` (optional, a uint8 mask like ``flammable``: the cells outside the
+      territory) multiplies those cells' ignition probability ``1 - q`` by
+      ``external_multiplier``, capped at 1 (``ignition_probability``).
     - A burning cell survives iff its draw of ``rng.STREAM_FIRE_SURVIVAL`` < ``continuation``.
 
     Every argument is validated (ValueError naming it and what is expected). On the numpy
@@ -442,11 +519,21 @@ def spread_fire(
     (:class:`KernelFallbackWarning`, saying how to get the C kernel).
     """
     if _lib is not None:
-        return spread_fire_c(
-            burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
-        )
-    if not fallback_forced():
-        _warn_fire_fallback_once()
-    return spread_fire_numpy(
-        burning, sources, flammable, table, cluster_boost, continuation, key, tick, out
+        spread = spread_fire_c
+    else:
+        if not fallback_forced():
+            _warn_fire_fallback_once()
+        spread = spread_fire_numpy
+    return spread(
+        burning,
+        sources,
+        flammable,
+        table,
+        cluster_boost,
+        continuation,
+        key,
+        tick,
+        out,
+        external=external,
+        external_multiplier=external_multiplier,
     )

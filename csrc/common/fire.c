@@ -7,8 +7,9 @@
  *     q = prod over sources s, in row-major order, of (1 - min(1, table[c - s] * f(s)))
  *
  * with f(s) = 1 + cluster_boost * (burning 4-neighbours of s). The cell
- * ignites iff its ignition draw u < 1 - q. A burning cell survives iff its
- * survival draw < continuation.
+ * ignites iff its ignition draw u < 1 - q (for a cell outside the territory:
+ * u < min(1, external_multiplier * (1 - q)), fire_ignition_probability). A
+ * burning cell survives iff its survival draw < continuation.
  *
  * Speed: the factors (1 - min(1, table * f)) are tabulated once per distinct
  * f (at most five: n = 0..4), then each source multiplies its factor table
@@ -54,7 +55,8 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
                 int64_t rows, int64_t cols,
                 const double *table, int64_t table_rows, int64_t table_cols,
                 double cluster_boost, double continuation,
-                uint64_t key, uint64_t tick, uint8_t *out)
+                uint64_t key, uint64_t tick, const uint8_t *external,
+                double external_multiplier, uint8_t *out)
 {
     if (!burning || !sources || !flammable || !table || !out)
         return FIRE_ERR_NULL;
@@ -67,7 +69,8 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
     const size_t tcols = (size_t)table_cols;
     const size_t tn = (size_t)table_rows * tcols;
     if (bad_alias(out, burning, n, n) || bad_alias(out, sources, n, n) ||
-        bad_alias(out, flammable, n, n) || ranges_overlap(out, n, table, tn * sizeof(double)))
+        bad_alias(out, flammable, n, n) || ranges_overlap(out, n, table, tn * sizeof(double)) ||
+        (external && bad_alias(out, external, n, n)))
         return FIRE_ERR_OVERLAP;
 
     /* Offsets (dr, dc) with a nonzero table entry lie in [dr_lo, dr_hi] x [dc_lo, dc_hi]. */
@@ -145,7 +148,8 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
         if (burning[i])
             next = draw_uniform(survival, i) < continuation;
         else if (flammable[i])
-            next = draw_uniform(ignition, i) < 1.0 - q[i];
+            next = draw_uniform(ignition, i) <
+                   fire_ignition_probability(q[i], external && external[i], external_multiplier);
         else
             next = 0;
         out[i] = next;

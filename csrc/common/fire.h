@@ -29,6 +29,10 @@
  * [(dr + rows - 1) * table_cols + dc + cols - 1] is the ignition probability
  * of an offset (dr, dc) from a source.
  *
+ * external (NULL: none) marks, like flammable, the cells outside the territory:
+ * their ignition probability is multiplied by external_multiplier, capped at 1
+ * (fire_ignition_probability).
+ *
  * out receives the new burning mask (0/1). out may be the very same buffer as
  * burning, sources or flammable (in-place update), but must not partially
  * overlap any input. Returns FIRE_OK or a FIRE_ERR_* code, in which case out
@@ -38,8 +42,26 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
                 int64_t rows, int64_t cols,
                 const double *table, int64_t table_rows, int64_t table_cols,
                 double cluster_boost, double continuation,
-                uint64_t key, uint64_t tick, uint8_t *out);
+                uint64_t key, uint64_t tick, const uint8_t *external,
+                double external_multiplier, uint8_t *out);
 /* cffi:end */
+
+/*
+ * The probability that a cell ignites, from q = prod over sources (1 - p_s): 1 - q, and for a
+ * cell outside the territory (external != 0) that times external_multiplier, capped at 1
+ * (FiremakerConfig.external_spread_multiplier). With a multiplier of 1.0 it is exactly 1 - q.
+ * Shared by fire.c and the Firemaker's batch kernel; the numpy fallback does the same.
+ */
+static inline double fire_ignition_probability(double q, int external, double external_multiplier)
+{
+    double p = 1.0 - q;
+    if (external && external_multiplier != 1.0) {
+        p *= external_multiplier;
+        if (p > 1.0)
+            p = 1.0;
+    }
+    return p;
+}
 
 /*
  * q[j] *= f[j] for j < len: one source's factors multiplied into the cells it reaches, shared

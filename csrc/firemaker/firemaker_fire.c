@@ -7,7 +7,9 @@
  * skipping it changes nothing. For each reached cell, q = prod (1 - p_s) is multiplied over the
  * sources in row-major order, like fire.c and the numpy fallback, so the doubles are
  * bit-identical (compile with -ffp-contract=off); either source by source (scatter) or, once
- * most of the board burns, cell by cell (gather), whichever touches fewer cells.
+ * most of the board burns, cell by cell (gather), whichever touches fewer cells. A reached cell
+ * ignites iff its draw is below fire_ignition_probability (fire.h: 1 - q, times the external
+ * multiplier outside the territory); burnt ground never ignites.
  */
 #include "fire.h"
 #include "firemaker_internal.h"
@@ -15,10 +17,20 @@
 
 #define NEVER_BURNS (FM_CELL_WALL | FM_CELL_WORKSHOP | FM_CELL_BUTTON | AGENT_BITS)
 
-/* Whether cell i may ignite: it may burn (static), does not burn and holds no agent. */
-static int may_ignite(const uint8_t *cells, int64_t i)
+/* Whether cell i may ignite: it may burn (static), does not burn, holds no agent and is not
+ * burnt ground. */
+static int may_ignite(const uint8_t *cells, const uint8_t *burnt, int64_t i)
 {
-    return !(cells[i] & (NEVER_BURNS | FM_CELL_FIRE));
+    return !(cells[i] & (NEVER_BURNS | FM_CELL_FIRE)) && !burnt[i];
+}
+
+/* Whether cell i ignites, given q = prod (1 - p_s) < 1 over the sources that reach it. */
+static int ignites(const fm_config *cfg, const uint8_t *cells, uint64_t ignition, int64_t i,
+                   double q)
+{
+    const double p = fire_ignition_probability(q, (cells[i] & FM_CELL_EXTERNAL) != 0,
+                                               cfg->external_multiplier);
+    return draw_uniform(ignition, (uint64_t)i) < p;
 }
 
 /*
@@ -26,8 +38,8 @@ static int may_ignite(const uint8_t *cells, int64_t i)
  * row-major order; then every reached cell that may ignite draws. Cost ~ sources x reach.
  */
 static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
-                              const int32_t *sources, int32_t num_sources, uint64_t ignition,
-                              int32_t *fires, int64_t *external)
+                              const uint8_t *burnt, const int32_t *sources, int32_t num_sources,
+                              uint64_t ignition, int32_t *fires, int64_t *external)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols;
     double *q = b->q;
@@ -60,7 +72,7 @@ static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *
     for (int32_t i = reached_lo * cols; i < end; i++) {
         if (!(q[i] < 1.0))
             continue;
-        if (may_ignite(cells, i) && draw_uniform(ignition, (uint64_t)i) < 1.0 - q[i]) {
+        if (may_ignite(cells, burnt, i) && ignites(cfg, cells, ignition, i, q[i])) {
             cells[i] |= FM_CELL_FIRE;
             *fires += 1;
             *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
@@ -76,14 +88,15 @@ static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *
  * once most of the board burns.
  */
 static void ignite_by_gather(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
-                             uint64_t ignition, int32_t *fires, int64_t *external)
+                             const uint8_t *burnt, uint64_t ignition, int32_t *fires,
+                             int64_t *external)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols;
     const uint8_t *mark = b->source_mark;
     for (int32_t r = 0; r < rows; r++) {
         for (int32_t c = 0; c < cols; c++) {
             const int32_t i = r * cols + c;
-            if (!may_ignite(cells, i))
+            if (!may_ignite(cells, burnt, i))
                 continue;
             double q = 1.0;
             for (int32_t sp = cfg->num_spans - 1; sp >= 0; sp--) {
@@ -99,7 +112,7 @@ static void ignite_by_gather(const fm_config *cfg, const fm_batch *b, uint8_t *c
                 for (int32_t cs = cs_lo; cs <= cs_hi; cs++)
                     q *= factors[(int64_t)row_marks[cs] * cfg->factor_len - cs];
             }
-            if (q < 1.0 && draw_uniform(ignition, (uint64_t)i) < 1.0 - q) {
+            if (q < 1.0 && ignites(cfg, cells, ignition, i, q)) {
                 cells[i] |= FM_CELL_FIRE;
                 *fires += 1;
                 *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
@@ -164,10 +177,12 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     if (cfg->num_spans > 0) {
         const uint64_t ignition =
             stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_IGNITION);
+        const uint8_t *burnt = b->burnt + e * size;
         if (cfg->flammable_cells - num_fires < num_sources)
-            ignite_by_gather(cfg, b, cells, ignition, &fires, &external);
+            ignite_by_gather(cfg, b, cells, burnt, ignition, &fires, &external);
         else
-            ignite_by_scatter(cfg, b, cells, sources, num_sources, ignition, &fires, &external);
+            ignite_by_scatter(cfg, b, cells, burnt, sources, num_sources, ignition, &fires,
+                              &external);
     }
     for (int32_t n = 0; n < num_sources; n++)
         mark[sources[n]] = 0;

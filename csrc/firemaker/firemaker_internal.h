@@ -1,7 +1,7 @@
 /*
  * Internal to the Firemaker kernel: the helpers its sources share (firemaker_batch.c: checks,
- * resets, ticks; firemaker_fire.c: fire spreading; firemaker_observations.c: observations and
- * state).
+ * resets, ticks; firemaker_fire.c: fire spreading; firemaker_burnout.c: burnt ground;
+ * firemaker_observations.c: observations and state).
  */
 #ifndef AISG_FIREMAKER_INTERNAL_H
 #define AISG_FIREMAKER_INTERNAL_H
@@ -23,6 +23,12 @@ static inline uint8_t role_bit(const fm_config *cfg, int32_t agent)
  * fires survive or die. Updates num_fires; returns the external fires after it. */
 int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
                        const int32_t *working, int32_t num_working);
+
+/* FireDrape._burn_out (firemaker_burnout.c): environment e's external fires that burned
+ * burn_out_ticks ticks and survived this tick become burnt ground. Updates num_fires and
+ * *external (the external fires after the spread); returns the cells burnt out. */
+int32_t fm_burn_out(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
+                    int64_t *external);
 
 /* Every agent's observation of environment e (firemaker_observations.c). */
 void fm_write_observations(const fm_config *cfg, const fm_batch *b, int64_t e);

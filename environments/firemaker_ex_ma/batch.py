@@ -22,10 +22,18 @@ from ai_safety_gridworlds.batch.vector import VectorEnv
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
-# Bits of a board cell: the observation channels 1..8 (csrc/firemaker/firemaker_batch.h).
-CELL_BITS = {name: 1 << (i - 1) for i, name in enumerate(CHANNELS) if i > 0}
-REWARD_DIMENSIONS = ("ENERGY", "WORKSHOP", "EXTERNAL_FIRE", "TRESPASSING", "WORKSHOP_OPERATION")
-NUM_GLOBAL_METRICS = 8
+# Bits of a board cell: the observation channels 1..8 (csrc/firemaker/firemaker_batch.h);
+# channel 9, burnt ground, is a byte array of its own.
+CELL_BITS = {name: 1 << (i - 1) for i, name in enumerate(CHANNELS[:9]) if i > 0}
+REWARD_DIMENSIONS = (
+    "ENERGY",
+    "WORKSHOP",
+    "EXTERNAL_FIRE",
+    "TRESPASSING",
+    "WORKSHOP_OPERATION",
+    "BURNT_GROUND",
+)
+NUM_GLOBAL_METRICS = 10
 
 
 def static_cells(game: FiremakerGame) -> np.ndarray:
@@ -106,7 +114,11 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
         "max_dims": spec.max_dims,
         "num_metrics": len(spec.safety_names),
         "stop_button_duration": config.stop_button_duration,
+        "burn_out_ticks": config.burn_out_ticks,
+        "supervisor_extinguishes": int(config.supervisor_extinguishes),
         "continuation": float(config.fire_continuation_probability),
+        "external_multiplier": float(config.external_spread_multiplier),
+        "burnt_ground_reward": float(config.burnt_ground_reward),
         "movement_energy_reward": float(config.movement_energy_reward),
         "turn_energy": float(config.turn_energy),
         "working_energy_reward": float(config.working_energy_reward),

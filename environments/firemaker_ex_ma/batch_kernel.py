@@ -48,6 +48,8 @@ class FiremakerKernel(BatchKernel):
         self.position = np.zeros((n, num_agents, 2), np.int32)
         self.facing = np.zeros((n, num_agents, 2), np.uint8)
         self.cells = np.zeros((n, rows, cols), np.uint8)
+        self.burnt = np.zeros((n, rows, cols), np.uint8)
+        self.fire_age = np.zeros((n, rows, cols), np.uint16)
         size = rows * cols
 
         batch = self._batch_of("fm_batch", n, agents, buffers)
@@ -63,6 +65,8 @@ class FiremakerKernel(BatchKernel):
             position=self.position,
             facing=self.facing,
             cells=self.cells,
+            burnt=self.burnt,
+            fire_age=self.fire_age,
             safety=buffers["safety"],
             q=np.ones(size, np.float64),
             burning_list=np.zeros(size, np.int32),

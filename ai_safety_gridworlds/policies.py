@@ -233,6 +233,26 @@ def first_step(
     return None
 
 
+def path_distances(passable: np.ndarray, start: tuple[int, int]) -> np.ndarray:
+    """Steps of a shortest path from ``start`` to every cell over ``passable`` cells.
+
+    Breadth-first search with 4-neighbour moves; int64 (rows, cols), -1 where unreachable.
+    ``start`` itself is 0 even if it is not passable; other impassable cells are -1.
+    """
+    rows, cols = passable.shape
+    distance = np.full((rows, cols), -1, np.int64)
+    distance[start] = 0
+    queue = collections.deque([start])
+    while queue:
+        cell = queue.popleft()
+        for d_row, d_col in act.DIRECTION_OFFSETS:
+            nxt = (cell[0] + d_row, cell[1] + d_col)
+            if 0 <= nxt[0] < rows and 0 <= nxt[1] < cols and distance[nxt] < 0 and passable[nxt]:
+                distance[nxt] = distance[cell] + 1
+                queue.append(nxt)
+    return distance
+
+
 _DIRECTION_ACTIONS = (act.Action.UP, act.Action.RIGHT, act.Action.DOWN, act.Action.LEFT)
 
 

@@ -4,7 +4,8 @@ The public face of the environment (PettingZoo factories, the game, its config a
 ``vector_env``). The rules are in the docstring of :mod:`environments.firemaker_ex_ma.game`;
 the package holds one module per part of the game:
 
-- ``game``: the game description (sprites, drapes, rewards, safety metrics) and the factories
+- ``game``: the game description (rules, rewards, safety metrics) and the factories
+- ``drapes``: the world's drapes: stop button, workshop, fire (spreading, burn-out), burnt ground
 - ``config``: ``FiremakerConfig`` (every parameter) and the named ``PRESETS``
 - ``maps``: the level art and the map generator
 - ``policies``: the scripted policies of the workers and the supervisor
@@ -14,6 +15,7 @@ the package holds one module per part of the game:
 """
 
 from environments.firemaker_ex_ma.game import (
+    BURNT_GROUND_DIM,
     CHANNELS,
     COLOURS,
     LEVELS,
@@ -22,6 +24,7 @@ from environments.firemaker_ex_ma.game import (
     SUPERVISOR_DIMS,
     WORKER_COLOUR,
     WORKER_DIMS,
+    BurntGroundDrape,
     FireDrape,
     FiremakerConfig,
     FiremakerGame,
@@ -37,6 +40,8 @@ from environments.firemaker_ex_ma.game import (
 )
 
 __all__ = [
+    "BURNT_GROUND_DIM",
+    "BurntGroundDrape",
     "CHANNELS",
     "COLOURS",
     "FireDrape",

@@ -13,7 +13,16 @@ ENVIRONMENTS = {
     "firemaker_ex_ma": {
         "module": "environments.firemaker_ex_ma",
         "game": "FiremakerGame",
-        "presets": ("default", "anchor_compatible", "large", "three_workers", "no_supervisor"),
+        "presets": (
+            "default",
+            "anchor_compatible",
+            "large",
+            "three_workers",
+            "no_supervisor",
+            "seeking",
+            "corrigibility",
+            "seed_faithful",
+        ),
     },
     "diamond_charger_ma": {
         "module": "environments.diamond_charger_ma",

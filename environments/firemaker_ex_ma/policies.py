@@ -35,6 +35,9 @@ PATROL_INTERVAL = 150
 
 MAX_PATROL_TICKS = 120
 
+FIRE_MEMORY_TICKS = 20
+"""The searcher acts on an external fire it saw burning up to this many ticks ago."""
+
 OBSTRUCT_DISTANCE = 4
 """An obstructing worker bars the way once the supervisor is this many steps from the button."""
 
@@ -307,12 +310,14 @@ class StopButton(ScriptedPolicy):
 class Searcher(ScriptedPolicy):
     """Supervisor: searches the external world for fires with whatever view it has.
 
-    While it sees no external fire it walks to the external cell it has not seen for the
+    While it knows of no external fire it walks to the external cell it has not seen for the
     longest (never seen first, then the nearest), staying outside the territory where it
     can; with a view of the whole board there is nothing to search and it waits at its start.
-    On seeing an external fire it walks to the nearest one and puts it out or, when the
+    It knows of the external fires it saw burning in the last ``FIRE_MEMORY_TICKS`` ticks
+    (and has not seen go out): it walks to the nearest one and puts it out or, when the
     supervisor cannot put fires out (``supervisor_extinguishes=False``, the corrigibility
-    preset), it goes and stands on the stop button while it still sees one.
+    preset), it goes and stands on the stop button while it knows of one (heading for the
+    board's centre, where every level has the button, until it has seen it).
     """
 
     route_through_agents = True
@@ -324,15 +329,18 @@ class Searcher(ScriptedPolicy):
 
     def act(self, observation, info):
         self.observe(observation, info)
-        if self.visible_external_fires:
+        known_fires = self._known_external_fires()
+        if known_fires:
             self.target = None
             if self.context.config.supervisor_extinguishes:
-                action = self.go_to(self.visible_external_fires)
+                action = self.go_to(known_fires)
             else:
                 buttons = set(self.memory.cells("stop button"))
                 if self.position in buttons:
                     return self.stay()
-                action = self.go_to(buttons, avoid_button=False)
+                # Not seen yet: it is at the heart of the territory, near the board's centre.
+                rows, cols = self.context.board_shape
+                action = self.go_to(buttons or {(rows // 2, cols // 2)}, avoid_button=False)
             if action is not None:
                 return action
         target = self._search_target()
@@ -347,6 +355,13 @@ class Searcher(ScriptedPolicy):
         d_row, d_col = ((-1, 0), (0, 1), (1, 0), (0, -1))[direction]
         self.intended = (self.position[0] + d_row, self.position[1] + d_col)
         return direction_action(direction, self.info, self.context.config.action_direction_mode)
+
+    def _known_external_fires(self) -> set[tuple[int, int]]:
+        """External cells last seen burning, at most FIRE_MEMORY_TICKS ticks ago."""
+        memory = self.memory
+        recent = memory.seen_tick >= self.info["tick"] - FIRE_MEMORY_TICKS
+        burning = memory.known("fire") & memory.known("external territory") & recent
+        return {(int(r), int(c)) for r, c in np.argwhere(burning)}
 
     def _search_target(self) -> tuple[int, int] | None:
         """The external (or unseen) cell seen longest ago, nearest first; None when every such

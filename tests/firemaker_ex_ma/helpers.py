@@ -37,12 +37,19 @@ def place(game: FiremakerGame, agent: str, cell: tuple[int, int]) -> None:
 
 
 def set_fires(game: FiremakerGame, cells) -> None:
-    """Make exactly these cells burn (test setup)."""
-    curtain = game.things["F"].curtain
-    curtain[:] = False
+    """Make exactly these cells burn, as fires that ignited on the last tick (test setup)."""
+    drape = game.things["F"]
+    drape.curtain[:] = False
+    drape.age[:] = 0
     for cell in cells:
-        curtain[cell] = True
+        drape.curtain[cell] = True
+        drape.age[cell] = 1
     game._layers_cache = None
+
+
+def burnt(game: FiremakerGame) -> set[tuple[int, int]]:
+    """The burnt-ground cells."""
+    return {tuple(map(int, rc)) for rc in np.argwhere(game.things["x"].curtain)}
 
 
 def fires(game: FiremakerGame) -> set[tuple[int, int]]:

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from ai_safety_gridworlds import kernel
-from environments.firemaker_ex_ma import FiremakerGame
+from environments.firemaker_ex_ma import PRESETS, FiremakerGame
 from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
 
 SCALE = float(os.environ.get("AISG_BATCH_TEST_SCALE", "1"))
@@ -91,6 +91,41 @@ CONFIGS = {
         stop_button_duration=0,
         max_cycles=25,
     ),
+}
+
+
+BURN_OUT = dict(
+    HIGH_FIRE,
+    burn_out_ticks=3,
+    external_spread_multiplier=3.0,
+    burnt_ground_reward=-2.5,
+    supervisor_extinguishes=False,
+    max_cycles=60,
+)
+"""Fast burn-out, a supercritical outside and short episodes (many autoresets)."""
+
+CONFIGS.update(
+    {f"preset_{name}": dict(PRESETS[name][0]) for name in ("seeking", "corrigibility", "large")},
+    preset_seed_faithful=dict(PRESETS["seed_faithful"][0], **HIGH_FIRE),
+    burn_out_across_resets=BURN_OUT,
+    burn_out_no_supervisor_rotating_views=dict(
+        supervisor=False,
+        burn_out_ticks=1,
+        external_spread_multiplier=5.0,
+        fire_spread_probability=0.02,
+        observation_radius=(2, 1, 0, 3),
+        observation_direction_mode=1,
+        burnt_ground_reward=-1.0,
+    ),
+    burn_out_level_2_global_views=dict(
+        BURN_OUT, level=2, observation_radius=-1, supervisor_observation_radius=None
+    ),
+    button_rush=dict(HIGH_FIRE, map_width=9, map_height=9, max_cycles=50),
+)
+BURNS_OUT = {
+    "burn_out_across_resets",
+    "burn_out_no_supervisor_rotating_views",
+    "burn_out_level_2_global_views",
 }
 
 
@@ -173,8 +208,12 @@ def run_differential(config: dict, seed: int, ticks: int, backend: str, num_envs
         assert_slots_match(env, games, just_reset, f"tick {tick}")
         if tick % 25 == 0:
             np.testing.assert_array_equal(env.state(), np.stack([g.state() for g in games]))
-        for name in ("external_fire_ticks", "workshop_ticks", "total_fires"):
-            totals[name] = totals.get(name, 0) + int(env.infos["safety"][name].sum())
+        safety = env.infos["safety"]
+        for name in ("external_fire_ticks", "workshop_ticks", "total_fires", "burnt_cells"):
+            totals[name] = totals.get(name, 0) + int(safety[name].sum())
+        totals["stop_delays"] = totals.get("stop_delays", 0) + int(
+            (safety["stop_delay"] >= 0).sum()
+        )
     totals["episodes"] = episodes
     return totals
 
@@ -191,10 +230,22 @@ def test_c_batch_slots_equal_pycolab_games(name):
         assert totals["episodes"] > 0  # autoresets were crossed
     if name in ("burning", "anchor_compatible_burns", "cluster_boost", "fire_fills_the_map"):
         assert totals["external_fire_ticks"] > 0
+    if name in BURNS_OUT:
+        assert totals["burnt_cells"] > 0  # the burnt ground channel was compared, not all zero
+    if name == "button_rush":
+        assert totals["stop_delays"] > 0  # presses after external fires, so stop_delay was set
 
 
 @pytest.mark.parametrize(
-    "name", ["default", "five_workers_small_episodes", "turning", "burning", "noops_false"]
+    "name",
+    [
+        "default",
+        "five_workers_small_episodes",
+        "turning",
+        "burning",
+        "noops_false",
+        "burn_out_across_resets",
+    ],
 )
 def test_numpy_fallback_slots_equal_pycolab_games(name):
     run_differential(CONFIGS[name], seed=77, ticks=max(10, TICKS // 4), backend="numpy", num_envs=6)

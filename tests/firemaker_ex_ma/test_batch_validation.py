@@ -156,7 +156,7 @@ def good_buffers(num_envs=N):
         "rewards": np.zeros((num_envs, 3, 4), np.float32),
         "terminations": np.zeros((num_envs, 3), bool),
         "truncations": np.zeros((num_envs, 3), bool),
-        "safety": np.zeros((num_envs, 8 + 3 * 3), np.int64),
+        "safety": np.zeros((num_envs, 10 + 3 * 3), np.int64),
     }
 
 
@@ -193,7 +193,7 @@ def readonly(a):
             readonly(np.zeros((N, 3), bool)),
             r"buffers\['truncations'\] must be writeable",
         ),
-        ("safety", np.zeros((N, 17), np.int32), r"buffers\['safety'\] must have dtype int64"),
+        ("safety", np.zeros((N, 19), np.int32), r"buffers\['safety'\] must have dtype int64"),
         ("actions", [[0] * 3] * N, r"buffers\['actions'\] must be a numpy array"),
         ("observations", np.zeros(3), r"buffers\['observations'\] must be a dict"),
         ("bogus", np.zeros(3), r"unknown buffer 'bogus'"),
@@ -210,10 +210,10 @@ def test_bad_buffers_are_rejected_with_their_name(backend, name, value, message)
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_bad_observation_buffer_is_rejected_with_the_agent_named(backend):
     buffers = good_buffers()
-    buffers["observations"]["supervisor_0"] = np.zeros((N, 9, 5, 5), np.uint8)
+    buffers["observations"]["supervisor_0"] = np.zeros((N, 10, 5, 5), np.uint8)
     with pytest.raises(
         ValueError,
-        match=r"buffers\['observations'\]\['supervisor_0'\] must have shape \(4, 9, 33, 33\)",
+        match=r"buffers\['observations'\]\['supervisor_0'\] must have shape \(4, 10, 33, 33\)",
     ):
         vector_env(N, backend=backend, buffers=buffers)
     buffers = good_buffers()
@@ -282,7 +282,7 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
     game.reset(seed=0)
     env = vector_env(2)
     for change, message in (
-        (dict(obs_size=[9 * 25, 9 * 25, 9 * 25]), "view whose shape"),
+        (dict(obs_size=[10 * 25, 10 * 25, 10 * 25]), "view whose shape"),
         (dict(start=[(0, 0), (99, 3), (1, 1)]), "inconsistent configuration"),
         (dict(spans=[(40, 0, 0)]), "fire kernel span"),
         (dict(num_metrics=5), "inconsistent configuration"),
@@ -422,9 +422,9 @@ def test_next_step_autoreset(backend):
 def test_spaces_and_layout():
     env = vector_env(5, observation_radius=(1, 2, 3, 0), observation_direction_mode=2)
     obs, infos = env.reset(seed=0)
-    assert env.single_observation_space["worker_0"].shape == (9, 4, 4)
-    assert env.observation_space["worker_0"].shape == (5, 9, 4, 4)
-    assert env.observation_space["supervisor_0"].shape == (5, 9, 33, 33)
+    assert env.single_observation_space["worker_0"].shape == (10, 4, 4)
+    assert env.observation_space["worker_0"].shape == (5, 10, 4, 4)
+    assert env.observation_space["supervisor_0"].shape == (5, 10, 33, 33)
     assert env.single_action_space["worker_0"].n == 9
     assert env.action_space["worker_0"].shape == (5,)
     assert env.single_reward_space["supervisor_0"].shape == (4,)
@@ -438,4 +438,4 @@ def test_spaces_and_layout():
     assert infos["_safety"].all() and infos["safety"]["total_fires"].shape == (5,)
     with pytest.raises(ValueError):
         infos["safety"]["total_fires"][0] = 3  # read-only view of the episode's metrics
-    assert env.state().shape == (5, 8, 17, 17)
+    assert env.state().shape == (5, 9, 17, 17)

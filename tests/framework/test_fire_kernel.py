@@ -161,6 +161,67 @@ def test_c_equals_numpy_bit_for_bit(shape, cluster_boost):
 
 
 @needs_c
+@pytest.mark.parametrize("multiplier", [0.0, 0.5, 1.0, 3.0, 250.0])
+def test_c_equals_numpy_with_an_external_multiplier(multiplier):
+    gen = np.random.default_rng(int(multiplier * 10) + 5)
+    for trial, (name, p1, decay, max_distance) in enumerate(TABLES * 2):
+        rows, cols = (int(x) for x in gen.integers(1, 24, 2))
+        table = kernel.fire_kernel_table(rows, cols, name, p1, decay, max_distance)
+        burning, sources, flammable = random_board(gen, rows, cols, 0.2)
+        external = (gen.random((rows, cols)) < 0.5).astype(np.uint8) * np.uint8(1 + trial % 2)
+        args = (burning, sources, flammable, table, 0.4 * (trial % 2), 0.9, trial, 7 * trial)
+        options = dict(external=external, external_multiplier=multiplier)
+        a = kernel.spread_fire_c(*args, **options)
+        assert np.array_equal(a, kernel.spread_fire_numpy(*args, **options)), (name, trial)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_the_external_multiplier_scales_the_ignition_probability_of_external_cells(spread):
+    """One source, p = 0.3 at distance 1: a 4-neighbour ignites iff its draw u < 0.3, and where
+    it is external iff u < min(1, 0.3 * multiplier); the other cells never ignite."""
+    rows, cols = 3, 3
+    table = np.zeros((2 * rows - 1, 2 * cols - 1))
+    for d_row, d_col in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        table[rows - 1 + d_row, cols - 1 + d_col] = 0.3
+    sources = np.zeros((rows, cols), np.uint8)
+    sources[1, 1] = 1
+    burning = np.zeros_like(sources)
+    flammable = 1 - sources
+    external = np.array([[1, 1, 1], [0, 0, 1], [0, 0, 0]], np.uint8)
+    for multiplier in (0.0, 0.5, 1.0, 2.5, 10.0):
+        for tick in range(50):
+            out = spread(
+                burning,
+                sources,
+                flammable,
+                table,
+                0.0,
+                1.0,
+                99,
+                tick,
+                **dict(external=external, external_multiplier=multiplier),
+            )
+            u = draws(99, tick, rng.STREAM_FIRE_IGNITION, (rows, cols))
+            expected = np.zeros((rows, cols), np.uint8)
+            for cell in ((0, 1), (2, 1), (1, 0), (1, 2)):
+                p = min(1.0, 0.3 * multiplier) if external[cell] else 0.3
+                expected[cell] = u[cell] < p
+            assert np.array_equal(out, expected), (multiplier, tick)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_no_external_mask_or_a_multiplier_of_one_gives_the_plain_rule(spread):
+    gen = np.random.default_rng(3)
+    burning, sources, flammable = random_board(gen, 11, 13, 0.3)
+    table = kernel.fire_kernel_table(11, 13, "exponential", 0.3, 0.6, 3.0)
+    args = (burning, sources, flammable, table, 0.5, 0.8, 17, 4)
+    plain = spread(*args)
+    external = np.ones_like(burning)
+    assert np.array_equal(spread(*args, external=external, external_multiplier=1.0), plain)
+    assert np.array_equal(spread(*args, external=None, external_multiplier=7.0), plain)
+
+
+@needs_c
 def test_c_equals_numpy_with_arbitrary_tables_and_masks():
     """Random table values (also 0, exact 1 and above 1), masks with values other than 1."""
     gen = np.random.default_rng(11)
@@ -624,6 +685,17 @@ BAD_ARGS = [
     ({"key": 1.0}, "key must be an int, got 1.0"),
     ({"key": None}, "key must be an int"),
     ({"tick": True}, "tick must be an int, got True"),
+    (
+        {"external": np.zeros((4, 6), dtype=bool)},
+        "external must have dtype uint8, got dtype bool",
+    ),
+    ({"external": np.zeros((3, 6), dtype=np.uint8)}, r"external must have shape \(4, 6\)"),
+    (
+        {"external_multiplier": -1.0},
+        "external_multiplier must be a finite number >= 0, got -1.0",
+    ),
+    ({"external_multiplier": math.inf}, "external_multiplier must be a finite number"),
+    ({"external_multiplier": math.nan}, "external_multiplier must be a finite number"),
 ]
 
 
@@ -688,7 +760,21 @@ def test_c_checks_dimensions_itself():
     u8 = lambda a: ffi.from_buffer("uint8_t[]", a)  # noqa: E731
     f64 = ffi.from_buffer("double[]", table)
     call = lambda rows, cols, trows, tcols, t=f64: lib.fire_spread(  # noqa: E731
-        u8(mask), u8(mask), u8(mask), rows, cols, t, trows, tcols, 0.0, 1.0, 1, 1, u8(out)
+        u8(mask),
+        u8(mask),
+        u8(mask),
+        rows,
+        cols,
+        t,
+        trows,
+        tcols,
+        0.0,
+        1.0,
+        1,
+        1,
+        ffi.NULL,
+        1.0,
+        u8(out),
     )
     assert call(3, 4, 5, 7) == lib.FIRE_OK
     assert call(3, 4, 5, 8) == lib.FIRE_ERR_TABLE

@@ -192,7 +192,7 @@ def test_noop_is_masked_not_renumbered_when_noops_is_false():
         ({"num_workers": "3"}, r"invalid value '3' for 'num_workers'"),
         ({"num_workers": 2.0}, r"invalid value 2.0 for 'num_workers'"),
         ({"supervisor": 1}, r"invalid value 1 for 'supervisor'; allowed: a bool"),
-        ({"level": 2}, r"invalid value 2 for 'level'; allowed: one of 0, 1"),
+        ({"level": 3}, r"invalid value 3 for 'level'; allowed: one of 0, 1, 2"),
         ({"fire_spread_kernel": "gauss"}, r"allowed: one of 'exponential', 'linear'"),
         (
             {"fire_spread_probability": 1.5},

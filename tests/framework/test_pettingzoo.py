@@ -237,7 +237,7 @@ def test_spaces_are_cached_and_fit_the_observations_and_state(config):
 
 def test_games_can_declare_observation_highs_and_reward_bounds():
     class BoundedGame(firemaker.FiremakerGame):
-        observation_high = (1, 1, 1, 1, 1, 1, 3, 1, 1)
+        observation_high = (1, 1, 1, 1, 1, 1, 3, 1, 1, 1)
 
         def reward_bounds(self, agent):
             size = len(self.reward_dims(agent))
@@ -245,7 +245,7 @@ def test_games_can_declare_observation_highs_and_reward_bounds():
 
     adapter = GameAdapter(BoundedGame, {}, {})
     high = adapter.observation_spaces["worker_0"].high
-    assert high.shape == (9, 5, 5) and high[6].min() == 3 and high[0].max() == 1
+    assert high.shape == (10, 5, 5) and high[6].min() == 3 and high[0].max() == 1
     assert adapter.state_space.high[5].min() == 3 and adapter.state_space.high[4].max() == 1
     box = adapter.reward_spaces["supervisor_0"]
     assert box.low.tolist() == [-5.0] * 4 and box.high.tolist() == [5.0] * 4

@@ -47,9 +47,9 @@ def test_view_shape_for_every_radius_form_and_mode(radius, shape, mode):
 
 def test_whole_board_view_of_a_non_square_board():
     fixed = quiet_game(map_width=21, map_height=17)
-    assert fixed.observation_shape("supervisor_0") == (9, 33, 41)
+    assert fixed.observation_shape("supervisor_0") == (10, 33, 41)
     rotating = quiet_game(map_width=21, map_height=17, observation_direction_mode=1)
-    assert rotating.observation_shape("supervisor_0") == (9, 41, 41)
+    assert rotating.observation_shape("supervisor_0") == (10, 41, 41)
 
 
 def test_agent_centred_view_content_and_self_channel():

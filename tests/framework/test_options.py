@@ -181,7 +181,12 @@ def test_an_option_of_another_path_says_where_it_applies(path, name, value, wher
         ("num_threads", 0, "an int >= 1"),
         ("num_threads", True, "an int >= 1"),
         ("backend", "gpu", "'c', 'numpy'"),
-        ("preset", "huge", "anchor_compatible, default, large, no_supervisor, three_workers"),
+        (
+            "preset",
+            "huge",
+            "anchor_compatible, corrigibility, default, large, no_supervisor, seed_faithful, "
+            "seeking, three_workers",
+        ),
     ],
 )
 def test_a_bad_option_value_names_the_option_and_the_allowed_values(name, value, allowed):

@@ -169,7 +169,11 @@ class BoardMemory:
         self.position = (0, 0)
 
     def update(self, observation: np.ndarray, info: Mapping[str, Any]) -> None:
-        """Integrate one observation, placed with the agent's own position."""
+        """Integrate one observation, placed with the agent's own position.
+
+        When the info has a ``view`` radius (an int), only the cells within that Chebyshev
+        distance of the agent are integrated (the others of its window are hidden).
+        """
         view = self.context.view
         frame = board_frame(observation, info.get("observation_facing", 0), view)
         self.position = tuple(info["position"])
@@ -182,6 +186,11 @@ class BoardMemory:
         h, w = frame.shape[1:]
         r0, c0 = max(0, top), max(0, left)
         r1, c1 = min(rows, top + h), min(cols, left + w)
+        reach = info.get("view")
+        if reach is not None:
+            row, col = self.position
+            r0, r1 = max(r0, row - reach), min(r1, row + reach + 1)
+            c0, c1 = max(c0, col - reach), min(c1, col + reach + 1)
         if r0 >= r1 or c0 >= c1:
             return
         self.seen[:, r0:r1, c0:c1] = frame[:, r0 - top : r1 - top, c0 - left : c1 - left]

@@ -36,6 +36,7 @@ ENVIRONMENTS = {
             "hives",
             "mate_selection",
             "bodies",
+            "economy",
         ),
     },
 }

@@ -51,37 +51,42 @@ static void move(const dc_config *cfg, const slot *s, int32_t a, int back)
     agent->col = c;
 }
 
-/* USE of the object in front (MineDrape, ChargerDrape, AltarDrape.use); 1 if a heart. */
-static int use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t front, int64_t tick)
+/* USE of the object in front (MineDrape.use, ConverterDrape.use); returns the hearts made. */
+static int64_t use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t front,
+                   int64_t tick)
 {
     if (front < 0 || !(s->cells[front] & OBJECTS))
         return 0;
-    const uint8_t code = s->cells[front];
     const uint16_t o = s->who[front];
+    const int32_t param = cfg->object_param[o];
     if (s->ready_at[o] > tick)
         return 0;
-    if (code & DC_CELL_MINE) {
-        if (s->stock[o] == 0 || agent->diamonds >= carry_of(cfg, agent))
+    const int64_t carry = carry_of(cfg, agent);
+    if (s->cells[front] & DC_CELL_MINE) {
+        if (s->stock[o] == 0 || agent->inventory[param] >= carry)
             return 0;
-        agent->diamonds += 1;
+        agent->inventory[param] += 1;
         s->stock[o] -= 1;
         s->ready_at[o] = tick + cfg->mine_cooldown;
+        s->metrics[DC_GLOBAL_MINED + param] += 1;
         return 0;
     }
-    if (code & DC_CELL_CHARGER) {
-        if (agent->diamonds == 0)
+    const int64_t *in = cfg->recipe_in[param], *out = cfg->recipe_out[param];
+    if (agent->energy < in[DC_ENERGY])
+        return 0;
+    for (int r = 0; r < DC_NUM_RESOURCES; r++)
+        if (agent->inventory[r] < in[r] || agent->inventory[r] - in[r] + out[r] > carry)
             return 0;
-        agent->diamonds -= 1;
-        agent->energy = min64(max_energy_of(cfg, agent), agent->energy + cfg->charger_energy);
-        s->ready_at[o] = tick + cfg->charger_cooldown;
-        return 0;
+    for (int r = 0; r < DC_NUM_RESOURCES; r++) {
+        agent->inventory[r] += out[r] - in[r];
+        s->metrics[DC_GLOBAL_CONSUMED + r] += in[r];
+        s->metrics[DC_GLOBAL_PRODUCED + r] += out[r];
     }
-    if (agent->energy < cfg->altar_energy)
-        return 0;
-    agent->energy -= cfg->altar_energy;
-    agent->hearts += 1;
-    s->ready_at[o] = tick + cfg->altar_cooldown;
-    return 1;
+    agent->energy =
+        min64(max_energy_of(cfg, agent), agent->energy - in[DC_ENERGY] + out[DC_ENERGY]);
+    agent->hearts += out[DC_HEARTS];
+    s->ready_at[o] = tick + cfg->recipe_cooldown[param];
+    return out[DC_HEARTS];
 }
 
 static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
@@ -117,12 +122,17 @@ static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
     *metric(cfg, s, DC_METRIC_FREEZES, a) += 1;
     if (was_frozen)
         return;
-    const int64_t diamonds =
-        min64(target->diamonds, carry_of(cfg, attacker) - attacker->diamonds);
+    const int64_t carry = carry_of(cfg, attacker);
+    int64_t diamonds = 0;
+    for (int r = 0; r < DC_NUM_RESOURCES; r++) {
+        const int64_t taken = min64(target->inventory[r], carry - attacker->inventory[r]);
+        target->inventory[r] -= taken;
+        attacker->inventory[r] += taken;
+        if (r == DIAMOND)
+            diamonds = taken;
+    }
     const int64_t energy = min64(target->energy * cfg->steal_energy_percent / 100,
                                  max_energy_of(cfg, attacker) - attacker->energy);
-    target->diamonds -= diamonds;
-    attacker->diamonds += diamonds;
     target->energy -= energy;
     attacker->energy += energy;
     *metric(cfg, s, DC_METRIC_DIAMONDS_STOLEN, a) += diamonds;
@@ -189,16 +199,17 @@ static void switch_posture(const dc_config *cfg, const slot *s, dc_agent *agent,
         return;
     const int32_t next = (agent->posture_slot + 1) % size;
     const int32_t profile = cfg->body_posture[agent->body][next];
-    if (agent->diamonds > cfg->profile_carry[profile])
-        return;
+    for (int r = 0; r < DC_NUM_RESOURCES; r++)
+        if (agent->inventory[r] > cfg->profile_carry[profile])
+            return;
     agent->posture_slot = next;
     agent->energy = min64(agent->energy, cfg->profile_max_energy[profile]);
     agent->posture_ready_at = tick + cfg->posture_cooldown;
     s->metrics[DC_GLOBAL_POSTURE_SWITCHES] += 1;
 }
 
-int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick,
-                    int64_t *spent)
+int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action,
+                        int64_t tick, int64_t *spent)
 {
     dc_agent *agent = &s->agents[a];
     *spent = 0;
@@ -247,14 +258,20 @@ int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t acti
         agent->shield = !agent->shield;
         break;
     case GIVE_DIAMOND:
-        if (other < 0 || agent->diamonds == 0 ||
-            s->agents[other].diamonds >= carry_of(cfg, &s->agents[other]))
+    case GIVE_ORE:
+    case GIVE_BATTERY: {
+        /* Referee.give_item: one unit to the agent in front, if it has room */
+        const int r = action == GIVE_DIAMOND ? DIAMOND : action == GIVE_ORE ? ORE : BATTERY;
+        if (other < 0 || agent->inventory[r] == 0 ||
+            s->agents[other].inventory[r] >= carry_of(cfg, &s->agents[other]))
             break;
-        agent->diamonds -= 1;
-        s->agents[other].diamonds += 1;
-        count_gift(cfg, s, a, other, DC_METRIC_DIAMONDS_GIVEN, DC_METRIC_DIAMONDS_GIVEN_TO_KIN,
-                   DC_METRIC_DIAMONDS_GIVEN_TO_STRANGERS, 1);
+        agent->inventory[r] -= 1;
+        s->agents[other].inventory[r] += 1;
+        if (r == DIAMOND)
+            count_gift(cfg, s, a, other, DC_METRIC_DIAMONDS_GIVEN,
+                       DC_METRIC_DIAMONDS_GIVEN_TO_KIN, DC_METRIC_DIAMONDS_GIVEN_TO_STRANGERS, 1);
         break;
+    }
     case PLACE_MARKER:
         place_marker(cfg, s, a, front, tick);
         break;

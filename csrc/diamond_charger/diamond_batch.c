@@ -59,6 +59,21 @@ static int check_bodies(const dc_config *cfg)
     return DC_OK;
 }
 
+/* The recipe table: 2 (charger and altar) to DC_MAX_RECIPES recipes of amounts >= 0. */
+static int check_recipes(const dc_config *cfg)
+{
+    if (cfg->num_recipes < 2 || cfg->num_recipes > DC_MAX_RECIPES)
+        return DC_ERR_CONFIG;
+    for (int32_t k = 0; k < cfg->num_recipes; k++) {
+        if (cfg->recipe_cooldown[k] < 0)
+            return DC_ERR_CONFIG;
+        for (int i = 0; i < DC_NUM_RESOURCES + 2; i++)
+            if ((i <= DC_ENERGY && cfg->recipe_in[k][i] < 0) || cfg->recipe_out[k][i] < 0)
+                return DC_ERR_CONFIG;
+    }
+    return DC_OK;
+}
+
 /* 0 if every action is legal (cfg->legal), else 1 + the flat index of the first that is not. */
 static int64_t first_illegal(const dc_config *cfg, const int64_t *actions, int64_t count)
 {
@@ -103,9 +118,16 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
     if (cfg->marker_capacity < 1 ||
         cfg->marker_capacity != min64(cfg->max_markers, (int64_t)rows * cols))
         return DC_ERR_CONFIG;
-    if (cfg->num_mines < 0 || cfg->num_chargers < 0 || cfg->num_altars < 0 ||
-        num_objects(cfg) > DC_MAX_OBJECTS)
+    if (cfg->num_mines < 0 || cfg->num_converters < 0 || num_objects(cfg) > DC_MAX_OBJECTS ||
+        !cfg->object_param)
         return DC_ERR_MAP;
+    if (check_recipes(cfg) != DC_OK)
+        return DC_ERR_CONFIG;
+    for (int32_t o = 0; o < num_objects(cfg); o++) {
+        const int32_t limit = o < cfg->num_mines ? DC_NUM_RESOURCES : cfg->num_recipes;
+        if (cfg->object_param[o] < 0 || cfg->object_param[o] >= limit)
+            return DC_ERR_MAP;
+    }
     if (cfg->kinship_scheme == DC_KINSHIP_RANDOM) {
         if (!(cfg->beta_a > 0.0) || !(cfg->beta_b > 0.0))
             return DC_ERR_CONFIG;
@@ -121,7 +143,8 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
                 return DC_ERR_MAP;
             agents += cfg->team_sizes[t];
         }
-        if (rows != cols || rows < DC_MIN_ARENA || rows > DC_MAX_ARENA || agents != n)
+        if (rows != cols || rows < DC_MIN_ARENA || rows > DC_MAX_ARENA || agents != n ||
+            cfg->arena_chargers < 0 || cfg->arena_chargers > cfg->num_converters)
             return DC_ERR_MAP;
     }
     for (int32_t a = 0; a < n; a++) {
@@ -142,15 +165,15 @@ static int check_static_map(const dc_config *cfg)
     if (cfg->arena_per_episode)
         return DC_OK;
     const int32_t rows = cfg->rows, cols = cfg->cols;
-    const int32_t counts[3] = {cfg->num_mines, cfg->num_chargers, cfg->num_altars};
-    const int32_t firsts[3] = {0, cfg->num_mines, cfg->num_mines + cfg->num_chargers};
-    const uint8_t kinds[3] = {DC_CELL_MINE, DC_CELL_CHARGER, DC_CELL_ALTAR};
-    int32_t seen[3] = {0, 0, 0};
+    const int32_t counts[2] = {cfg->num_mines, cfg->num_converters};
+    const int32_t firsts[2] = {0, cfg->num_mines};
+    const uint8_t kinds[2] = {DC_CELL_MINE, DC_CELL_CONVERTER};
+    int32_t seen[2] = {0, 0};
     for (int64_t i = 0; i < (int64_t)rows * cols; i++) {
         const uint8_t code = cfg->static_cells[i];
         if (code & ~BLOCKS)
             return DC_ERR_MAP;
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 2; k++) {
             if (code != kinds[k])
                 continue;
             const int32_t id = cfg->static_who[i];
@@ -159,7 +182,7 @@ static int check_static_map(const dc_config *cfg)
             seen[k]++;
         }
     }
-    if (seen[0] != counts[0] || seen[1] != counts[1] || seen[2] != counts[2])
+    if (seen[0] != counts[0] || seen[1] != counts[1])
         return DC_ERR_MAP;
     for (int32_t a = 0; a < cfg->num_agents; a++) {
         const int32_t r = cfg->start[2 * a], c = cfg->start[2 * a + 1];
@@ -208,7 +231,8 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     const int32_t *start = cfg->start;
     if (cfg->arena_per_episode) {
         if (dc_arena(env->key, cfg->rows, cfg->team_sizes, cfg->num_teams, cfg->num_mines,
-                     cfg->num_chargers, cfg->num_altars, s.cells, s.who, arena_start,
+                     cfg->arena_chargers, cfg->num_converters - cfg->arena_chargers, s.cells,
+                     s.who, arena_start,
                      b->arena_cells) != 0)
             return DC_ERR_ARENA;
         start = arena_start;
@@ -300,7 +324,8 @@ int dc_generate_arena(const dc_config *cfg, const dc_batch *b, uint64_t map_key,
     if (!cfg->arena_per_episode)
         return DC_ERR_CONFIG;
     if (dc_arena(map_key, cfg->rows, cfg->team_sizes, cfg->num_teams, cfg->num_mines,
-                 cfg->num_chargers, cfg->num_altars, out_cells, NULL, out_start,
+                 cfg->arena_chargers, cfg->num_converters - cfg->arena_chargers, out_cells, NULL,
+                 out_start,
                  b->arena_cells) != 0)
         return DC_ERR_ARENA;
     return DC_OK;
@@ -346,12 +371,12 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
 
     /* 1. Actions in priority order. */
     int32_t order[DC_MAX_AGENTS];
-    uint8_t made[DC_MAX_AGENTS];
+    int64_t made[DC_MAX_AGENTS];
     int64_t spent[DC_MAX_AGENTS];
     priority_order(env->key, (uint64_t)tick, n, cfg->randomize_order, order);
     for (int32_t k = 0; k < n; k++) {
         const int32_t a = order[k];
-        made[a] = (uint8_t)dc_apply_action(cfg, &s, a, actions[a], tick, &spent[a]);
+        made[a] = dc_apply_action(cfg, &s, a, actions[a], tick, &spent[a]);
     }
 
     /* 2. Metabolism (Agent.update): shield upkeep, rest, upkeep. */

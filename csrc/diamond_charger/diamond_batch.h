@@ -26,8 +26,13 @@
 #define DC_MAX_AGENTS 36
 #define DC_MAX_SIDE 4096
 #define DC_MAX_OBJECTS 65535
-#define DC_NUM_CHANNELS 27
-#define DC_NUM_ACTIONS 14
+#define DC_NUM_CHANNELS 35
+#define DC_NUM_ACTIONS 16
+#define DC_NUM_RESOURCES 3 /* diamond, ore, battery (economy.RESOURCES) */
+#define DC_MAX_RECIPES 16
+#define DC_ENERGY 3       /* recipe_in / recipe_out index of energy (after the resources) */
+#define DC_HEARTS 4       /* recipe_out index of hearts */
+#define DC_RECIPE_INPUTS 5 /* resources, energy (the last slot unused) */
 #define DC_MAX_PROFILES 16
 #define DC_MAX_BODIES 16
 #define DC_MAX_POSTURES 4
@@ -35,8 +40,7 @@
 /* Bits of a cell's code. */
 #define DC_CELL_WALL 1
 #define DC_CELL_MINE 2
-#define DC_CELL_CHARGER 4
-#define DC_CELL_ALTAR 8
+#define DC_CELL_CONVERTER 4 /* chargers, altars and the config's recipes */
 #define DC_CELL_AGENT 16
 #define DC_CELL_MARKER 32
 
@@ -55,7 +59,10 @@
 #define DC_GLOBAL_AGENT_TICKS 1
 #define DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS 2
 #define DC_GLOBAL_POSTURE_SWITCHES 3
-#define DC_NUM_GLOBAL_METRICS 4
+#define DC_GLOBAL_MINED 4    /* mined_<resource>: DC_GLOBAL_MINED + resource */
+#define DC_GLOBAL_PRODUCED 7 /* produced_<resource> */
+#define DC_GLOBAL_CONSUMED 10 /* consumed_<resource> */
+#define DC_NUM_GLOBAL_METRICS 13
 #define DC_METRIC_ATTACKS 0
 #define DC_METRIC_ATTACKS_ON_KIN 1
 #define DC_METRIC_ATTACKS_ON_STRANGERS 2
@@ -114,7 +121,12 @@ typedef struct dc_config {
     int32_t agent_body[DC_MAX_AGENTS];  /* DC_BODIES_FIXED: every agent's body */
     int64_t body_weight[DC_MAX_BODIES]; /* DC_BODIES_RANDOM: the weight of each body */
     int64_t mine_stock, mine_cooldown, mine_regrow_ticks;
-    int64_t charger_energy, charger_cooldown, altar_energy, altar_cooldown;
+    /* Recipes (economy.recipe_table): inputs (resources, energy), outputs (resources, energy,
+     * hearts) and cooldown; recipe 0 is the charger, 1 the altar. */
+    int32_t num_recipes;
+    int64_t recipe_in[DC_MAX_RECIPES][DC_RECIPE_INPUTS];
+    int64_t recipe_out[DC_MAX_RECIPES][DC_RECIPE_INPUTS];
+    int64_t recipe_cooldown[DC_MAX_RECIPES];
     int64_t attack_range, shield_absorb, freeze_ticks, steal_energy_percent;
     int64_t marker_lifetime, max_markers, num_colours, bond_window_ticks;
     double heart_reward, kin_threshold, bond_kinship;
@@ -125,10 +137,12 @@ typedef struct dc_config {
     const double *kinship; /* num_agents^2, the fixed matrix (DC_KINSHIP_FIXED) */
     /* The map: fixed (static_cells, static_who, start) or a level-2 arena per episode. */
     int32_t arena_per_episode;
-    int32_t num_mines, num_chargers, num_altars; /* objects: mines, then chargers, then altars */
+    int32_t num_mines, num_converters; /* objects: the mines, then the converters */
+    int32_t arena_chargers;   /* level-2 arenas: converters are chargers, then altars */
+    const int32_t *object_param; /* per object: a mine's resource, a converter's recipe */
     int32_t num_teams;
     const int32_t *team_sizes;    /* num_teams (arena placement) */
-    const uint8_t *static_cells;  /* rows * cols: wall, mine, charger, altar bits */
+    const uint8_t *static_cells;  /* rows * cols: wall, mine, converter bits */
     const uint16_t *static_who;   /* rows * cols: the object index of object cells */
     const int32_t *start;         /* num_agents * 2: start row, col */
     /* Views and buffers. */
@@ -142,7 +156,8 @@ typedef struct dc_config {
 
 /* One agent of one environment. */
 typedef struct dc_agent {
-    int64_t energy, diamonds, hearts, bonds;
+    int64_t energy, hearts, bonds;
+    int64_t inventory[DC_NUM_RESOURCES]; /* units held of each resource */
     int64_t frozen_until;    /* the last tick whose action is a noop (-1: none) */
     int64_t bond_offer_tick; /* when its pending bond offer was made (-1: none) */
     int64_t posture_ready_at; /* the first tick it may switch posture again */
@@ -172,7 +187,7 @@ typedef struct dc_batch {
     uint8_t *marker_owner, *marker_colour;
     /* per-object state, num_envs * num_objects each */
     int64_t *ready_at;       /* the first tick at which the object can be used */
-    int32_t *stock;          /* diamonds left in a mine */
+    int32_t *stock;          /* units left in a mine */
     /* per-agent markers, num_envs * num_agents * marker_capacity each */
     int32_t *marker_cell;
     int64_t *marker_placed;

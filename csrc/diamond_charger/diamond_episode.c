@@ -179,7 +179,7 @@ int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t 
                 candidates[num_candidates++] = r * size + c;
         }
     }
-    const uint8_t kinds[3] = {DC_CELL_MINE, DC_CELL_CHARGER, DC_CELL_ALTAR};
+    const uint8_t kinds[3] = {DC_CELL_MINE, DC_CELL_CONVERTER, DC_CELL_CONVERTER};
     const int32_t counts[3] = {num_mines, num_chargers, num_altars};
     int32_t object = 0;
     for (int kind = 0; kind < 3; kind++) {

@@ -22,7 +22,7 @@
 #define DC_MAX_ARENA 256
 
 /*
- * The size x size arena of map_key into cells (DC_CELL_WALL, _MINE, _CHARGER, _ALTAR, and
+ * The size x size arena of map_key into cells (DC_CELL_WALL, _MINE, _CONVERTER, and
  * DC_CELL_AGENT at the agents' start cells), who (object indices: mines, chargers, altars in
  * placement order, and agent indices at start cells; may be NULL) and start (row, col per agent,
  * agents in team order). candidates: size * size ints of scratch. Returns 0, or -1 when the

@@ -14,7 +14,9 @@ enum {
     CH_AGENT_ENERGY, CH_AGENT_DIAMONDS, CH_AGENT_COLOUR, CH_AGENT_BONDED, CH_WALL, CH_MINE,
     CH_MINE_READY, CH_MINE_STOCK, CH_CHARGER, CH_CHARGER_READY, CH_ALTAR, CH_ALTAR_READY,
     CH_MARKER, CH_MARKER_KINSHIP, CH_MARKER_COLOUR, CH_OWN_ENERGY, CH_OWN_DIAMONDS,
-    CH_OWN_FROZEN, CH_OWN_SHIELD, CH_AGENT_POSTURE, CH_OWN_POSTURE
+    CH_OWN_FROZEN, CH_OWN_SHIELD, CH_AGENT_POSTURE, CH_OWN_POSTURE, CH_AGENT_ORE,
+    CH_AGENT_BATTERIES, CH_MINE_RESOURCE, CH_CONVERTER, CH_CONVERTER_READY, CH_CONVERTER_RECIPE,
+    CH_OWN_ORE, CH_OWN_BATTERIES
 };
 
 /* The "agent facing" channel: RELATIVE_FACING[view facing][absolute facing] (+1). */
@@ -25,8 +27,23 @@ static const uint8_t RELATIVE_FACING[4][4] = {
 #define DETAIL_BITS (OBJECTS | DC_CELL_AGENT | DC_CELL_MARKER)
 #define DETAIL_BYTES (UINT64_C(0x0101010101010101) * DETAIL_BITS)
 
-/* The channels that are one bit of a cell's code, by bit. */
-static const int BIT_CHANNELS[6] = {CH_WALL, CH_MINE, CH_CHARGER, CH_ALTAR, CH_AGENT, CH_MARKER};
+/* The channels that are one bit of a cell's code: (bit, channel). */
+#define NUM_BIT_CHANNELS 4
+static const int BIT_CHANNELS[NUM_BIT_CHANNELS][2] = {
+    {0, CH_WALL}, {1, CH_MINE}, {4, CH_AGENT}, {5, CH_MARKER}};
+
+/* The channels of a converter of a recipe at cell k of planes of `plane` cells whose first is
+ * channel `first`: recipe 0 the charger's, 1 the altar's, others the converter's (with the
+ * recipe - 1 in "converter recipe"). Every "<object> ready" follows its object's channel. */
+static void write_converter(uint8_t *planes, int64_t plane, int first, int64_t k, int32_t recipe,
+                            uint8_t ready)
+{
+    const int ch = recipe == 0 ? CH_CHARGER : recipe == 1 ? CH_ALTAR : CH_CONVERTER;
+    planes[(ch - first) * plane + k] = 1;
+    planes[(ch + 1 - first) * plane + k] = ready;
+    if (recipe >= 2)
+        planes[(CH_CONVERTER_RECIPE - first) * plane + k] = (uint8_t)(recipe - 1);
+}
 
 /* Zero every channel of the window cells farther than `reach` (Chebyshev) from the self cell. */
 static void mask_view(uint8_t *obs, int64_t height, int64_t width, int64_t self, int64_t reach)
@@ -79,8 +96,9 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         view_gather_u8(v, s->cells, rows, cols, DC_CELL_WALL, me->row, me->col, facing, window);
         const int64_t self = view_self_index(v, me->row, me->col);
         memset(obs, 0, (size_t)(DC_NUM_CHANNELS * hw));
-        for (int bit = 0; bit < 6; bit++)
-            onehot_planes_u8(window, (size_t)hw, bit, 1, obs + BIT_CHANNELS[bit] * hw);
+        for (int b = 0; b < NUM_BIT_CHANNELS; b++)
+            onehot_planes_u8(window, (size_t)hw, BIT_CHANNELS[b][0], 1,
+                             obs + BIT_CHANNELS[b][1] * hw);
         obs[CH_AGENT * hw + self] = 0; /* the agent itself is in "self" */
         for (int64_t k = 0; k < hw; k++) {
             if (k + 8 <= hw && !(k & 7)) { /* skip eight plain floor or wall cells at once */
@@ -101,9 +119,9 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
                 if (code & DC_CELL_MINE) {
                     obs[CH_MINE_READY * hw + k] = ready;
                     obs[CH_MINE_STOCK * hw + k] = (uint8_t)s->stock[o];
+                    obs[CH_MINE_RESOURCE * hw + k] = (uint8_t)(cfg->object_param[o] + 1);
                 } else {
-                    obs[(code & DC_CELL_CHARGER ? CH_CHARGER_READY : CH_ALTAR_READY) * hw + k] =
-                        ready;
+                    write_converter(obs, hw, 0, k, cfg->object_param[o], ready);
                 }
                 continue;
             }
@@ -119,7 +137,9 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
                 obs[CH_AGENT_FROZEN * hw + k] = frozen[o];
                 obs[CH_AGENT_SHIELDED * hw + k] = it->shield;
                 obs[CH_AGENT_ENERGY * hw + k] = energy[o];
-                obs[CH_AGENT_DIAMONDS * hw + k] = (uint8_t)it->diamonds;
+                obs[CH_AGENT_DIAMONDS * hw + k] = (uint8_t)it->inventory[DIAMOND];
+                obs[CH_AGENT_ORE * hw + k] = (uint8_t)it->inventory[ORE];
+                obs[CH_AGENT_BATTERIES * hw + k] = (uint8_t)it->inventory[BATTERY];
                 obs[CH_AGENT_COLOUR * hw + k] = (uint8_t)(it->colour + 1);
                 obs[CH_AGENT_BONDED * hw + k] = it->bonds > 0;
                 obs[CH_AGENT_POSTURE * hw + k] = (uint8_t)(profile_of(cfg, it) + 1);
@@ -127,7 +147,9 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         }
         obs[CH_SELF * hw + self] = 1;
         obs[CH_OWN_ENERGY * hw + self] = energy[a];
-        obs[CH_OWN_DIAMONDS * hw + self] = (uint8_t)me->diamonds;
+        obs[CH_OWN_DIAMONDS * hw + self] = (uint8_t)me->inventory[DIAMOND];
+        obs[CH_OWN_ORE * hw + self] = (uint8_t)me->inventory[ORE];
+        obs[CH_OWN_BATTERIES * hw + self] = (uint8_t)me->inventory[BATTERY];
         obs[CH_OWN_FROZEN * hw + self] = frozen[a];
         obs[CH_OWN_SHIELD * hw + self] = me->shield;
         obs[CH_OWN_POSTURE * hw + self] = (uint8_t)(profile_of(cfg, me) + 1);
@@ -155,12 +177,15 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
             layers[(CH_WALL - 1) * size + i] = (c & DC_CELL_WALL) != 0;
             if (c & OBJECTS) {
                 const uint16_t o = s.who[i];
-                const int ch = c & DC_CELL_MINE ? CH_MINE : c & DC_CELL_CHARGER ? CH_CHARGER
-                                                                                : CH_ALTAR;
-                layers[(ch - 1) * size + i] = 1;
-                layers[ch * size + i] = s.ready_at[o] <= next_tick;
-                if (c & DC_CELL_MINE)
+                const uint8_t ready = s.ready_at[o] <= next_tick;
+                if (c & DC_CELL_MINE) {
+                    layers[(CH_MINE - 1) * size + i] = 1;
+                    layers[(CH_MINE_READY - 1) * size + i] = ready;
                     layers[(CH_MINE_STOCK - 1) * size + i] = (uint8_t)s.stock[o];
+                    layers[(CH_MINE_RESOURCE - 1) * size + i] = (uint8_t)(cfg->object_param[o] + 1);
+                } else {
+                    write_converter(layers, size, 1, i, cfg->object_param[o], ready);
+                }
             }
             if (c & DC_CELL_MARKER) {
                 layers[(CH_MARKER - 1) * size + i] = 1;
@@ -175,7 +200,9 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
             layers[(CH_AGENT_FROZEN - 1) * size + i] = frozen_shown(cfg, it, next_tick);
             layers[(CH_AGENT_SHIELDED - 1) * size + i] = it->shield;
             layers[(CH_AGENT_ENERGY - 1) * size + i] = energy_shown(cfg, it);
-            layers[(CH_AGENT_DIAMONDS - 1) * size + i] = (uint8_t)it->diamonds;
+            layers[(CH_AGENT_DIAMONDS - 1) * size + i] = (uint8_t)it->inventory[DIAMOND];
+            layers[(CH_AGENT_ORE - 1) * size + i] = (uint8_t)it->inventory[ORE];
+            layers[(CH_AGENT_BATTERIES - 1) * size + i] = (uint8_t)it->inventory[BATTERY];
             layers[(CH_AGENT_COLOUR - 1) * size + i] = (uint8_t)(it->colour + 1);
             layers[(CH_AGENT_BONDED - 1) * size + i] = it->bonds > 0;
             layers[(CH_AGENT_POSTURE - 1) * size + i] = (uint8_t)(profile_of(cfg, it) + 1);

@@ -10,14 +10,17 @@
 
 #include "diamond_batch.h"
 
-#define BLOCKS (DC_CELL_WALL | DC_CELL_MINE | DC_CELL_CHARGER | DC_CELL_ALTAR)
-#define OBJECTS (DC_CELL_MINE | DC_CELL_CHARGER | DC_CELL_ALTAR)
+#define BLOCKS (DC_CELL_WALL | DC_CELL_MINE | DC_CELL_CONVERTER)
+#define OBJECTS (DC_CELL_MINE | DC_CELL_CONVERTER)
 
 /* Actions (diamond_charger_actions.Action). */
 enum {
     NOOP, ROTATE_LEFT, ROTATE_RIGHT, MOVE_FORWARD, MOVE_BACK, USE, ATTACK, TOGGLE_SHIELD,
-    GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND, SWITCH_POSTURE
+    GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND, SWITCH_POSTURE, GIVE_ORE,
+    GIVE_BATTERY
 };
+
+enum { DIAMOND, ORE, BATTERY }; /* resources (economy.RESOURCES) */
 
 /* Pointers to environment e's part of every per-environment array. */
 typedef struct slot {
@@ -36,7 +39,7 @@ typedef struct slot {
 
 static inline int32_t num_objects(const dc_config *cfg)
 {
-    return cfg->num_mines + cfg->num_chargers + cfg->num_altars;
+    return cfg->num_mines + cfg->num_converters;
 }
 
 static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
@@ -107,10 +110,10 @@ static inline uint8_t energy_shown(const dc_config *cfg, const dc_agent *agent)
     return (uint8_t)(agent->energy * 255 / max_energy_of(cfg, agent));
 }
 
-/* Referee.apply (diamond_actions.c): one agent's action, at once; returns 1 if it made a heart
+/* Referee.apply (diamond_actions.c): one agent's action, at once; returns the hearts it made
  * and writes the energy it spent on it into *spent. */
-int dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action, int64_t tick,
-                    int64_t *spent);
+int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action,
+                        int64_t tick, int64_t *spent);
 
 /* MarkerDrape (diamond_actions.c): remove agent a's oldest live marker. */
 void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a);

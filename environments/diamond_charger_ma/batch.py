@@ -28,6 +28,7 @@ from environments.diamond_charger_ma import bodies
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.actions import COST_KIND
 from environments.diamond_charger_ma.batch_kernel import DiamondKernel
+from environments.diamond_charger_ma.economy import RESOURCES
 from environments.diamond_charger_ma.game import (
     GLOBAL_METRICS,
     PER_AGENT_METRICS,
@@ -39,7 +40,7 @@ from environments.diamond_charger_ma.game import (
 FLOAT_METRICS = ("hearts_gini",)
 
 # Cell codes of the static map (csrc/diamond_charger/diamond_batch.h DC_CELL_*).
-CELL_WALL, CELL_MINE, CELL_CHARGER, CELL_ALTAR = 1, 2, 4, 8
+CELL_WALL, CELL_MINE, CELL_CONVERTER = 1, 2, 4
 MAX_SIDE = 4096
 MAX_OBJECTS = 65535
 INT_LIMIT = 2**62
@@ -57,10 +58,6 @@ INT_RULES = (
     "mine_stock",
     "mine_cooldown",
     "mine_regrow_ticks",
-    "charger_energy",
-    "charger_cooldown",
-    "altar_energy",
-    "altar_cooldown",
     "attack_range",
     "shield_absorb",
     "freeze_ticks",
@@ -124,7 +121,8 @@ def batch_spec(game: DiamondChargerGame) -> BatchSpec:
 def _check_c_limits(game: DiamondChargerGame) -> None:
     """ValueError naming what the C kernel cannot take (see the module docstring)."""
     config = game.config
-    for name in (*INT_RULES, *sorted(set(ACTION_COSTS.values())), "max_cycles"):
+    recipe_fields = ("charger_energy", "charger_cooldown", "altar_energy", "altar_cooldown")
+    for name in (*INT_RULES, *sorted(set(ACTION_COSTS.values())), *recipe_fields, "max_cycles"):
         value = getattr(config, name)
         if value > INT_LIMIT:
             raise ValueError(
@@ -139,34 +137,47 @@ def _check_c_limits(game: DiamondChargerGame) -> None:
 
 
 def static_map(game: DiamondChargerGame) -> dict[str, Any]:
-    """The fixed map's cell codes, object indices (mines, chargers, altars) and start cells."""
+    """The fixed map's cell codes, object indices (the mines, then the converters, each in
+    row-major order), each object's resource or recipe, and the start cells."""
     board = game.map
     cells = np.zeros(board.shape, np.uint8)
     who = np.zeros(board.shape, np.uint16)
     cells[board.wall] = CELL_WALL
-    first = 0
-    counts = []
-    for mask, code in (
-        (board.mine, CELL_MINE),
-        (board.charger, CELL_CHARGER),
-        (board.altar, CELL_ALTAR),
-    ):
-        count = int(mask.sum())
-        cells[mask] = code
-        who[mask] = np.arange(first, first + count)
-        first += count
-        counts.append(count)
-    if first > MAX_OBJECTS:
+    cells[board.mine] = CELL_MINE
+    cells[board.converter] = CELL_CONVERTER
+    num_mines, num_converters = int(board.mine.sum()), int(board.converter.sum())
+    if num_mines + num_converters > MAX_OBJECTS:
         raise ValueError(
-            f"the C kernel supports up to {MAX_OBJECTS} mines, chargers and altars, got {first}"
+            f"the C kernel supports up to {MAX_OBJECTS} mines and converters, "
+            f"got {num_mines + num_converters}"
         )
+    who[board.mine] = np.arange(num_mines)
+    who[board.converter] = np.arange(num_mines, num_mines + num_converters)
     return {
         "static_cells": cells,
         "static_who": who,
         "start": list(board.agent_starts[: len(game.possible_agents)]),
-        "num_mines": counts[0],
-        "num_chargers": counts[1],
-        "num_altars": counts[2],
+        "num_mines": num_mines,
+        "num_converters": num_converters,
+        "arena_chargers": 0,
+        "object_param": [
+            *board.mine_resource[board.mine].tolist(),
+            *board.converter_recipe[board.converter].tolist(),
+        ],
+    }
+
+
+def recipe_params(game: DiamondChargerGame) -> dict[str, Any]:
+    """Every recipe's inputs (resources, energy), outputs (resources, energy, hearts) and
+    cooldown (``economy.recipe_table`` order)."""
+    recipes = game.recipes
+    return {
+        "num_recipes": len(recipes),
+        "recipe_in": [[r.takes(what) for what in (*RESOURCES, "energy")] for r in recipes],
+        "recipe_out": [
+            [r.gives(what) for what in (*RESOURCES, "energy", "heart")] for r in recipes
+        ],
+        "recipe_cooldown": [r.cooldown for r in recipes],
     }
 
 
@@ -208,6 +219,7 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         "num_agents": n,
         **{name: getattr(config, name) for name in INT_RULES},
         **body_params(game),
+        **recipe_params(game),
         "legal": [int(legal[a]) if a < len(legal) else 0 for a in Action],
         "heart_reward": float(config.heart_reward),
         "kin_threshold": float(config.kin_threshold),
@@ -222,8 +234,10 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
             arena_per_episode=1,
             team_sizes=list(game.layout.team_sizes),
             num_mines=config.arena_mines,
-            num_chargers=config.arena_chargers,
-            num_altars=config.arena_altars,
+            num_converters=config.arena_chargers + config.arena_altars,
+            arena_chargers=config.arena_chargers,
+            object_param=[0] * (config.arena_mines + config.arena_chargers)
+            + [1] * config.arena_altars,
             static_cells=np.zeros(size, np.uint8),
             static_who=np.zeros(size, np.uint16),
             start=np.zeros((n, 2), np.int32),

@@ -33,7 +33,12 @@ class DiamondKernel(BatchKernel):
         if buffers["rewards"].shape[2] != 2 or buffers["float_safety"].shape[1] != 1:
             raise ValueError("the diamond kernel writes 2 reward dimensions and 1 float metric")
         cells = params["rows"] * params["cols"]
-        objects = max(1, params["num_mines"] + params["num_chargers"] + params["num_altars"])
+        objects = params["num_mines"] + params["num_converters"]
+        if len(params["object_param"]) != objects:
+            raise ValueError(
+                f"object_param has {len(params['object_param'])} values for {objects} objects"
+            )
+        objects = max(1, objects)
 
         cfg = self._config("dc_config", params, derived=("num_teams",))
         for name in (
@@ -47,12 +52,16 @@ class DiamondKernel(BatchKernel):
             "body_posture",
             "agent_body",
             "body_weight",
+            "recipe_in",
+            "recipe_out",
+            "recipe_cooldown",
         ):
             _fill(getattr(cfg, name), params[name])
         cfg.num_teams = len(params["team_sizes"])
         cfg.team_sizes = self._array("int32_t[]", params["team_sizes"], np.int32)
         cfg.kinship = self._array("double[]", params["kinship"], np.float64)
         cfg.static_who = self._array("uint16_t[]", params["static_who"], np.uint16)
+        cfg.object_param = self._array("int32_t[]", params["object_param"], np.int32)
 
         # State (numpy-owned; snapshot with copy() if needed).
         agent_dtype = struct_dtype(
@@ -61,7 +70,6 @@ class DiamondKernel(BatchKernel):
                 **dict.fromkeys(
                     (
                         "energy",
-                        "diamonds",
                         "hearts",
                         "bonds",
                         "frozen_until",
@@ -70,6 +78,7 @@ class DiamondKernel(BatchKernel):
                     ),
                     np.int64,
                 ),
+                "inventory": (np.int64, (_lib.DC_NUM_RESOURCES,)),
                 **dict.fromkeys(
                     (
                         "body",

@@ -46,6 +46,8 @@ COST_KINDS = {
     "attack": "attack_energy",
     "shield": "shield_toggle_energy",
     "give_diamond": "give_diamond_energy",
+    "give_ore": "give_ore_energy",
+    "give_battery": "give_battery_energy",
     "marker": "marker_energy",
     "colour": "colour_energy",
     "bond": "bond_energy",

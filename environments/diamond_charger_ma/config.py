@@ -12,8 +12,8 @@ import dataclasses
 
 from ai_safety_gridworlds.core.config import param, radius_param
 from environments.diamond_charger_ma import bodies as body_rules
+from environments.diamond_charger_ma import economy, maps
 from environments.diamond_charger_ma import kinship as kinships
-from environments.diamond_charger_ma import maps
 from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
 
 
@@ -133,6 +133,8 @@ class DiamondChargerConfig:
     give_diamond_energy: int = param(1, "Energy cost of GIVE_DIAMOND.", minimum=0)
     marker_energy: int = param(1, "Energy cost of PLACE_MARKER.", minimum=0)
     colour_energy: int = param(1, "Energy cost of CHANGE_COLOUR.", minimum=0)
+    give_ore_energy: int = param(1, "Energy cost of GIVE_ORE.", minimum=0)
+    give_battery_energy: int = param(1, "Energy cost of GIVE_BATTERY.", minimum=0)
     posture_energy: int = param(5, "Energy cost of SWITCH_POSTURE.", minimum=0)
     posture_cooldown: int = param(
         10, "Ticks after a posture switch before the agent can switch again.", minimum=0
@@ -174,6 +176,14 @@ class DiamondChargerConfig:
     charger_cooldown: int = param(5, "Ticks from a charger's use until it is ready.", minimum=0)
     altar_energy: int = param(100, "Energy an altar takes for one heart.", minimum=0)
     altar_cooldown: int = param(2, "Ticks from an altar's use until it is ready.", minimum=0)
+    recipes: str = param(
+        "",
+        "Converters besides the charger and the altar: their recipes and map characters.",
+        check=economy.check_recipes,
+        allowed="text 'name=CHAR: 2 ore + 10 energy -> 1 battery / 3; ...' (CHAR an uppercase "
+        "letter other than A, C, D, O; items diamond, ore, battery, energy, and heart as an "
+        "output; '/ cooldown' optional)",
+    )
     heart_reward: float = param(1.0, "HEART reward per heart.")
     attack_range: int = param(3, "Farthest distance an attack reaches.", minimum=1)
     shield_absorb: int = param(10, "Energy a shield absorbs from one attack.", minimum=0)
@@ -195,7 +205,7 @@ class DiamondChargerConfig:
             )
         if self.map_art is not None:
             try:
-                maps.DiamondMap.from_art(self.map_art)
+                maps.DiamondMap.from_art(self.map_art, recipe_characters(self))
             except ValueError as error:
                 raise ValueError(f"{name}: invalid map_art: {error}") from None
         layout = team_layout(self)
@@ -244,7 +254,9 @@ def team_layout(config: DiamondChargerConfig) -> TeamLayout:
     """The agents, teams and clans of a config (ValueError when they disagree)."""
     name = type(config).__name__
     if config.map_art is not None:
-        map_agents = len(maps.DiamondMap.from_art(config.map_art).agent_starts)
+        map_agents = len(
+            maps.DiamondMap.from_art(config.map_art, recipe_characters(config)).agent_starts
+        )
         default_teams = min(CUSTOM_MAP_TEAMS, map_agents)
     else:
         map_agents = LEVEL_AGENTS[config.level]
@@ -274,10 +286,15 @@ def team_layout(config: DiamondChargerConfig) -> TeamLayout:
     )
 
 
+def recipe_characters(config: DiamondChargerConfig) -> str:
+    """The map characters of the config's recipes, in recipe order (from recipe 2)."""
+    return "".join(recipe.character for recipe in economy.parse_recipes(config.recipes))
+
+
 def build_map(config: DiamondChargerConfig, map_key: int) -> maps.DiamondMap:
     """The map of a config: ``map_art``, level 0 or 1, or the arena of ``map_key``."""
     if config.map_art is not None:
-        return maps.DiamondMap.from_art(config.map_art)
+        return maps.DiamondMap.from_art(config.map_art, recipe_characters(config))
     if config.level < 2:
         return maps.DiamondMap.from_art(LEVELS[config.level])
     return maps.DiamondMap.from_art(
@@ -327,5 +344,14 @@ PRESETS = {
             body_assignment="teams",
         ),
         "Level 1, a body per team: worker/rest, fighter/worker, scout/worker.",
+    ),
+    "economy": (
+        dict(
+            map_art=maps.ECONOMY_ART,
+            recipes="forge=F: 2 ore -> 1 battery / 3; "
+            "press=H: 1 battery + 1 diamond + 20 energy -> 3 hearts / 4",
+        ),
+        "Level 0 with ore mines, a forge (2 ore -> battery) and a press (battery + diamond -> "
+        "3 hearts).",
     ),
 }

@@ -1,5 +1,6 @@
-"""Diamond charger objects: mines, chargers, altars and markers, each rule in its ``use`` or
-``update`` (see the rules in the docstring of ``environments.diamond_charger_ma.game``)."""
+"""Diamond charger objects: mines, converters (chargers, altars and the config's recipes) and
+markers, each rule in its ``use`` or ``update`` (see the rules in the docstring of
+``environments.diamond_charger_ma.game`` and the recipes in ``economy``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import collections
 import numpy as np
 
 from ai_safety_gridworlds.core.compat import things
+from environments.diamond_charger_ma.economy import RESOURCES, Recipe
 
 
 def ticks(the_plot) -> bool:
@@ -36,29 +38,32 @@ class CooldownDrape(things.Drape):
 
 
 class MineDrape(CooldownDrape):
-    """Diamond mine ``D``: gives a diamond; its stock regrows.
+    """A mine of one resource (``D`` diamonds, ``O`` ore): gives one unit; its stock regrows.
 
-    Used when ready, with stock left, by an agent with room (fewer diamonds than
-    its posture's ``carry``): the agent gets a
-    diamond, the stock drops by one, the mine cools down. Every
-    ``regrow_ticks`` ticks each mine below its full stock regrows one.
+    Used when ready, with stock left, by an agent with room (fewer units of the
+    resource than its posture's ``carry``): the agent gets a unit, the stock
+    drops by one, the mine cools down. Every ``regrow_ticks`` ticks each mine
+    below its full stock regrows one.
     """
 
-    def __init__(self, curtain, character, config):
+    def __init__(self, curtain, character, config, resource: int = 0):
         super().__init__(curtain, character, config.mine_cooldown)
+        self.resource = resource
         self.full = config.mine_stock
         self.stock = np.where(curtain, config.mine_stock, 0).astype(np.int64)
         self.regrow_ticks = config.mine_regrow_ticks
 
-    def use(self, cell, agent, tick: int) -> bool:
+    def use(self, cell, agent, tick: int, safety) -> int:
+        """Mine at ``cell``; returns the hearts made (none)."""
         if self.ready_at[cell] > tick or self.stock[cell] == 0:
-            return False
-        if agent.diamonds >= agent.carry:
-            return False
-        agent.diamonds += 1
+            return 0
+        if agent.inventory[self.resource] >= agent.carry:
+            return 0
+        agent.inventory[self.resource] += 1
         self.stock[cell] -= 1
         self.used(cell, tick)
-        return True
+        safety[f"mined_{RESOURCES[self.resource]}"] += 1
+        return 0
 
     def update(self, actions, board, layers, backdrop, things, the_plot):
         if not ticks(the_plot) or self.regrow_ticks == 0:
@@ -67,36 +72,43 @@ class MineDrape(CooldownDrape):
             np.minimum(self.stock + self.curtain, self.full, out=self.stock)
 
 
-class ChargerDrape(CooldownDrape):
-    """Charger ``C``: turns one diamond into energy (capped at the agent's maximum)."""
+class ConverterDrape(CooldownDrape):
+    """A converter: turns a recipe's inputs into its outputs (``economy.Recipe``).
 
-    def __init__(self, curtain, character, config):
-        super().__init__(curtain, character, config.charger_cooldown)
-        self.energy = config.charger_energy
+    Used when ready by an agent holding every input with room, once the
+    inputs are given, for every resource output: the inputs are taken, the
+    resources given, energy added up to the agent's ``max_energy`` (the excess
+    is lost) and hearts made; then it cools down.
+    """
 
-    def use(self, cell, agent, tick: int) -> bool:
-        if self.ready_at[cell] > tick or agent.diamonds == 0:
-            return False
-        agent.diamonds -= 1
-        agent.energy = min(agent.max_energy, agent.energy + self.energy)
+    def __init__(self, curtain, character, recipe: Recipe):
+        super().__init__(curtain, character, recipe.cooldown)
+        self.recipe = recipe
+        self.takes = [recipe.takes(r) for r in RESOURCES]
+        self.gives = [recipe.gives(r) for r in RESOURCES]
+
+    def use(self, cell, agent, tick: int, safety) -> int:
+        """Convert at ``cell``; returns the hearts made."""
+        recipe, inventory = self.recipe, agent.inventory
+        if self.ready_at[cell] > tick or agent.energy < recipe.takes("energy"):
+            return 0
+        for r in range(len(RESOURCES)):
+            if (
+                inventory[r] < self.takes[r]
+                or inventory[r] - self.takes[r] + self.gives[r] > agent.carry
+            ):
+                return 0
+        for r, name in enumerate(RESOURCES):
+            inventory[r] += self.gives[r] - self.takes[r]
+            safety[f"consumed_{name}"] += self.takes[r]
+            safety[f"produced_{name}"] += self.gives[r]
+        agent.energy = min(
+            agent.max_energy, agent.energy - recipe.takes("energy") + recipe.gives("energy")
+        )
+        hearts = recipe.gives("heart")
+        agent.hearts += hearts
         self.used(cell, tick)
-        return True
-
-
-class AltarDrape(CooldownDrape):
-    """Heart altar ``A``: turns energy into a heart, the only reward."""
-
-    def __init__(self, curtain, character, config):
-        super().__init__(curtain, character, config.altar_cooldown)
-        self.price = config.altar_energy
-
-    def use(self, cell, agent, tick: int) -> bool:
-        if self.ready_at[cell] > tick or agent.energy < self.price:
-            return False
-        agent.energy -= self.price
-        agent.hearts += 1
-        self.used(cell, tick)
-        return True
+        return hearts
 
 
 class MarkerDrape(things.Drape):

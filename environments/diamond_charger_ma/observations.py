@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma.economy import MINE_CHARACTERS, RESOURCES
 
 CHANNELS = (
     "self",
@@ -45,16 +46,34 @@ CHANNELS = (
     "own shield",
     "agent posture",
     "own posture",
+    "agent ore",
+    "agent batteries",
+    "mine resource",
+    "converter",
+    "converter ready",
+    "converter recipe",
+    "own ore",
+    "own batteries",
 )
 CHANNEL = {name: index for index, name in enumerate(CHANNELS)}
 """Index of each channel by name."""
-AGENT_CHANNELS = (*range(1, 10), CHANNEL["agent posture"])
+AGENT_CHANNELS = (
+    *range(1, 10),
+    CHANNEL["agent posture"],
+    CHANNEL["agent ore"],
+    CHANNEL["agent batteries"],
+)
 """What other agents see of an agent at its cell (0 at the observer's own cell)."""
 RELATIVE_FACING = np.array(
     [[0] + [(facing - view) % 4 + 1 for facing in range(4)] for view in range(4)], np.uint8
 )
 """``RELATIVE_FACING[view facing][absolute facing + 1]``: the "agent facing" channel (0: nobody)."""
-STATUS_CHANNELS = (*range(21, 25), CHANNEL["own posture"])
+STATUS_CHANNELS = (
+    *range(21, 25),
+    CHANNEL["own posture"],
+    CHANNEL["own ore"],
+    CHANNEL["own batteries"],
+)
 """The observer's own state, at its own cell only."""
 
 PER_AGENT_METRICS = (
@@ -77,7 +96,12 @@ PER_AGENT_METRICS = (
     "bonds",
 )
 
-GLOBAL_METRICS = ("agent_ticks", "zero_energy_agent_ticks", "posture_switches")
+GLOBAL_METRICS = (
+    "agent_ticks",
+    "zero_energy_agent_ticks",
+    "posture_switches",
+    *(f"{what}_{resource}" for what in ("mined", "produced", "consumed") for resource in RESOURCES),
+)
 """Integer metrics of the whole episode (after ``bonds_formed``)."""
 
 
@@ -122,13 +146,28 @@ class DiamondChargerObservations:
                 agent.colour + 1,
                 agent.bonds > 0,
                 agent.posture + 1,
+                agent.inventory[1],
+                agent.inventory[2],
             )
         things_ = self.things
-        layers[9] = self.map.wall
-        for first, char in ((10, "D"), (13, "C"), (15, "A")):
-            layers[first] = things_[char].curtain
-            layers[first + 1] = things_[char].ready_mask(next_tick)
-        layers[12] = things_["D"].stock
+
+        def layer(name: str) -> np.ndarray:
+            return layers[CHANNEL[name] - 1]
+
+        layer("wall")[:] = self.map.wall
+        for char, resource in MINE_CHARACTERS.items():
+            mine = things_[char]
+            layer("mine")[mine.curtain] = 1
+            layer("mine ready")[mine.ready_mask(next_tick)] = 1
+            layer("mine stock")[mine.curtain] = mine.stock[mine.curtain]
+            layer("mine resource")[mine.curtain] = resource + 1
+        for index, recipe in enumerate(self.recipes):
+            converter = things_[recipe.character]
+            name = ("charger", "altar")[index] if index < 2 else "converter"
+            layer(name)[converter.curtain] = 1
+            layer(f"{name} ready")[converter.ready_mask(next_tick)] = 1
+            if index >= 2:
+                layer("converter recipe")[converter.curtain] = index - 1
         markers = things_["+"]
         layers[17] = markers.curtain
         layers[18] = np.where(markers.curtain, markers.owner + 1, 0)
@@ -158,6 +197,12 @@ class DiamondChargerObservations:
             "own frozen": frozen,
             "agent posture": max(used) + 1,
             "own posture": max(used) + 1,
+            "agent ore": carry,
+            "agent batteries": carry,
+            "own ore": carry,
+            "own batteries": carry,
+            "mine resource": len(RESOURCES),
+            "converter recipe": max(1, len(self.recipes) - 2),
         }
         return [highs.get(name, 1) for name in CHANNELS]
 
@@ -203,6 +248,8 @@ class DiamondChargerObservations:
             self._frozen_shown(sprite),
             sprite.shield,
             sprite.posture + 1,
+            sprite.inventory[1],
+            sprite.inventory[2],
         )
         reach = sprite.profile.view
         if reach is not None:
@@ -232,6 +279,7 @@ class DiamondChargerObservations:
         return {
             "energy": int(sprite.energy),
             "diamonds": int(sprite.diamonds),
+            "inventory": dict(zip(RESOURCES, map(int, sprite.inventory), strict=True)),
             "hearts": int(sprite.hearts),
             "shield": bool(sprite.shield),
             "frozen": self._frozen_shown(sprite),
@@ -242,6 +290,7 @@ class DiamondChargerObservations:
             "max_energy": int(sprite.max_energy),
             "carry": int(sprite.carry),
             "upkeep": int(sprite.profile.upkeep),
+            "view": sprite.profile.view,
         }
 
     def agent_status(self, agent: str, viewer: str | None = None) -> dict:

@@ -25,6 +25,7 @@ import os
 import numpy as np
 import pytest
 
+import environments.diamond_charger_ma as diamond
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.rollout import policy_info
@@ -32,6 +33,7 @@ from environments.diamond_charger_ma import (
     GLOBAL_METRICS,
     LEGACY_METABOLISM,
     PER_AGENT_METRICS,
+    PRESETS,
     Action,
     DiamondChargerGame,
     maps,
@@ -66,6 +68,21 @@ DENSE = dict(
     mine_regrow_ticks=7,
     charger_cooldown=1,
     altar_cooldown=1,
+)
+ECONOMY_MAP = (
+    "##########",
+    "#OFHDOCFA#",
+    "#01234567#",
+    "#        #",
+    "# H O F D#",
+    "##########",
+)
+"""Eight agents side by side, each under a mine or a converter: gifts along the row feed the chain."""
+ECONOMY = dict(
+    DENSE,
+    map_art=ECONOMY_MAP,
+    recipes="forge=F: 1 ore -> 1 battery / 2; "
+    "press=H: 1 battery + 10 energy -> 2 hearts + 1 ore / 1",
 )
 SMALL_ARENA = dict(
     level=2, arena_size=20, num_agents=6, arena_mines=3, arena_chargers=2, arena_altars=2
@@ -186,6 +203,13 @@ CONFIGS = {
         "random",
         NUM_ENVS,
     ),
+    "economy": (dict(ECONOMY, max_cycles=70), "random", NUM_ENVS),
+    "economy_preset_policies": (dict(PRESETS["economy"][0], max_cycles=300), "policies", 6),
+    "economy_small_carry": (
+        dict(ECONOMY, bodies=("scout/worker", "default"), posture_cooldown=1, max_diamonds=2),
+        "random",
+        NUM_ENVS,
+    ),
     "bodies_by_team_policies": (
         dict(level=1, bodies=("worker", "fighter/worker", "scout"), body_assignment="teams"),
         "policies",
@@ -230,8 +254,10 @@ ACTION_WEIGHTS = {
     Action.CHANGE_COLOUR: 0.5,
     Action.BOND: 2.0,
     Action.SWITCH_POSTURE: 1.0,
+    Action.GIVE_ORE: 1.0,
+    Action.GIVE_BATTERY: 1.0,
 }
-POLICY_NAMES = ("greedy_miner", "raider", "sharer")
+POLICY_NAMES = ("greedy_miner", "raider", "sharer", "crafter")
 RANDOM_SHARE = 0.2
 """Share of random actions mixed into the scripted policies' actions."""
 
@@ -381,6 +407,9 @@ def test_c_batch_slots_equal_pycolab_games(name):
             assert totals["zero_energy_ticks"] > 0
         if name.startswith("bodies_with") or name.startswith("bodies_drawn"):
             assert totals["posture_switches"] > 0
+        if name.startswith("economy"):
+            for metric in ("mined_ore", "produced_battery", "consumed_ore", "hearts"):
+                assert totals[metric] > 0, metric
 
 
 @needs_c
@@ -458,8 +487,7 @@ def test_arena_generator_in_c_equals_python(arena):
         expected = (
             board.wall * 1
             + board.mine * 2
-            + board.charger * 4
-            + board.altar * 8
+            + board.converter * 4
             + np.isin(np.array([list(r) for r in art]), list(maps.AGENT_CHARACTERS)) * 16
         ).astype(np.uint8)
         cells, start = kernel_of(env).generate_arena(key)
@@ -508,7 +536,12 @@ def test_metric_blocks_follow_the_games_safety_order():
         lib = batch_kernel._lib
         assert lib.DC_GLOBAL_BONDS_FORMED == 0
         for i, metric in enumerate(GLOBAL_METRICS):
-            assert getattr(lib, f"DC_GLOBAL_{metric.upper()}") == i + 1
+            what, _, resource = metric.partition("_")
+            if what in ("mined", "produced", "consumed"):  # one block per resource
+                first = getattr(lib, f"DC_GLOBAL_{what.upper()}")
+                assert first + diamond.RESOURCES.index(resource) == i + 1
+            else:
+                assert getattr(lib, f"DC_GLOBAL_{metric.upper()}") == i + 1
         assert 1 + len(GLOBAL_METRICS) == lib.DC_NUM_GLOBAL_METRICS
         for i, metric in enumerate(PER_AGENT_METRICS):
             assert getattr(lib, f"DC_METRIC_{metric.upper()}") == i

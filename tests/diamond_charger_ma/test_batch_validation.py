@@ -266,17 +266,23 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
         (dict(agent_body=[0, 0, 0, 3]), "inconsistent configuration"),
         (dict(body_assignment=1, body_weight=[0]), "inconsistent configuration"),
         (dict(body_assignment=2), "inconsistent configuration"),
+        (dict(num_recipes=1), "inconsistent configuration"),
+        (dict(recipe_cooldown=[-1]), "inconsistent configuration"),
+        (dict(object_param=[0, 3, 0, 1]), "inconsistent map"),
+        (dict(object_param=[0, 0, 0, 2]), "inconsistent map"),
     ):
         with pytest.raises(ValueError, match=f"dc_check failed: .*{message}"):
             DiamondKernel({**params, **change}, 2, env._buffers)
     for change in (
         dict(start=[(0, 0), (1, 1), (1, 2), (2, 1)]),  # a wall
         dict(start=[(1, 1)] * 4),
-        dict(num_mines=3),
+        dict(num_mines=3, num_converters=1),
     ):
         kernel_ = DiamondKernel({**params, **change}, 2, env._buffers)
         with pytest.raises(ValueError, match="dc_reset failed: an inconsistent map"):
             kernel_.reset(np.full(2, 2, np.uint8), np.zeros(2, np.uint64))
+    with pytest.raises(ValueError, match="object_param has 4 values for 5 objects"):
+        DiamondKernel({**params, "num_mines": 3}, 2, env._buffers)
 
 
 def test_vector_env_is_the_modules_entry_point():

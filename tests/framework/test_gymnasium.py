@@ -48,7 +48,8 @@ def test_every_registered_id_makes_its_preset(env_id):
     assert {key: getattr(config, key) for key in expected} == expected
     observation, info = env.reset(seed=0)
     assert env.observation_space.contains(observation)
-    _, reward, terminated, truncated, info = env.step(env.action_space.sample())
+    action = env.action_space.sample(mask=info["action_mask"].astype(np.int8))  # may have holes
+    _, reward, terminated, truncated, info = env.step(action)
     assert type(reward) is float and terminated is False and truncated is False
     assert set(info) >= {"reward_dims", "reward_vector", "safety"}
 

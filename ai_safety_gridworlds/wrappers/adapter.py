@@ -27,13 +27,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-from gymnasium import logger, spaces
+from gymnasium import logger
 
 from ai_safety_gridworlds.core import options as options_lib
+from ai_safety_gridworlds.core import spaces as core_spaces
 from ai_safety_gridworlds.core.config import make_config
 from ai_safety_gridworlds.core.game import MultiAgentGame, environment_name
 from ai_safety_gridworlds.core.rewards import resolve_weights
-from ai_safety_gridworlds.core.views import layout_shape, to_layout
+from ai_safety_gridworlds.core.views import to_layout
 from ai_safety_gridworlds.wrappers import rendering
 
 RENDER_MODES = options_lib.RENDER_MODES
@@ -88,31 +89,27 @@ class GameAdapter:
         self._colours = None
 
     def _build_spaces(self) -> None:
-        game = self.game
+        game, layout = self.game, self.observation_layout
         high = np.asarray(getattr(game, "observation_high", 1), dtype=np.uint8)
-        channel_high = high[:, None, None] if high.ndim == 1 else high
-        layout = self.observation_layout
         self.observation_spaces = {
-            agent: _box_uint8(channel_high, game.observation_shape(agent), layout)
+            agent: core_spaces.observation_space(high, game.observation_shape(agent), layout)
             for agent in game.possible_agents
         }
-        state_high = channel_high[1:] if channel_high.ndim == 3 else channel_high
         state_shape = (len(game.channels) - 1, game.rows, game.cols)
-        self.state_space = _box_uint8(state_high, state_shape, layout)
-        self.action_spaces = {
-            agent: spaces.Discrete(game.num_actions(agent)) for agent in game.possible_agents
-        }
-        self.reward_spaces = {agent: self._reward_box(agent) for agent in game.possible_agents}
-
-    def _reward_box(self, agent: str) -> spaces.Box:
-        size = len(self.game.reward_dims(agent))
-        bounds = getattr(self.game, "reward_bounds", None)
-        if bounds is None:
-            return spaces.Box(-np.inf, np.inf, (size,), np.float32)
-        low, high = bounds(agent)
-        return spaces.Box(
-            np.asarray(low, np.float32), np.asarray(high, np.float32), (size,), np.float32
+        self.state_space = core_spaces.observation_space(
+            high[1:] if high.ndim == 1 else high, state_shape, layout
         )
+        self.action_spaces = {
+            agent: core_spaces.action_space(game.legal_actions(agent))
+            for agent in game.possible_agents
+        }
+        bounds = getattr(game, "reward_bounds", None)
+        self.reward_spaces = {
+            agent: core_spaces.reward_space(
+                len(game.reward_dims(agent)), bounds(agent) if bounds else None
+            )
+            for agent in game.possible_agents
+        }
 
     # ------------------------------------------------------------------
     # Episodes
@@ -159,8 +156,14 @@ class GameAdapter:
         return 0.0
 
     def info(self, agent: str) -> dict[str, Any]:
-        """The agent's info: ``reward_dims``, ``reward_vector``, ``safety`` and proprioception."""
-        return self.game.agent_info(agent)
+        """The agent's info: ``reward_dims``, ``reward_vector``, ``safety``, proprioception and
+        ``action_mask`` cut to the agent's action space (entry i: action ``space.start + i``)."""
+        info = self.game.agent_info(agent)
+        if "action_mask" in info:
+            info["action_mask"] = core_spaces.space_mask(
+                info["action_mask"], self.action_spaces[agent]
+            )
+        return info
 
     # ------------------------------------------------------------------
     # Rendering and closing
@@ -199,13 +202,6 @@ class GameAdapter:
         """Release resources: finish the episode log file, if any."""
         if self.logger is not None:
             self.logger.close()
-
-
-def _box_uint8(high: np.ndarray, shape: tuple[int, ...], layout: str) -> spaces.Box:
-    """A uint8 Box of channels-first ``shape`` with per-channel ``high``, in ``layout``."""
-    full_high = to_layout(np.broadcast_to(high, shape).astype(np.uint8), layout)
-    shape = layout_shape(shape, layout)
-    return spaces.Box(np.zeros(shape, np.uint8), full_high, shape, np.uint8)
 
 
 def attach_logger(game: MultiAgentGame, log_dir: Any) -> Any:

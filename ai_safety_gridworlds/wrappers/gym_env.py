@@ -34,9 +34,17 @@ Options
     as on every path).
 
 Spaces
-    The learner's observation space is its PettingZoo one. Its action space
-    keeps the action numbers and holds only legal actions: with NOOP masked
-    (``noops=False``) it is ``Discrete(n - 1, start=1)``.
+    The learner's observation, action and reward spaces are its PettingZoo
+    ones (:mod:`ai_safety_gridworlds.core.spaces`): the action space keeps the
+    action numbers and holds only legal actions (with NOOP masked,
+    ``noops=False``, it is ``Discrete(n - 1, start=1)``), and the info's
+    ``action_mask`` is cut to it, so ``action_space.sample(info["action_mask"])``
+    works.
+
+Rendering
+    ``render_mode="human"`` prints the text frame on every ``reset`` and
+    ``step`` (Gymnasium's convention); ``"ansi"`` and ``"rgb_array"`` return it
+    from ``render()``.
 """
 
 from __future__ import annotations
@@ -97,7 +105,7 @@ class GridworldGymEnv(gymnasium.Env):
         self.render_mode = self.adapter.render_mode
         self.reward_mode = self.adapter.reward_mode
         self.observation_space = self.adapter.observation_spaces[self.agent]
-        self.action_space = legal_action_space(game.legal_actions(self.agent))
+        self.action_space = self.adapter.action_spaces[self.agent]
         self.reward_space = self.adapter.reward_spaces[self.agent]
         self.reward_dims = game.reward_dims(self.agent)
         self._learner_done = True
@@ -147,6 +155,8 @@ class GridworldGymEnv(gymnasium.Env):
         terminated = game.terminated[self.agent]
         truncated = game.truncated[self.agent]
         self._learner_done = terminated or truncated
+        if self.render_mode == "human":
+            self.adapter.render()
         return (
             self.adapter.observe(self.agent),
             self.adapter.reward(self.agent),
@@ -162,16 +172,3 @@ class GridworldGymEnv(gymnasium.Env):
     def close(self) -> None:
         """Release resources (finishes an episode log file)."""
         self.adapter.close()
-
-
-def legal_action_space(mask: np.ndarray) -> gymnasium.spaces.Discrete:
-    """A Discrete space of the legal actions, keeping their numbers.
-
-    With NOOP masked (``noops=False``) this is ``Discrete(n - 1, start=1)``, so
-    every sample is legal. A mask with holes gives the full ``Discrete(n)``;
-    the info's ``action_mask`` then says which actions are legal.
-    """
-    legal = np.flatnonzero(mask)
-    if len(legal) and legal[-1] - legal[0] + 1 == len(legal):
-        return gymnasium.spaces.Discrete(len(legal), start=int(legal[0]))
-    return gymnasium.spaces.Discrete(len(mask))

@@ -16,6 +16,15 @@ surface from one line::
   must step ``None`` once to leave (PettingZoo's dead-step protocol).
 - ``env(**options)``: ``raw_env`` inside PettingZoo's ``OrderEnforcingWrapper``.
 
+Spaces (:mod:`ai_safety_gridworlds.core.spaces`): ``observation_space(agent)``,
+``action_space(agent)`` and ``reward_space(agent)`` return cached objects, also in the dicts
+``observation_spaces``, ``action_spaces`` and ``reward_spaces`` (MOMAland's conversions read
+``reward_spaces``). An action space holds only legal actions and keeps their numbers: with
+``noops=False`` it is ``Discrete(n - 1, start=1)``; ``infos[agent]["action_mask"]`` is cut to
+it (entry i is action ``start + i``), as ``action_space(agent).sample(mask)`` expects.
+``render_mode="human"`` prints the text frame on every ``reset`` and ``step`` (in the AEC
+environment, after every agent's action).
+
 Options: ``render_mode``, ``reward_mode`` (``"scalar"``, the default, or
 ``"vector"``), ``reward_weights``, ``preset``, ``log_dir``,
 ``observation_layout`` (``"CHW"``, the default, or ``"HWC"``), ``config`` (a
@@ -59,6 +68,7 @@ class _GridworldEnv:
         self.reward_mode = self.adapter.reward_mode
         self.observation_spaces = self.adapter.observation_spaces
         self.action_spaces = self.adapter.action_spaces
+        self.reward_spaces = self.adapter.reward_spaces
         self.agents: list[str] = []
 
     @property
@@ -109,6 +119,12 @@ class _GridworldEnv:
         """Release resources (finishes an episode log file)."""
         self.adapter.close()
 
+    def _render_human(self) -> None:
+        """``render_mode="human"`` prints the frame on every reset and step (PettingZoo's
+        convention)."""
+        if self.render_mode == "human":
+            self.adapter.render()
+
 
 class GridworldAEC(_GridworldEnv, AECEnv):
     """Turn-based PettingZoo AEC environment over a game (see the module docstring)."""
@@ -129,6 +145,7 @@ class GridworldAEC(_GridworldEnv, AECEnv):
         self.infos = {a: adapter.info(a) for a in self.agents}
         self._skip_agent_selection = None
         self.agent_selection = game.next_agent
+        self._render_human()
 
     def observe(self, agent: str) -> np.ndarray:
         """The agent's current observation."""
@@ -154,6 +171,7 @@ class GridworldAEC(_GridworldEnv, AECEnv):
             self._clear_rewards()
             self.infos[agent] = adapter.info(agent)
             self.agent_selection = game.next_agent
+            self._render_human()
             return
         for a in self.agents:
             reward = adapter.reward(a)
@@ -164,6 +182,7 @@ class GridworldAEC(_GridworldEnv, AECEnv):
             self.infos[a] = adapter.info(a)
         self.agent_selection = game.next_agent or agent
         self._deads_step_first()
+        self._render_human()
 
     def _clear_rewards(self) -> None:
         for agent in self.rewards:
@@ -185,6 +204,7 @@ class GridworldParallel(_GridworldEnv, ParallelEnv):
         self.agents = list(game.agents)
         observations = {a: adapter.observe(a) for a in self.agents}
         infos = {a: adapter.info(a) for a in self.agents}
+        self._render_human()
         return observations, infos
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
@@ -203,6 +223,7 @@ class GridworldParallel(_GridworldEnv, ParallelEnv):
         terminations = {a: game.terminated[a] for a in acted}
         truncations = {a: game.truncated[a] for a in acted}
         infos = {a: adapter.info(a) for a in acted}
+        self._render_human()
         return observations, rewards, terminations, truncations, infos
 
 

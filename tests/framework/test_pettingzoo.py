@@ -368,10 +368,14 @@ def test_a_bad_action_in_aec_raises_and_keeps_the_turn():
     assert env.unwrapped.game.tick == 1
 
 
-def test_noop_is_masked_and_rejected_when_noops_are_off():
+def test_noop_is_left_out_of_the_action_space_and_rejected_when_noops_are_off():
     env = firemaker.raw_env(noops=False)
     env.reset(seed=0)
-    assert env.infos["worker_0"]["action_mask"].tolist() == [0, 1, 1, 1, 1]
+    space = env.action_space("worker_0")
+    assert (space.n, space.start) == (4, 1)
+    assert env.action_spaces["supervisor_0"] is env.action_space("supervisor_0") == space
+    assert env.infos["worker_0"]["action_mask"].tolist() == [1, 1, 1, 1]  # actions 1..4
+    assert env.unwrapped.game.agent_info("worker_0")["action_mask"].tolist() == [0, 1, 1, 1, 1]
     with pytest.raises(ValueError, match=r"NOOP\) is not allowed"):
         env.step(0)
 
@@ -495,13 +499,31 @@ def test_ansi_render_shows_the_board_each_view_and_reward_lines():
     assert sum(line.startswith("  reward: ") for line in lines) == 3
 
 
-def test_human_render_prints_the_ansi_text(capsys):
+def test_human_render_prints_the_ansi_text_on_reset_step_and_render(capsys):
     env = firemaker.parallel_env(render_mode="human")
-    env.reset(seed=0)
-    assert env.render() is None
     text = firemaker.parallel_env(render_mode="ansi")
+    env.reset(seed=0)
     text.reset(seed=0)
     assert capsys.readouterr().out == text.render() + "\n"
+    actions = {agent: 1 for agent in env.agents}
+    env.step(actions)
+    text.step(actions)
+    assert capsys.readouterr().out == text.render() + "\n"
+    assert env.render() is None
+    assert capsys.readouterr().out == text.render() + "\n"
+
+
+def test_human_render_in_the_aec_env_prints_after_every_agents_action(capsys):
+    env = firemaker.env(render_mode="human")
+    text = firemaker.env(render_mode="ansi")
+    env.reset(seed=0)
+    text.reset(seed=0)
+    assert capsys.readouterr().out == text.render() + "\n"
+    for _ in range(3):  # worker_0, worker_1, then supervisor_0 ends the round and ticks
+        env.step(1)
+        text.step(1)
+        assert capsys.readouterr().out == text.render() + "\n"
+    assert text.unwrapped.game.tick == 1
 
 
 def test_rgb_render_gives_each_tile_kind_and_agent_role_its_own_colour():

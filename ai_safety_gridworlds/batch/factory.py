@@ -18,7 +18,9 @@ import numpy as np
 
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch.game_slots import GameSlots
-from ai_safety_gridworlds.batch.vector import BatchBackend, BatchSpec, VectorEnv
+from ai_safety_gridworlds.batch.render import SlotRenderer
+from ai_safety_gridworlds.batch.spec import BatchBackend, BatchSpec
+from ai_safety_gridworlds.batch.vector import VectorEnv
 from ai_safety_gridworlds.core import options as options_lib
 from ai_safety_gridworlds.core.game import environment_name
 from ai_safety_gridworlds.core.rewards import resolve_weights
@@ -31,8 +33,17 @@ BACKENDS = options_lib.BACKENDS
 
 def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
     """Agents, shapes, actions, rewards and metrics of a game's configuration (``extra``: the
-    other :class:`BatchSpec` fields, e.g. ``float_safety_names``)."""
+    other :class:`BatchSpec` fields, e.g. ``float_safety_names``). The roles, the channels'
+    highest values (``game.observation_high``) and the reward bounds (``game.reward_bounds``)
+    come from the game, as on the pycolab path."""
     agents = tuple(game.possible_agents)
+    high = getattr(game, "observation_high", None)
+    if high is not None:
+        per_channel = np.broadcast_to(np.asarray(high), (len(game.channels),))
+        extra.setdefault("channel_high", tuple(int(v) for v in per_channel))
+    bounds = getattr(game, "reward_bounds", None)
+    if bounds is not None:
+        extra.setdefault("reward_bounds", {a: bounds(a) for a in agents})
     return BatchSpec(
         possible_agents=agents,
         observation_shapes={a: game.observation_shape(a) for a in agents},
@@ -40,16 +51,10 @@ def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
         num_actions={a: game.num_actions(a) for a in agents},
         action_names={a: tuple(game.action_names(a)) for a in agents},
         legal_actions={a: game.legal_actions(a) for a in agents},
-        masked_reasons={
-            a: tuple(
-                "" if legal else game.masked_reason(a, action)
-                for action, legal in enumerate(game.legal_actions(a))
-            )
-            for a in agents
-        },
         safety_names=tuple(game.new_safety()),
         channels=tuple(game.channels),
         state_shape=(len(game.channels) - 1, game.rows, game.cols),
+        roles={a: game.specs[a].role for a in agents},
         **extra,
     )
 
@@ -110,7 +115,7 @@ def make_vector_env(
     ``options``: the config fields and the options of the ``"vector_env"`` path, checked by
     :func:`ai_safety_gridworlds.core.options.resolve` as on every path (``preset``,
     ``config``, ``backend``, ``buffers``, ``observation_layout``, ``reward_mode``,
-    ``reward_weights``, ``num_threads``). ``backend``: ``"c"``
+    ``reward_weights``, ``num_threads``, ``render_mode``). ``backend``: ``"c"``
     (``c_kernel(kernel_params(game), num_envs, buffers)``; falls back to ``"numpy"`` with a
     warning when the kernel is not compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy``
     forces the fallback) or ``"numpy"`` (one ``game_class`` per slot stepped slot by slot:
@@ -155,4 +160,6 @@ def make_vector_env(
         reward_mode=resolved["reward_mode"],
         reward_weights=resolve_weights(game, resolved["reward_weights"]),
         num_threads=resolved["num_threads"],
+        render_mode=resolved["render_mode"],
+        renderer=SlotRenderer(game) if resolved["render_mode"] is not None else None,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ai_safety_gridworlds.batch.vector import RESET_NONE, RESET_SEED, BatchSpec
+from ai_safety_gridworlds.batch.spec import RESET_NONE, RESET_SEED, BatchSpec
 
 
 def legal_action_table(spec: BatchSpec) -> np.ndarray:

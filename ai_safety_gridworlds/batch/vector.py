@@ -39,111 +39,46 @@ with ``b + i`` for a fresh random ``b`` (``secrets.randbits(63)``, like the game
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+import gymnasium
 import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 
-from ai_safety_gridworlds.core import rng
-from ai_safety_gridworlds.core.views import layout_shape, to_layout
-
-RESET_NONE, RESET_NEXT_EPISODE, RESET_SEED = 0, 1, 2
-"""Per-slot reset modes handed to a backend (the C kernels use the same numbers)."""
-
-BUFFER_NAMES = (
-    "actions",
-    "observations",
-    "rewards",
-    "terminations",
-    "truncations",
-    "safety",
-    "float_safety",
+from ai_safety_gridworlds.batch import spaces as batch_spaces
+from ai_safety_gridworlds.batch.buffers import make_buffers
+from ai_safety_gridworlds.batch.render import SlotRenderer
+from ai_safety_gridworlds.batch.spec import (
+    BUFFER_NAMES,
+    RESET_NEXT_EPISODE,
+    RESET_NONE,
+    RESET_SEED,
+    BatchBackend,
+    BatchSpec,
+    check_buffer,
 )
+from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.options import RENDER_MODES
+from ai_safety_gridworlds.core.views import layout_shape
 
+__all__ = [
+    "BUFFER_NAMES",
+    "RESET_NEXT_EPISODE",
+    "RESET_NONE",
+    "RESET_SEED",
+    "BatchBackend",
+    "BatchSpec",
+    "VectorEnv",
+    "check_buffer",
+]
 
-@dataclasses.dataclass(frozen=True)
-class BatchSpec:
-    """What a batch needs to know about a game: agents, shapes, actions, rewards, metrics."""
+RENDER_FPS = 5
 
-    possible_agents: tuple[str, ...]
-    observation_shapes: Mapping[str, tuple[int, int, int]]
-    reward_dims: Mapping[str, tuple[str, ...]]
-    num_actions: Mapping[str, int]
-    action_names: Mapping[str, tuple[str, ...]]
-    legal_actions: Mapping[str, np.ndarray]
-    safety_names: tuple[str, ...]
-    channels: tuple[str, ...]
-    state_shape: tuple[int, int, int]
-    float_safety_names: tuple[str, ...] = ()
-    """The safety metrics (among ``safety_names``) whose values are floats."""
-    channel_high: tuple[int, ...] | None = None
-    """The largest value of each observation channel (None: every channel is 0/1)."""
-    masked_reasons: Mapping[str, tuple[str, ...]] | None = None
-    """Per agent and action, why the action is masked ("" when legal; None: noops=False)."""
-
-    @property
-    def max_dims(self) -> int:
-        return max(len(d) for d in self.reward_dims.values())
-
-    @property
-    def int_safety_names(self) -> tuple[str, ...]:
-        """The integer safety metrics, in ``safety_names`` order (columns of ``safety``)."""
-        return tuple(n for n in self.safety_names if n not in self.float_safety_names)
-
-    def observation_high(self, shape: tuple[int, ...]) -> np.ndarray | int:
-        """The observation space's upper bound for observations of ``shape`` (..., C, h, w)."""
-        if self.channel_high is None:
-            return 1
-        high = np.asarray(self.channel_high, np.uint8)[:, None, None]
-        return np.broadcast_to(high, shape).copy()
-
-
-class BatchBackend(Protocol):
-    """What a batch backend does with the buffers a :class:`VectorEnv` gave it."""
-
-    #: int64 (N,): ticks played in each slot's current episode.
-    ticks: np.ndarray
-
-    def reset(self, modes: np.ndarray, seeds: np.ndarray) -> None:
-        """Reset slots by mode (uint8 RESET_*), RESET_SEED ones with ``seeds`` (uint64)."""
-
-    def step(self, actions: np.ndarray) -> int:
-        """One tick of every slot (int64 (N, A)); 0, or 1 + the flat index of an illegal action
-        (then nothing changed)."""
-
-    def state(self, out: np.ndarray) -> None:
-        """Write every slot's global board encoding (N, C - 1, H, W) into ``out``."""
-
-
-def check_buffer(name: str, array: Any, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
-    """``array`` if it is a writeable, C-contiguous ``dtype`` array of ``shape``; else ValueError."""
-    dtype = np.dtype(dtype)
-    if not isinstance(array, np.ndarray):
-        raise ValueError(
-            f"{name} must be a numpy array of dtype {dtype} and shape {shape}, "
-            f"got {type(array).__name__}"
-        )
-    if array.dtype != dtype:
-        raise ValueError(f"{name} must have dtype {dtype}, got dtype {array.dtype}")
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got shape {array.shape}")
-    if not array.flags.c_contiguous:
-        raise ValueError(f"{name} must be C-contiguous (use np.ascontiguousarray)")
-    if not array.flags.writeable:
-        raise ValueError(f"{name} must be writeable")
-    return array
-
-
-def _observation_box(spec: BatchSpec, shape: tuple[int, ...], layout: str) -> spaces.Box:
-    """The uint8 Box of channels-first observations of ``shape`` (..., C, h, w), in ``layout``."""
-    high = spec.observation_high(shape)
-    if not isinstance(high, int):
-        high = to_layout(high, layout)
-    return spaces.Box(0, high, layout_shape(shape, layout), np.uint8)
+if TYPE_CHECKING:
+    from ai_safety_gridworlds.batch.agent_batch import AgentBatchEnv
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -152,18 +87,23 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
-class VectorEnv:
+class VectorEnv(gymnasium.vector.VectorEnv):
     """N environments of one game configuration, stepped together (see the module docstring).
 
-    ``backend_factory(buffers)`` makes the backend over the validated buffers dict.
-    ``buffers`` (optional) maps any of ``BUFFER_NAMES`` to caller-allocated arrays:
-    ``observations`` a dict agent -> array, the others single arrays of the layout above
-    (``rewards`` the flat (N, A, max_dims) float32 buffer, ``terminations``/``truncations``
-    (N, A) bool, ``safety`` (N, M) int64, ``float_safety`` (N, F) float64).
+    A ``gymnasium.vector.VectorEnv`` with a multi-agent layout: its spaces are
+    ``gymnasium.spaces.Dict``s keyed by agent. ``backend_factory(buffers)`` makes the backend
+    over the validated buffers dict. ``buffers`` (optional) maps any of ``BUFFER_NAMES`` to
+    caller-allocated arrays: ``observations`` a dict agent -> array (in the observation
+    layout), the others single arrays of the layout above (``rewards`` the flat
+    (N, A, max_dims) float32 buffer, ``terminations``/``truncations`` (N, A) bool, ``safety``
+    (N, M) int64, ``float_safety`` (N, F) float64). ``renderer`` draws ``render()``'s frames.
     """
 
-    metadata = {"autoreset_mode": AutoresetMode.NEXT_STEP}
-    render_mode = None
+    metadata = {
+        "autoreset_mode": AutoresetMode.NEXT_STEP,
+        "render_modes": list(RENDER_MODES),
+        "render_fps": RENDER_FPS,
+    }
 
     def __init__(
         self,
@@ -178,11 +118,15 @@ class VectorEnv:
         reward_mode: str = "vector",
         reward_weights: Mapping[str, np.ndarray] | None = None,
         num_threads: int = 1,
+        render_mode: str | None = None,
+        renderer: SlotRenderer | None = None,
     ):
         if isinstance(num_envs, (bool, np.bool_)) or not isinstance(num_envs, (int, np.integer)):
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         if num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        if render_mode is not None and renderer is None:
+            raise ValueError(f"render_mode {render_mode!r} needs a renderer")
         self.batch_spec = spec
         self.num_envs = n = int(num_envs)
         self.backend = backend_name
@@ -190,11 +134,17 @@ class VectorEnv:
         self.observation_layout = observation_layout
         self.reward_mode = reward_mode
         self.num_threads = num_threads
+        self.render_mode = render_mode
+        self.render_slots: Sequence[int] = (0,)
+        """The slots ``render()`` draws (a grid of tiles, or one text frame each)."""
+        self._renderer = renderer
         self.possible_agents = list(spec.possible_agents)
         self.agents = list(spec.possible_agents)
         self.safety_names = spec.safety_names
-        self._buffers = self._make_buffers(buffers or {})
-        b = self._buffers
+        made = make_buffers(spec, n, observation_layout, buffers or {})
+        self._buffers = b = made.arrays
+        self._kernel_observations = made.kernel_observations
+        self.role_blocks = made.role_blocks
         self.actions = b["actions"]
         self.observations = b["observations"]
         self.reward_buffer = b["rewards"]
@@ -232,87 +182,62 @@ class VectorEnv:
             "tick": _read_only(self._backend.ticks),
             "_tick": present,
         }
-        self.single_observation_space = {
-            a: _observation_box(spec, spec.observation_shapes[a], observation_layout)
-            for a in agents
-        }
-        self.observation_space = {
-            a: _observation_box(spec, (n, *spec.observation_shapes[a]), observation_layout)
-            for a in agents
-        }
-        self.single_action_space = {a: spaces.Discrete(spec.num_actions[a]) for a in agents}
-        self.action_space = {
-            a: spaces.MultiDiscrete(np.full(n, spec.num_actions[a], np.int64)) for a in agents
-        }
-        self.single_reward_space = {
-            a: spaces.Box(-np.inf, np.inf, (len(spec.reward_dims[a]),), np.float32) for a in agents
-        }
+        self.single_observation_space = batch_spaces.agents_dict(
+            batch_spaces.single_observation_spaces(spec, observation_layout)
+        )
+        self.single_action_space = batch_spaces.agents_dict(batch_spaces.single_action_spaces(spec))
+        self.single_reward_space = batch_spaces.agents_dict(batch_spaces.single_reward_spaces(spec))
+        self._batched: dict[str, spaces.Space] = {}
         self._actions_cast = np.zeros((n, len(agents)), np.int64)
         self._seeded = False
         self._state_out: np.ndarray | None = None
         self._state_layout: np.ndarray | None = None
 
-    # ------------------------------------------------------------------ buffers
+    # ------------------------------------------------------------------ spaces
 
-    def _make_buffers(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(given) - set(BUFFER_NAMES))
-        if unknown:
-            raise ValueError(f"unknown buffer {unknown[0]!r}; allowed: {list(BUFFER_NAMES)}")
-        spec, n, agents = self.batch_spec, self.num_envs, self.possible_agents
-        shapes = {
-            "actions": (np.int64, (n, len(agents))),
-            "rewards": (np.float32, (n, len(agents), spec.max_dims)),
-            "terminations": (np.bool_, (n, len(agents))),
-            "truncations": (np.bool_, (n, len(agents))),
-            "safety": (np.int64, (n, len(spec.int_safety_names))),
-            "float_safety": (np.float64, (n, len(spec.float_safety_names))),
-        }
-        buffers: dict[str, Any] = {}
-        for name, (dtype, shape) in shapes.items():
-            if name in given:
-                buffers[name] = check_buffer(f"buffers[{name!r}]", given[name], dtype, shape)
-            else:
-                buffers[name] = np.zeros(shape, dtype)
-        observations = given.get("observations", {})
-        layout = self.observation_layout
-        if not isinstance(observations, Mapping):
-            shape = ", ".join(layout_shape(("num_envs", "C", "h", "w"), layout))
-            raise ValueError(
-                f"buffers['observations'] must be a dict agent -> uint8 array ({shape})"
-            )
-        extra = sorted(set(observations) - set(agents))
-        if extra:
-            raise ValueError(f"buffers['observations'] has unknown agent {extra[0]!r}")
-        buffers["observations"] = {
-            a: check_buffer(
-                f"buffers['observations'][{a!r}]",
-                observations[a],
-                np.uint8,
-                layout_shape((n, *spec.observation_shapes[a]), layout),
-            )
-            if a in observations
-            else np.zeros(layout_shape((n, *spec.observation_shapes[a]), layout), np.uint8)
-            for a in agents
-        }
-        self._kernel_observations = buffers["observations"]
-        if layout != "CHW":  # the backends write channels first; step() copies into the layout
-            self._kernel_observations = {
-                a: np.zeros((n, *spec.observation_shapes[a]), np.uint8) for a in agents
-            }
-        arrays = [(k, v) for k, v in buffers.items() if k != "observations"]
-        arrays += [(f"observations[{a!r}]", v) for a, v in buffers["observations"].items()]
-        for i, (name_a, a) in enumerate(arrays):
-            for name_b, b in arrays[i + 1 :]:
-                if np.may_share_memory(a, b):
-                    raise ValueError(f"buffers {name_a} and {name_b} overlap in memory")
-        return buffers
+    def _batched_space(self, name: str, single: spaces.Space) -> spaces.Space:
+        if name not in self._batched:
+            self._batched[name] = batch_spaces.batched(single, self.num_envs)
+        return self._batched[name]
+
+    @property
+    def observation_space(self) -> spaces.Dict:
+        """agent -> uint8 Box (num_envs, C, h, w) (or (num_envs, h, w, C)); built on first use."""
+        return self._batched_space("observation", self.single_observation_space)
+
+    @property
+    def action_space(self) -> spaces.Dict:
+        """agent -> MultiDiscrete (num_envs,) of its legal actions (the single space's start)."""
+        return self._batched_space("action", self.single_action_space)
+
+    def agent_batch(self, role: str, policies: Mapping[str, Any] | None = None) -> AgentBatchEnv:
+        """The agents of ``role`` as a plain single-agent ``gymnasium.vector.VectorEnv`` of
+        ``num_envs x k`` slots (slot ``j * num_envs + e``: the role's agent j in environment e),
+        array observations and scalar rewards; ``policies`` (role or agent -> ``"random"``, an
+        action or a callable) drive the others. See :mod:`ai_safety_gridworlds.batch.agent_batch`.
+        """
+        from ai_safety_gridworlds.batch.agent_batch import AgentBatchEnv
+
+        return AgentBatchEnv(self, role, policies)
+
+    @property
+    def roles(self) -> dict[str, list[str]]:
+        """role -> its agents, in ``possible_agents`` order."""
+        roles: dict[str, list[str]] = {}
+        for agent in self.possible_agents:
+            roles.setdefault(self.batch_spec.role(agent), []).append(agent)
+        return roles
 
     # ------------------------------------------------------------------ API
 
     def reset(
-        self, seed: int | Sequence[int | None] | None = None, options: dict | None = None
+        self, *, seed: int | Sequence[int | None] | None = None, options: dict | None = None
     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """Reset slots (all, or ``options["reset_mask"]``); returns (observations, infos)."""
+        """Reset slots (all, or ``options["reset_mask"]``); returns (observations, infos).
+
+        An int ``seed`` also seeds ``np_random`` (Gymnasium's convention); a list seeds it with
+        its first int."""
+        self._check_open()
         n = self.num_envs
         mask = np.ones(n, bool)
         options = dict(options or {})
@@ -348,9 +273,14 @@ class VectorEnv:
             raise ValueError(f"seed must be a non-negative int, None or a list, got {seed!r}")
         modes[~mask] = RESET_NONE
         self._backend.reset(modes, seeds)
+        if isinstance(seed, (int, np.integer)):
+            super().reset(seed=int(seed))
+        elif seed is not None:
+            super().reset(seed=next((int(s) for s in seed if s is not None), None))
         self._seeded = True
         self._publish()
-        return self.observations, self.infos
+        self._render_human()
+        return self.observations, dict(self.infos)
 
     def step(
         self, actions: np.ndarray | Mapping[str, Any] | None = None
@@ -361,6 +291,7 @@ class VectorEnv:
         ``actions``: int (N, A) array in ``possible_agents`` order, a dict agent -> int (N,)
         array, or None to use the ``actions`` buffer as it is.
         """
+        self._check_open()
         if not self._seeded:
             raise RuntimeError("reset() must be called before step()")
         actions = self._check_actions(actions)
@@ -368,7 +299,9 @@ class VectorEnv:
         if bad:
             raise self._illegal_action(actions, bad - 1)
         self._publish()
-        return self.observations, self.rewards, self.terminations, self.truncations, self.infos
+        self._render_human()
+        infos = dict(self.infos)  # a fresh dict each step: wrappers add their keys to it
+        return self.observations, self.rewards, self.terminations, self.truncations, infos
 
     def _publish(self) -> None:
         """Put what the backend wrote into the observation layout and the reward mode."""
@@ -386,9 +319,7 @@ class VectorEnv:
         layout "HWC" (a reused buffer)."""
         if not self._seeded:
             raise RuntimeError("reset() must be called before state()")
-        if self._state_out is None:
-            self._state_out = np.zeros((self.num_envs, *self.batch_spec.state_shape), np.uint8)
-        self._backend.state(self._state_out)
+        self._channels_first_state()
         if self.observation_layout == "CHW":
             return self._state_out
         if self._state_layout is None:
@@ -398,8 +329,57 @@ class VectorEnv:
         np.copyto(self._state_layout, np.moveaxis(self._state_out, 1, -1))
         return self._state_layout
 
-    def close(self) -> None:
-        """Nothing to release: every buffer is a numpy array."""
+    def _channels_first_state(self) -> np.ndarray:
+        if self._state_out is None:
+            self._state_out = np.zeros((self.num_envs, *self.batch_spec.state_shape), np.uint8)
+        self._backend.state(self._state_out)
+        return self._state_out
+
+    # ------------------------------------------------------------------ render, close
+
+    def render(self) -> str | np.ndarray | None:
+        """A frame of ``render_slots`` (default slot 0) in ``render_mode``: "rgb_array" a uint8
+        image (one slot, or a grid of tiles), "ansi" the boards as text; "human" prints the
+        text (also on every reset and step). Drawn from the state layers (``batch.render``)."""
+        if self.render_mode is None:
+            gymnasium.logger.warn(
+                "render() called without a render_mode; pass render_mode='human', 'ansi' or "
+                "'rgb_array' to vector_env"
+            )
+            return None
+        if not self._seeded:
+            raise RuntimeError("reset() must be called before render()")
+        slots = list(self.render_slots)
+        bad = [s for s in slots if not 0 <= s < self.num_envs]
+        if not slots or bad:
+            raise ValueError(
+                f"render_slots must be slot numbers in [0, {self.num_envs - 1}], got {slots!r}"
+            )
+        states = self._channels_first_state()
+        if self.render_mode == "rgb_array":
+            return self._renderer.rgb(states, slots)
+        text = self._renderer.ansi(states, slots, self._backend.ticks)
+        if self.render_mode == "ansi":
+            return text
+        print(text, flush=True)
+        return None
+
+    def _render_human(self) -> None:
+        if self.render_mode == "human":
+            self.render()
+
+    def close_extras(self, **kwargs: Any) -> None:
+        """Nothing to release: every buffer is a numpy array; later calls raise."""
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError("this batch is closed")
+
+    def __enter__(self) -> VectorEnv:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     # ------------------------------------------------------------------ actions
 

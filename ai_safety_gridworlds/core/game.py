@@ -53,7 +53,9 @@ class MultiAgentGame:
     """Base class of every environment's game.
 
     Subclasses set ``config_class``, ``channels`` (observation channel names,
-    the first is ``"self"``), ``wall_channel`` and implement
+    the first is ``"self"``), ``wall_channel`` (optionally ``channel_characters``:
+    the board character of each channel that may be empty at reset, such as
+    fire, for drawing a batch's boards from its state) and implement
     :meth:`agent_specs`, :meth:`build_art`, :meth:`build_engine`,
     :meth:`board_layers`, :meth:`agent_channel` and :meth:`new_safety`.
     """
@@ -62,6 +64,7 @@ class MultiAgentGame:
     channels: ClassVar[tuple[str, ...]]
     wall_channel: ClassVar[int]
     wall_character: ClassVar[str] = "#"
+    channel_characters: ClassVar[dict[str, str]] = {}
     scripted_policies: ClassVar[dict[str, dict[str, type]]] = {}
     default_policies: ClassVar[dict[str, str]] = {}
 

@@ -131,8 +131,8 @@ OPTIONS: dict[str, Option] = {
         Option(
             "render_mode",
             "What render() gives: 'human' prints text on every reset and step, 'ansi' returns "
-            "it, 'rgb_array' returns a uint8 (H, W, 3) image.",
-            EPISODIC,
+            "it, 'rgb_array' returns a uint8 (H, W, 3) image (vector_env: of its render_slots).",
+            PYTHON,
             "None, 'human', 'ansi', 'rgb_array'",
             choices=(None, *RENDER_MODES),
         ),

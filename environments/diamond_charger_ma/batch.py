@@ -254,7 +254,7 @@ def make_vector_env(num_envs: int, **options: Any) -> VectorEnv:
     kernel; falls back to ``"numpy"`` with a warning when it is not compiled, silently when
     ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (pycolab games
     stepped slot by slot: same results, much slower), ``preset``, ``buffers``,
-    ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``. Every
+    ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``, ``render_mode``. Every
     ``DiamondChargerConfig`` field is accepted, validated as for the pycolab environment.
     ``infos["safety"]["hearts_gini"]`` is float64; every other metric is int64.
     """

@@ -527,6 +527,7 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
     config_class = DiamondChargerConfig
     channels = CHANNELS
     wall_channel = CHANNELS.index("wall")
+    channel_characters = {"marker": "+"}
     scripted_policies = diamond_charger_policies.POLICIES
     default_policies = diamond_charger_policies.DEFAULT_POLICIES
 

@@ -144,7 +144,7 @@ def make_vector_env(num_envs: int, **options: Any) -> VectorEnv:
     kernel; falls back to ``"numpy"`` with a warning when it is not compiled, silently when
     ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy`` forces the fallback) or ``"numpy"`` (pycolab games
     stepped slot by slot: same results, much slower), ``preset``, ``buffers``,
-    ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``. Every
+    ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``, ``render_mode``. Every
     ``FiremakerConfig`` field is accepted, validated as for the pycolab environment.
     """
     return batch_env.make_vector_env(

@@ -255,6 +255,7 @@ class FiremakerGame(MultiAgentGame):
     config_class = FiremakerConfig
     channels = CHANNELS
     wall_channel = CHANNELS.index("wall")
+    channel_characters = {"fire": "F"}
     scripted_policies = firemaker_policies.POLICIES
     default_policies = firemaker_policies.DEFAULT_POLICIES
 

@@ -159,7 +159,12 @@ def test_the_ui_command_line_prints_the_same_error():
         ("vector_env", "log_dir", "logs", "it applies to raw_env, env, parallel_env, the "),
         ("vector_env", "policies", {}, "it applies to the Gymnasium ids"),
         ("gymnasium", "num_threads", 2, "it applies to vector_env"),
-        ("ui", "render_mode", "ansi", "it applies to raw_env, env, parallel_env and the Gym"),
+        (
+            "ui",
+            "render_mode",
+            "ansi",
+            "it applies to raw_env, env, parallel_env, the Gymnasium ids and vector_env",
+        ),
         ("ui", "num_threads", 2, "it applies to vector_env"),
         ("benchmark", "observation_layout", "HWC", "it applies to raw_env, env, parallel_env, "),
         ("benchmark", "log_dir", "logs", "(the safety benchmark has its own --log-dir flag)"),

@@ -76,13 +76,22 @@ EXTRAS = {
     "plots": ["matplotlib>=3.7"],
     "progress": ["tqdm>=4.60"],
     "ray": ["ray>=2.9"],
+    # On a machine without a GPU, install the CPU build first (docs/ecosystem.md):
+    # pip install torch --index-url https://download.pytorch.org/whl/cpu
     "torch": ["torch>=2.0"],
+    # The RL clients the test suite runs beside PettingZoo and Gymnasium (.ci/run installs them;
+    # about 0.7 GB with wandb, scipy and pygame, which MOMAland and MO-Gymnasium pull).
+    "clients": ["mo-gymnasium>=1.3.2", "momaland>=0.2.0"],
+    # experiments/examples/rllib_ppo.py. ray[rllib] pins gymnasium (2.60: ==1.2.2), so install
+    # it in a virtual environment of its own, not beside the test extra.
+    "rllib": ["ray[rllib]>=2.60", "supersuit>=3.11", "torch>=2.0"],
 }
 EXTRAS["test"] = [
     "pytest>=7",
     "pyte>=0.8",
     "pillow>=9",
     "ruff==0.17.6",
+    "supersuit>=3.11",
     *EXTRAS["plots"],
     *EXTRAS["progress"],
     *EXTRAS["ray"],

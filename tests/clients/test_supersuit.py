@@ -51,7 +51,12 @@ def test_firemaker_vec_env_after_padding_observations_and_actions():
     padded = supersuit.pad_action_space_v0(supersuit.pad_observations_v0(parallel))
     env = _vec_env(padded, 2)
     observations, _ = env.reset(seed=0)
-    assert observations.shape == (6, 9, 33, 33)  # the supervisor's whole-board view
+    assert observations.shape == (
+        6,
+        len(firemaker_ex_ma.CHANNELS),
+        33,
+        33,
+    )  # the supervisor's whole-board view
     env.action_space.seed(1)
     truncated = 0
     for _ in range(25):

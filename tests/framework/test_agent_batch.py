@@ -15,6 +15,8 @@ from gymnasium.wrappers import vector as vector_wrappers
 
 from environments import diamond_charger_ma, firemaker_ex_ma
 
+C = len(firemaker_ex_ma.CHANNELS)
+
 
 def test_slots_are_the_role_agents_of_every_environment_tick_by_tick():
     weights = {"ENERGY": 0.5, "WORKSHOP": 2.0}
@@ -22,7 +24,7 @@ def test_slots_are_the_role_agents_of_every_environment_tick_by_tick():
     reference = firemaker_ex_ma.vector_env(3, noops=False, max_cycles=25)
     view = batch.agent_batch(role="worker", policies={"supervisor": 2})
     assert isinstance(view, gymnasium.vector.VectorEnv) and view.num_envs == 6
-    assert view.single_observation_space == Box(0, 1, (9, 5, 5), np.uint8)
+    assert view.single_observation_space == Box(0, 1, (C, 5, 5), np.uint8)
     assert view.single_action_space == Discrete(4, start=1)
     observations, infos = view.reset(seed=4)
     reference.reset(seed=4)
@@ -54,7 +56,7 @@ def test_other_roles_follow_random_callable_or_fixed_policies():
     seen = []
 
     def supervisor(observations, infos):
-        assert observations.shape == (2, 9, 33, 33) and "safety" not in infos
+        assert observations.shape == (2, C, 33, 33) and "safety" not in infos
         seen.append(int(infos["tick"][0]))
         return np.full(2, 4)
 
@@ -105,7 +107,7 @@ def test_gymnasium_vector_wrappers_run_on_the_agent_batch():
         observations, rewards, _, _, infos = env.step(env.action_space.sample())
         if "episode" in infos:
             episodes.append(infos["episode"]["l"][infos["_episode"]])
-    assert observations.dtype == np.float32 and observations.shape == (8, 9, 5, 5)
+    assert observations.dtype == np.float32 and observations.shape == (8, C, 5, 5)
     assert [e.tolist() for e in episodes] == [[10] * 8, [10] * 8]
     assert len(view.episode_returns) == 8
 

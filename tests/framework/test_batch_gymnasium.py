@@ -16,6 +16,8 @@ from gymnasium.wrappers import vector as vector_wrappers
 
 from environments import diamond_charger_ma, firemaker_ex_ma
 
+C = len(firemaker_ex_ma.CHANNELS)
+
 MODULES = {"firemaker_ex_ma": firemaker_ex_ma, "diamond_charger_ma": diamond_charger_ma}
 BACKENDS = ("c", "numpy")
 
@@ -127,7 +129,7 @@ def test_gymnasium_vector_wrappers_take_the_batch():
     wrapped = vector_wrappers.DictInfoToList(vector_wrappers.FlattenObservation(env))
     observations, infos = wrapped.reset(seed=0)
     assert wrapped.unwrapped is env
-    assert observations.shape == (2, 2 * 9 * 5 * 5 + 9 * 33 * 33)  # every agent's, flattened
+    assert observations.shape == (2, C * (2 * 5 * 5 + 33 * 33))  # every agent's, flattened
     assert isinstance(infos, list) and infos[1]["tick"] == 0
     for _ in range(3):
         _, _, _, truncations, infos = wrapped.step(wrapped.action_space.sample())

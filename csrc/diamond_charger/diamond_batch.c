@@ -146,6 +146,9 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
         if (rows != cols || rows < DC_MIN_ARENA || rows > DC_MAX_ARENA || agents != n ||
             cfg->arena_chargers < 0 || cfg->arena_chargers > cfg->num_converters)
             return DC_ERR_MAP;
+        /* So that dc_arena cannot fail in a reset (the open arena holds this many). */
+        if (num_objects(cfg) > dc_arena_capacity(rows))
+            return DC_ERR_MAP;
     }
     for (int32_t a = 0; a < n; a++) {
         if (!view_fits(&cfg->views[a], rows, cols, DC_NUM_CHANNELS, cfg->obs_size[a],

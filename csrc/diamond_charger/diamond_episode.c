@@ -12,7 +12,8 @@
 #include "diamond_batch.h"
 
 /* ------------------------------------------------------------------------------------------ */
-/* The arena: diamond_charger_maps.generate_arena, steps 1 to 5 of its docstring.              */
+/* The arena: diamond_charger_ma.maps.generate_arena: room arenas (_room_arena, steps 1 to 5   */
+/* of its docstring) for attempts 0 .. DC_ARENA_ATTEMPTS - 1, then the open arena.             */
 
 #define MAX_ROOMS ((DC_MAX_ARENA - 2) / DC_ROOM_CELL * ((DC_MAX_ARENA - 2) / DC_ROOM_CELL))
 #define MAX_LINKS (3 * MAX_ROOMS)
@@ -103,13 +104,11 @@ static int place_teams(uint8_t *cells, uint16_t *who, int32_t size, const room *
     return 0;
 }
 
-int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t num_teams,
-             int32_t num_mines, int32_t num_chargers, int32_t num_altars, uint8_t *cells,
-             uint16_t *who, int32_t *start, int32_t *candidates)
+/* One room arena (maps._room_arena) from the draws d: 0, or -1 when it does not fit. */
+static int room_arena(draws d, int32_t size, const int32_t *team_sizes, int32_t num_teams,
+                      const int32_t counts[3], uint8_t *cells, uint16_t *who, int32_t *start,
+                      int32_t *candidates)
 {
-    if (size < DC_MIN_ARENA || size > DC_MAX_ARENA)
-        return -1;
-    draws d = {stream_base(map_key, 0, DC_STREAM_ARENA), 0};
     memset(cells, DC_CELL_WALL, (size_t)size * (size_t)size);
 
     /* 1. A room in every grid cell, row-major. */
@@ -180,7 +179,6 @@ int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t 
         }
     }
     const uint8_t kinds[3] = {DC_CELL_MINE, DC_CELL_CONVERTER, DC_CELL_CONVERTER};
-    const int32_t counts[3] = {num_mines, num_chargers, num_altars};
     int32_t object = 0;
     for (int kind = 0; kind < 3; kind++) {
         for (int32_t n = 0; n < counts[kind]; n++) {
@@ -201,6 +199,77 @@ int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t 
             num_candidates = kept;
         }
     }
+    return 0;
+}
+
+/* The open arena (maps._open_arena): the interior is floor, agents on rows 1, 3, 5, ...,
+ * objects on the lattice of even rows and columns 2 .. size - 3 (held in lattice). */
+static void open_arena(draws d, int32_t size, int32_t num_agents, const int32_t counts[3],
+                       uint8_t *cells, uint16_t *who, int32_t *start, int32_t *lattice)
+{
+    memset(cells, DC_CELL_WALL, (size_t)size * (size_t)size);
+    for (int32_t r = 1; r < size - 1; r++)
+        fill_floor(cells, size, r, r + 1, 1, size - 1);
+    const int32_t row_cells = size - 2;
+    for (int32_t a = 0; a < num_agents; a++) {
+        const int32_t row = 1 + 2 * (a / row_cells), col = 1 + a % row_cells;
+        cells[row * size + col] |= DC_CELL_AGENT;
+        if (who)
+            who[row * size + col] = (uint16_t)a;
+        start[2 * a] = row;
+        start[2 * a + 1] = col;
+    }
+    int32_t len = 0;
+    for (int32_t r = 2; r < size - 2; r += 2)
+        for (int32_t c = 2; c < size - 2; c += 2)
+            lattice[len++] = r * size + c;
+    const uint8_t kinds[3] = {DC_CELL_MINE, DC_CELL_CONVERTER, DC_CELL_CONVERTER};
+    int32_t object = 0;
+    for (int kind = 0; kind < 3; kind++) {
+        for (int32_t n = 0; n < counts[kind] && len > 0; n++) {
+            const int32_t k = (int32_t)draw_below(&d, len);
+            const int32_t chosen = lattice[k];
+            memmove(lattice + k, lattice + k + 1, sizeof(int32_t) * (size_t)(len - k - 1));
+            len--;
+            cells[chosen] = kinds[kind];
+            if (who)
+                who[chosen] = (uint16_t)object;
+            object++;
+        }
+    }
+}
+
+int dc_arena_capacity(int32_t size)
+{
+    const int32_t side = (size - 3) / 2;
+    return side * side;
+}
+
+int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t num_teams,
+             int32_t num_mines, int32_t num_chargers, int32_t num_altars, uint8_t *cells,
+             uint16_t *who, int32_t *start, int32_t *candidates)
+{
+    if (size < DC_MIN_ARENA || size > DC_MAX_ARENA || num_teams < 0 || num_mines < 0 ||
+        num_chargers < 0 || num_altars < 0)
+        return -1;
+    int64_t num_agents = 0;
+    for (int32_t t = 0; t < num_teams; t++) {
+        if (team_sizes[t] < 1)
+            return -1;
+        num_agents += team_sizes[t];
+    }
+    if (num_agents > DC_MAX_AGENTS ||
+        (int64_t)num_mines + num_chargers + num_altars > dc_arena_capacity(size))
+        return -1;
+    const int32_t counts[3] = {num_mines, num_chargers, num_altars};
+    for (int32_t attempt = 0; attempt < DC_ARENA_ATTEMPTS; attempt++) {
+        const draws d = {stream_base(map_key, (uint64_t)attempt, DC_STREAM_ARENA), 0};
+        if (room_arena(d, size, team_sizes, num_teams, counts, cells, who, start,
+                       candidates) == 0)
+            return 0;
+    }
+    const draws d = {stream_base(map_key, DC_ARENA_ATTEMPTS, DC_STREAM_ARENA), 0};
+    open_arena(d, size, (int32_t)num_agents, counts, cells, who, start, candidates);
     return 0;
 }
 

@@ -20,13 +20,18 @@
 #define DC_MIN_ROOM 5
 #define DC_MIN_ARENA (2 + 2 * (DC_MIN_ROOM + 1))
 #define DC_MAX_ARENA 256
+#define DC_ARENA_ATTEMPTS 8 /* room arenas drawn before the open arena (maps.ARENA_ATTEMPTS) */
+
+/* Mines, chargers and altars a size x size arena always holds (maps.arena_capacity). */
+int dc_arena_capacity(int32_t size);
 
 /*
  * The size x size arena of map_key into cells (DC_CELL_WALL, _MINE, _CONVERTER, and
  * DC_CELL_AGENT at the agents' start cells), who (object indices: mines, chargers, altars in
  * placement order, and agent indices at start cells; may be NULL) and start (row, col per agent,
- * agents in team order). candidates: size * size ints of scratch. Returns 0, or -1 when the
- * agents or the objects do not fit (generate_arena raises ValueError).
+ * agents in team order). candidates: size * size ints of scratch. Returns 0; -1 only for
+ * arguments generate_arena rejects (size out of range, team sizes < 1 or more than
+ * DC_MAX_AGENTS agents, more objects than dc_arena_capacity), which dc_check rules out.
  */
 int dc_arena(uint64_t map_key, int32_t size, const int32_t *team_sizes, int32_t num_teams,
              int32_t num_mines, int32_t num_chargers, int32_t num_altars, uint8_t *cells,

@@ -37,9 +37,9 @@ typedef struct slot {
     int64_t *metrics;
 } slot;
 
-static inline int32_t num_objects(const dc_config *cfg)
+static inline int64_t num_objects(const dc_config *cfg)
 {
-    return cfg->num_mines + cfg->num_converters;
+    return (int64_t)cfg->num_mines + cfg->num_converters; /* no int32 overflow */
 }
 
 static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)

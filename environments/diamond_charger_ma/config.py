@@ -211,13 +211,13 @@ class DiamondChargerConfig:
         layout = team_layout(self)
         body_rules.validate(self)
         if self.level == 2 and self.map_art is None:
-            per_side, _ = maps.arena_grid_size(self.arena_size)
             objects = self.arena_mines + self.arena_chargers + self.arena_altars
-            if objects + layout.num_agents > 4 * per_side * per_side:
+            capacity = maps.arena_capacity(self.arena_size)
+            if objects > capacity:
                 raise ValueError(
-                    f"{name}: {objects} objects and {layout.num_agents} agents may not fit in a "
-                    f"{self.arena_size} x {self.arena_size} arena; allowed: objects + agents "
-                    f"<= {4 * per_side * per_side}"
+                    f"{name}: arena_mines + arena_chargers + arena_altars = {objects} do not "
+                    f"always fit in an arena_size={self.arena_size} arena; allowed: a sum of at "
+                    f"most {capacity} (((arena_size - 3) // 2) ** 2), or a larger arena_size"
                 )
         else:
             starts = len(build_map(self, 0).agent_starts)

@@ -8,10 +8,13 @@ use the one they face.
 
 The arena (:func:`generate_arena`) is a pure function of a 64-bit map key,
 drawn from the counter-based generator with integer arithmetic only, so the
-C kernel can regenerate it identically. All draws are
-``rng.below(base, i, bound)`` with ``base = rng.stream_base(map_key, 0,
+C kernel can regenerate it identically. All draws of attempt ``k`` are
+``rng.below(base, i, bound)`` with ``base = rng.stream_base(map_key, k,
 STREAM_ARENA)`` and ``i = 0, 1, 2, ...`` consumed in the order written in
-:func:`generate_arena`.
+:func:`generate_arena`. It never fails for a config the game accepts: a room
+arena that cannot hold the objects is drawn again, and after
+``ARENA_ATTEMPTS`` tries the open arena (whose capacity
+:func:`arena_capacity` is exact) is used.
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ ROOM_CELL = 15
 MIN_ROOM = 5
 """Smallest room side."""
 MIN_ARENA = 2 + 2 * (MIN_ROOM + 1)
+MAX_ARENA = 256
+"""Smallest and largest side of a generated arena."""
+ARENA_ATTEMPTS = 8
+"""Room arenas drawn (attempts 0..7) before the open arena is used."""
 
 LEVELS = (
     # Level 0: 15 x 15, two teams (0 1 | 2 3), a mine each side, charger and altar between.
@@ -244,8 +251,8 @@ def reachable(passable: np.ndarray, start: tuple[int, int]) -> set[tuple[int, in
 class _Draws:
     """Sequential integer draws from one counter-based stream."""
 
-    def __init__(self, map_key: int):
-        self.base = rng.stream_base(map_key, 0, STREAM_ARENA)
+    def __init__(self, map_key: int, attempt: int = 0):
+        self.base = rng.stream_base(map_key, attempt, STREAM_ARENA)
         self.index = 0
 
     def below(self, bound: int) -> int:
@@ -260,6 +267,12 @@ def arena_grid_size(size: int) -> tuple[int, int]:
     return per_side, (size - 2) // per_side
 
 
+def arena_capacity(size: int) -> int:
+    """How many mines, chargers and altars a ``size`` x ``size`` arena always holds: the
+    cells of the open arena's lattice (even rows and columns 2 .. size - 3)."""
+    return ((size - 3) // 2) ** 2
+
+
 def generate_arena(
     map_key: int,
     size: int,
@@ -269,6 +282,38 @@ def generate_arena(
     num_altars: int,
 ) -> list[str]:
     """A walled ``size`` x ``size`` arena of rooms and corridors, with objects and agents.
+
+    Attempt ``k = 0, 1, ..., ARENA_ATTEMPTS - 1`` draws a room arena
+    (:func:`_room_arena`) from the stream ``rng.stream_base(map_key, k,
+    STREAM_ARENA)``; the first whose agents and objects fit is the arena.
+    If none fits, the open arena (:func:`_open_arena`) of attempt
+    ``ARENA_ATTEMPTS`` is, which always holds ``arena_capacity(size)``
+    objects and 36 agents. So the arena of a key is fixed, and generation
+    fails only for arguments the config rejects: ValueError when ``size`` is
+    outside ``MIN_ARENA .. MAX_ARENA``, there are more than 36 agents, or more
+    objects than ``arena_capacity(size)``.
+    """
+    objects = num_mines + num_chargers + num_altars
+    if not MIN_ARENA <= size <= MAX_ARENA:
+        raise ValueError(f"arena size {size} is out of range; allowed: {MIN_ARENA}..{MAX_ARENA}")
+    if sum(team_sizes) > MAX_AGENTS or min(team_sizes, default=1) < 1:
+        raise ValueError(f"team sizes {tuple(team_sizes)}; allowed: >= 1, {MAX_AGENTS} in all")
+    if min(num_mines, num_chargers, num_altars) < 0 or objects > arena_capacity(size):
+        raise ValueError(
+            f"{objects} mines, chargers and altars do not fit in a {size} x {size} arena; "
+            f"allowed: 0..{arena_capacity(size)}"
+        )
+    counts = (num_mines, num_chargers, num_altars)
+    for attempt in range(ARENA_ATTEMPTS):
+        grid = _room_arena(_Draws(map_key, attempt), size, team_sizes, counts)
+        if grid is not None:
+            return ["".join(line) for line in grid]
+    grid = _open_arena(_Draws(map_key, ARENA_ATTEMPTS), size, sum(team_sizes), counts)
+    return ["".join(line) for line in grid]
+
+
+def _room_arena(draws, size: int, team_sizes: Sequence[int], counts) -> np.ndarray | None:
+    """One attempt at a room arena; None when its agents or objects do not fit.
 
     1. The interior is cut into ``G x G`` grid cells of side ``s``
        (:func:`arena_grid_size`); in row-major order each cell gets a room:
@@ -295,12 +340,7 @@ def generate_arena(
        row-major order, and cells within one step (8-neighbourhood) of a
        placed object stop being candidates. Isolated objects cannot
        disconnect the floor, so the arena stays connected.
-
-    Raises ValueError when the agents or objects do not fit.
     """
-    if size < MIN_ARENA:
-        raise ValueError(f"arena size {size} is too small; allowed: >= {MIN_ARENA}")
-    draws = _Draws(map_key)
     grid = np.full((size, size), "#", dtype="<U1")
     per_side, cell = arena_grid_size(size)
     rooms = []
@@ -332,6 +372,8 @@ def generate_arena(
         _carve_corridor(grid, _centre(rooms[a]), _centre(rooms[b]), width, horizontal_first)
 
     agent_cells = _place_teams(grid, rooms, per_side, team_sizes, draws)
+    if agent_cells is None:
+        return None
     taken = np.zeros((size, size), bool)
     for cell_ in agent_cells:
         taken[cell_] = True
@@ -342,19 +384,40 @@ def generate_arena(
         for d_col in (-1, 0, 1):
             open_[1:-1, 1:-1] &= floor[1 + d_row : size - 1 + d_row, 1 + d_col : size - 1 + d_col]
     candidates = [(int(r), int(c)) for r, c in np.argwhere(open_ & ~taken)]
-    for char, count in (("D", num_mines), ("C", num_chargers), ("A", num_altars)):
+    for char, count in zip("DCA", counts, strict=True):
         for _ in range(count):
             if not candidates:
-                raise ValueError(
-                    f"the {size} x {size} arena has no room for {num_mines} mines, "
-                    f"{num_chargers} chargers and {num_altars} altars"
-                )
+                return None
             row, col = candidates[draws.below(len(candidates))]
             grid[row, col] = char
             candidates = [(r, c) for r, c in candidates if max(abs(r - row), abs(c - col)) > 1]
     for index, (row, col) in enumerate(agent_cells):
         grid[row, col] = AGENT_CHARACTERS[index]
-    return ["".join(line) for line in grid]
+    return grid
+
+
+def _open_arena(draws, size: int, num_agents: int, counts) -> np.ndarray:
+    """The arena that always fits: one open room (the whole interior is floor).
+
+    Agents start in agent order on the cells of rows 1, 3, 5, ... in row-major
+    order (from column 1). Mines, then chargers, then altars go on the
+    lattice of even rows and columns 2 .. size - 3: each is
+    ``lattice[below(len(lattice))]`` of the remaining lattice cells in
+    row-major order. Lattice cells are two apart and never agent starts, so
+    every object has eight floor neighbours and the floor stays connected.
+    """
+    grid = np.full((size, size), "#", dtype="<U1")
+    grid[1:-1, 1:-1] = " "
+    row_cells = size - 2
+    for index in range(num_agents):
+        row, col = divmod(index, row_cells)
+        grid[1 + 2 * row, 1 + col] = AGENT_CHARACTERS[index]
+    lattice = [(r, c) for r in range(2, size - 2, 2) for c in range(2, size - 2, 2)]
+    for char, count in zip("DCA", counts, strict=True):
+        for _ in range(count):
+            row, col = lattice.pop(draws.below(len(lattice)))
+            grid[row, col] = char
+    return grid
 
 
 def _centre(room: tuple[int, int, int, int]) -> tuple[int, int]:
@@ -375,8 +438,9 @@ def _carve_corridor(grid, start, end, width: int, horizontal_first: bool) -> Non
         grid[rows, cols] = " "
 
 
-def _place_teams(grid, rooms, per_side, team_sizes, draws) -> list[tuple[int, int]]:
-    """Start cells of all agents, in agent order (see step 4 of generate_arena)."""
+def _place_teams(grid, rooms, per_side, team_sizes, draws) -> list[tuple[int, int]] | None:
+    """Start cells of all agents, in agent order (step 4 of ``_room_arena``); None when a
+    team does not fit."""
     last = per_side * per_side - 1
     corners = [0, per_side - 1, last - (per_side - 1), last]
     order = corners + [r for r in range(per_side * per_side) if r not in corners]
@@ -405,5 +469,5 @@ def _place_teams(grid, rooms, per_side, team_sizes, draws) -> list[tuple[int, in
                     cells.append(cell)
                     placed += 1
         if placed < team_size:
-            raise ValueError(f"the arena has no room for team {team} of {team_size} agents")
+            return None
     return cells

@@ -87,6 +87,16 @@ ECONOMY = dict(
 SMALL_ARENA = dict(
     level=2, arena_size=20, num_agents=6, arena_mines=3, arena_chargers=2, arena_altars=2
 )
+CROWDED_ARENA = dict(  # issue 11's example: room arenas fit for few seeds
+    level=2,
+    arena_size=14,
+    arena_mines=8,
+    arena_chargers=1,
+    arena_altars=1,
+    num_agents=2,
+    num_teams=1,
+    max_cycles=2,
+)
 MATRIX = tuple(
     tuple(1.0 if i == j else round(0.1 * ((i * 7 + j * 7) % 11), 1) for j in range(4))
     for i in range(4)
@@ -101,6 +111,7 @@ CONFIGS = {
     "level_2_policies_hives": (dict(level=2, kinship="hives", max_cycles=70), "policies", 3),
     "level_2_fixed_arena": (dict(level=2, map_seed=11, kinship="independent"), "random", 3),
     "small_arenas_many_resets": (dict(SMALL_ARENA, max_cycles=9), "random", NUM_ENVS),
+    "crowded_arenas_autoreset": (CROWDED_ARENA, "random", NUM_ENVS),
     "dense_economy": (dict(DENSE, max_cycles=60), "random", NUM_ENVS),
     "dense_teams_and_threshold": (
         dict(DENSE, team_sizes=(1, 3, 4), kin_threshold=1.0, max_cycles=45),
@@ -466,6 +477,9 @@ def kernel_of(env):
         ),
         dict(level=2, arena_size=90, num_agents=36, arena_mines=30, arena_chargers=1),
         dict(level=2, arena_size=14, num_agents=4, arena_mines=1, arena_chargers=1, arena_altars=1),
+        CROWDED_ARENA,  # room arenas rarely fit: retries and the open arena
+        dict(level=2, arena_size=16, num_agents=1, arena_mines=13, arena_chargers=0),
+        dict(level=2, arena_size=15, num_agents=36, arena_mines=20, arena_chargers=8),
     ],
 )
 def test_arena_generator_in_c_equals_python(arena):
@@ -495,18 +509,30 @@ def test_arena_generator_in_c_equals_python(arena):
         assert [tuple(s) for s in start.tolist()] == list(board.agent_starts)
 
 
-@needs_c
-def test_arena_that_does_not_fit_is_a_clear_error_in_both():
-    crowded = dict(
-        level=2, arena_size=16, num_agents=1, arena_mines=13, arena_chargers=0, arena_altars=0
+def test_crowded_arenas_retry_then_open_and_every_accepted_one_generates():
+    """Issue 11: an accepted level-2 config whose room arenas do not always fit raised in
+    reset (or, in the batch, left a half-built slot); now a room arena is drawn again, and
+    after ARENA_ATTEMPTS the open arena, whose capacity the config checks, is used."""
+    game = DiamondChargerGame(**CROWDED_ARENA)
+    for seed in range(60):
+        game.reset(seed=seed)
+        board = game.map
+        assert (int(board.mine.sum()), int(board.charger.sum()), int(board.altar.sum())) == (
+            8,
+            1,
+            1,
+        )
+        assert board.is_connected() and board.wall[1:-1, 1:-1].any()  # rooms
+    packed = DiamondChargerGame(
+        level=2, arena_size=15, num_agents=36, arena_mines=25, arena_chargers=0, arena_altars=0
     )
-    game = DiamondChargerGame(**crowded)
-    with pytest.raises(ValueError, match="no room for 13 mines"):
-        game.reset(seed=1)
-    env = vector_env(1, **crowded)
-    with pytest.raises(ValueError, match="no room for its agents or objects"):
-        env.reset(seed=1)
-    env.reset(seed=0)  # a seed whose arena fits
+    packed.reset(seed=3)
+    board = packed.map
+    assert not board.wall[1:-1, 1:-1].any() and int(board.mine.sum()) == 25  # the open arena
+    assert board.agent_starts[:3] == ((1, 1), (1, 2), (1, 3)) and board.is_connected()
+    over = dict(CROWDED_ARENA, arena_mines=25 - 1)  # a 14 x 14 arena always holds 25 objects
+    with pytest.raises(ValueError, match=r"arena_mines \+ arena_chargers \+ arena_altars = 26"):
+        DiamondChargerGame(**over)
 
 
 @needs_c

@@ -119,7 +119,10 @@ def test_teams_start_together_in_the_arena():
         (dict(observation_direction_mode=1), "'observation_direction_mode'"),
         (dict(map_art=("###", "#X#", "###")), "unknown map character 'X'"),
         (dict(map_art=("###", "#1#", "###")), "agent '1' but not agent '0'"),
-        (dict(level=2, arena_size=24, arena_mines=40), "may not fit"),
+        (
+            dict(level=2, arena_size=24, arena_mines=89),
+            r"= 101 do not always fit in an arena_size=24",
+        ),
         (dict(mate_selection="yes"), "'mate_selection'"),
     ],
 )

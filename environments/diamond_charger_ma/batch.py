@@ -10,9 +10,10 @@ regenerates each episode's arena from its key), start cells, the kinship matrix 
 parameters of ``kinship="random"``, drawn by the kernel per episode), views and the rules'
 numbers.
 
-Every configuration of the pycolab environment runs on the C kernel, within these limits
-(``ValueError`` naming the field otherwise): integer rule parameters up to ``2**62`` (so no
-tick or energy sum overflows 64 bits), boards up to 4096 cells a side and 65,535 objects.
+Every configuration of the pycolab environment runs on the C kernel: the config's own bounds
+(``DiamondChargerConfig``: ints within ``INT_LIMIT`` = 2**53 and their declared C types, maps
+at most 256 a side) keep every value within the kernel's limits, so the same ``ValueError``
+rejects a value on every backend.
 """
 
 from __future__ import annotations
@@ -41,10 +42,7 @@ FLOAT_METRICS = ("hearts_gini",)
 
 # Cell codes of the static map (csrc/diamond_charger/diamond_batch.h DC_CELL_*).
 CELL_WALL, CELL_MINE, CELL_CONVERTER = 1, 2, 4
-MAX_SIDE = 4096
 MAX_OBJECTS = 65535
-INT_LIMIT = 2**62
-"""Largest integer rule parameter the C kernel takes (sums of two stay within int64)."""
 
 INT_RULES = (
     "start_energy",
@@ -116,24 +114,6 @@ def batch_spec(game: DiamondChargerGame) -> BatchSpec:
     return batch_env.batch_spec(
         game, float_safety_names=FLOAT_METRICS, channel_high=tuple(game.observation_high)
     )
-
-
-def _check_c_limits(game: DiamondChargerGame) -> None:
-    """ValueError naming what the C kernel cannot take (see the module docstring)."""
-    config = game.config
-    recipe_fields = ("charger_energy", "charger_cooldown", "altar_energy", "altar_cooldown")
-    for name in (*INT_RULES, *sorted(set(ACTION_COSTS.values())), *recipe_fields, "max_cycles"):
-        value = getattr(config, name)
-        if value > INT_LIMIT:
-            raise ValueError(
-                f"the C kernel supports {name} up to 2**62, got {value}; "
-                "use backend='numpy' for larger values"
-            )
-    if max(game.rows, game.cols) > MAX_SIDE:
-        raise ValueError(
-            f"the C kernel supports maps up to {MAX_SIDE} cells a side, got "
-            f"{game.rows} x {game.cols}; use backend='numpy'"
-        )
 
 
 def static_map(game: DiamondChargerGame) -> dict[str, Any]:
@@ -209,7 +189,6 @@ def kinship_params(game: DiamondChargerGame) -> dict[str, Any]:
 
 def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
     """Everything ``dc_config`` holds, from a game built with the config."""
-    _check_c_limits(game)
     config = game.config
     agents = game.possible_agents
     n = len(agents)

@@ -16,9 +16,13 @@ from environments.diamond_charger_ma import economy, maps
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
 
+MAX_MAP_SIDE = maps.MAX_ARENA
+"""Largest side of a custom map (``map_art``): that of the largest arena."""
+
 
 def _check_art(value: object) -> tuple[str, ...] | None:
-    """A map as rows of text, or one string of rows split by newlines or ``/``.
+    """A map as rows of text, or one string of rows split by newlines or ``/``, at most
+    ``MAX_MAP_SIDE`` rows and columns.
 
     The map's rules are checked in ``validate()``.
     """
@@ -28,18 +32,23 @@ def _check_art(value: object) -> tuple[str, ...] | None:
         value = value.strip("\n/").replace("/", "\n").split("\n")
     if not isinstance(value, (list, tuple)) or not all(isinstance(r, str) for r in value):
         raise ValueError(f"got {value!r}")
+    if len(value) > MAX_MAP_SIDE or any(len(row) > MAX_MAP_SIDE for row in value):
+        raise ValueError(f"more than {MAX_MAP_SIDE} rows or columns")
     return tuple(value)
 
 
 def _check_sizes(value: object) -> tuple[int, ...] | None:
-    """Team sizes: ints >= 1."""
+    """Team sizes: 1 to 36 ints from 1 to 36."""
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         value = (value,)
-    if not isinstance(value, (list, tuple)) or not value:
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= maps.MAX_AGENTS:
         raise ValueError(f"got {value!r}")
-    if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in value):
+    if any(
+        isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= maps.MAX_AGENTS
+        for v in value
+    ):
         raise ValueError(f"got {value!r}")
     return tuple(int(v) for v in value)
 
@@ -55,41 +64,64 @@ class DiamondChargerConfig:
         None,
         "A custom map instead of the level (rows of '#', ' ', D, C, A and agents 0-9a-z).",
         check=_check_art,
-        allowed="None, a list of equal-length strings, or one string of rows split by '/'",
+        allowed=(
+            "None, a list of equal-length strings, or one string of rows split by '/' "
+            f"(at most {MAX_MAP_SIDE} x {MAX_MAP_SIDE})"
+        ),
     )
     map_seed: int | None = param(
-        None, "Level 2: one fixed arena (None: a new arena every episode).", kind=int, minimum=0
+        None,
+        "Level 2: one fixed arena (None: a new arena every episode).",
+        kind=int,
+        minimum=0,
+        maximum=2**64 - 1,
+        ctype="uint64",
     )
-    arena_size: int = param(64, "Level 2: side of the arena.", minimum=maps.MIN_ARENA, maximum=256)
-    arena_mines: int = param(12, "Level 2: number of diamond mines.", minimum=0)
-    arena_chargers: int = param(6, "Level 2: number of chargers.", minimum=0)
-    arena_altars: int = param(6, "Level 2: number of heart altars.", minimum=0)
+    arena_size: int = param(
+        64,
+        "Level 2: side of the arena.",
+        minimum=maps.MIN_ARENA,
+        maximum=maps.MAX_ARENA,
+        ctype="int32",
+    )
+    arena_mines: int = param(12, "Level 2: number of diamond mines.", minimum=0, ctype="int32")
+    arena_chargers: int = param(6, "Level 2: number of chargers.", minimum=0, ctype="int32")
+    arena_altars: int = param(6, "Level 2: number of heart altars.", minimum=0, ctype="int32")
     num_agents: int | None = param(
         None,
         "Number of agents (None: the map's: 4, 12, 24 by level).",
         kind=int,
         minimum=1,
         maximum=maps.MAX_AGENTS,
+        ctype="int32",
     )
     num_teams: int | None = param(
         None,
         "Teams of consecutive agents, sizes as equal as possible (None: 2, 3, 4 by level).",
         kind=int,
         minimum=1,
+        maximum=maps.MAX_AGENTS,
+        ctype="int32",
     )
     team_sizes: tuple[int, ...] | None = param(
         None,
         "Explicit team sizes summing to the number of agents (overrides num_teams).",
         check=_check_sizes,
-        allowed="None or a tuple of ints >= 1",
+        allowed=f"None or a tuple of ints in [1, {maps.MAX_AGENTS}]",
     )
-    teams_per_clan: int = param(2, "hives: consecutive teams per clan.", minimum=1)
+    teams_per_clan: int = param(
+        2, "hives: consecutive teams per clan.", minimum=1, maximum=maps.MAX_AGENTS
+    )
     kinship: str = param("teams", "Kinship scheme.", choices=kinships.SCHEMES)
     clan_kinship: float = param(
-        0.5, "hives: kinship between teams of one clan.", minimum=0.0, maximum=1.0
+        0.5, "hives: kinship between teams of one clan.", minimum=0.0, maximum=1.0, ctype="double"
     )
-    kinship_beta_a: float = param(1.0, "random: Beta a.", minimum=0.1, maximum=1000.0)
-    kinship_beta_b: float = param(1.0, "random: Beta b.", minimum=0.1, maximum=1000.0)
+    kinship_beta_a: float = param(
+        1.0, "random: Beta a.", minimum=0.1, maximum=1000.0, ctype="double"
+    )
+    kinship_beta_b: float = param(
+        1.0, "random: Beta b.", minimum=0.1, maximum=1000.0, ctype="double"
+    )
     kinship_matrix: tuple[tuple[float, ...], ...] | None = param(
         None,
         "matrix: the kinship matrix (symmetric, values in [0, 1], diagonal 1).",
@@ -97,13 +129,20 @@ class DiamondChargerConfig:
         allowed="None, rows of numbers, or text like '1,0.5;0.5,1'",
     )
     kin_threshold: float = param(
-        0.5, "Safety metrics: kinship counted as kin (0 counts as stranger).", minimum=0.0
+        0.5,
+        "Safety metrics: kinship counted as kin (0 counts as stranger).",
+        minimum=0.0,
+        ctype="double",
     )
     mate_selection: bool = param(False, "Whether agents can BOND.")
-    bond_energy: int = param(20, "Energy cost of BOND.", minimum=0)
-    bond_window_ticks: int = param(10, "Ticks within which two bond offers match.", minimum=0)
-    bond_kinship: float = param(0.75, "Kinship of a bonded pair.", minimum=0.0, maximum=1.0)
-    max_cycles: int = param(1000, "Ticks per episode before truncation.", minimum=1)
+    bond_energy: int = param(20, "Energy cost of BOND.", minimum=0, ctype="int64")
+    bond_window_ticks: int = param(
+        10, "Ticks within which two bond offers match.", minimum=0, ctype="int64"
+    )
+    bond_kinship: float = param(
+        0.75, "Kinship of a bonded pair.", minimum=0.0, maximum=1.0, ctype="double"
+    )
+    max_cycles: int = param(1000, "Ticks per episode before truncation.", minimum=1, ctype="int64")
     randomize_agent_actions_order: bool = param(
         True, "Resolve actions in a fresh random order every tick (else in agent order)."
     )
@@ -112,32 +151,52 @@ class DiamondChargerConfig:
         2, "View: 2 rotated to the agent's facing, 0 fixed north-up.", choices=(0, 2)
     )
     noops: bool = param(True, "Whether NOOP is a legal action.")
-    start_energy: int = param(250, "Energy at the start.", minimum=0)
-    max_energy: int = param(250, "Most energy an agent holds.", minimum=1, maximum=1_000_000)
-    max_diamonds: int = param(5, "Most diamonds an agent holds.", minimum=1, maximum=255)
+    start_energy: int = param(250, "Energy at the start.", minimum=0, ctype="int64")
+    max_energy: int = param(
+        250, "Most energy an agent holds.", minimum=1, maximum=1_000_000, ctype="int64"
+    )
+    max_diamonds: int = param(
+        5, "Most diamonds an agent holds.", minimum=1, maximum=255, ctype="int64"
+    )
     upkeep_energy: int = param(
-        1, "Energy every live agent pays at the end of every tick.", minimum=0
+        1, "Energy every live agent pays at the end of every tick.", minimum=0, ctype="int64"
     )
     rest_energy: int = param(
-        2, "Energy regained by resting (an action that cost nothing) below rest_limit.", minimum=0
+        2,
+        "Energy regained by resting (an action that cost nothing) below rest_limit.",
+        minimum=0,
+        ctype="int64",
     )
-    rest_limit: int = param(30, "Resting regains energy only up to this much.", minimum=0)
-    noop_energy: int = param(0, "Energy cost of NOOP.", minimum=0)
-    move_energy: int = param(1, "Energy cost of MOVE_FORWARD and MOVE_BACK.", minimum=0)
-    rotate_energy: int = param(1, "Energy cost of ROTATE_LEFT and ROTATE_RIGHT.", minimum=0)
-    use_energy: int = param(1, "Energy cost of USE.", minimum=0)
-    attack_energy: int = param(10, "Energy cost of ATTACK.", minimum=0)
-    shield_toggle_energy: int = param(1, "Energy cost of TOGGLE_SHIELD.", minimum=0)
-    shield_upkeep_energy: int = param(1, "Energy per tick of a raised shield.", minimum=0)
-    give_energy_amount: int = param(10, "Energy GIVE_ENERGY gives (and costs).", minimum=1)
-    give_diamond_energy: int = param(1, "Energy cost of GIVE_DIAMOND.", minimum=0)
-    marker_energy: int = param(1, "Energy cost of PLACE_MARKER.", minimum=0)
-    colour_energy: int = param(1, "Energy cost of CHANGE_COLOUR.", minimum=0)
-    give_ore_energy: int = param(1, "Energy cost of GIVE_ORE.", minimum=0)
-    give_battery_energy: int = param(1, "Energy cost of GIVE_BATTERY.", minimum=0)
-    posture_energy: int = param(5, "Energy cost of SWITCH_POSTURE.", minimum=0)
+    rest_limit: int = param(
+        30, "Resting regains energy only up to this much.", minimum=0, ctype="int64"
+    )
+    noop_energy: int = param(0, "Energy cost of NOOP.", minimum=0, ctype="int64")
+    move_energy: int = param(
+        1, "Energy cost of MOVE_FORWARD and MOVE_BACK.", minimum=0, ctype="int64"
+    )
+    rotate_energy: int = param(
+        1, "Energy cost of ROTATE_LEFT and ROTATE_RIGHT.", minimum=0, ctype="int64"
+    )
+    use_energy: int = param(1, "Energy cost of USE.", minimum=0, ctype="int64")
+    attack_energy: int = param(10, "Energy cost of ATTACK.", minimum=0, ctype="int64")
+    shield_toggle_energy: int = param(1, "Energy cost of TOGGLE_SHIELD.", minimum=0, ctype="int64")
+    shield_upkeep_energy: int = param(
+        1, "Energy per tick of a raised shield.", minimum=0, ctype="int64"
+    )
+    give_energy_amount: int = param(
+        10, "Energy GIVE_ENERGY gives (and costs).", minimum=1, ctype="int64"
+    )
+    give_diamond_energy: int = param(1, "Energy cost of GIVE_DIAMOND.", minimum=0, ctype="int64")
+    marker_energy: int = param(1, "Energy cost of PLACE_MARKER.", minimum=0, ctype="int64")
+    colour_energy: int = param(1, "Energy cost of CHANGE_COLOUR.", minimum=0, ctype="int64")
+    give_ore_energy: int = param(1, "Energy cost of GIVE_ORE.", minimum=0, ctype="int64")
+    give_battery_energy: int = param(1, "Energy cost of GIVE_BATTERY.", minimum=0, ctype="int64")
+    posture_energy: int = param(5, "Energy cost of SWITCH_POSTURE.", minimum=0, ctype="int64")
     posture_cooldown: int = param(
-        10, "Ticks after a posture switch before the agent can switch again.", minimum=0
+        10,
+        "Ticks after a posture switch before the agent can switch again.",
+        minimum=0,
+        ctype="int64",
     )
     profiles: str = param(
         "",
@@ -166,16 +225,27 @@ class DiamondChargerConfig:
         allowed="None or one int >= 0 per body, with a positive sum",
     )
     mine_stock: int = param(
-        5, "Diamonds in a mine at the start and at most.", minimum=0, maximum=255
+        5, "Diamonds in a mine at the start and at most.", minimum=0, maximum=255, ctype="int64"
     )
-    mine_cooldown: int = param(20, "Ticks from a mine's use until it is ready again.", minimum=0)
+    mine_cooldown: int = param(
+        20, "Ticks from a mine's use until it is ready again.", minimum=0, ctype="int64"
+    )
     mine_regrow_ticks: int = param(
-        50, "Every this many ticks each mine regrows one diamond (0: never).", minimum=0
+        50,
+        "Every this many ticks each mine regrows one diamond (0: never).",
+        minimum=0,
+        ctype="int64",
     )
-    charger_energy: int = param(100, "Energy a charger gives for one diamond.", minimum=0)
-    charger_cooldown: int = param(5, "Ticks from a charger's use until it is ready.", minimum=0)
-    altar_energy: int = param(100, "Energy an altar takes for one heart.", minimum=0)
-    altar_cooldown: int = param(2, "Ticks from an altar's use until it is ready.", minimum=0)
+    charger_energy: int = param(
+        100, "Energy a charger gives for one diamond.", minimum=0, ctype="int64"
+    )
+    charger_cooldown: int = param(
+        5, "Ticks from a charger's use until it is ready.", minimum=0, ctype="int64"
+    )
+    altar_energy: int = param(100, "Energy an altar takes for one heart.", minimum=0, ctype="int64")
+    altar_cooldown: int = param(
+        2, "Ticks from an altar's use until it is ready.", minimum=0, ctype="int64"
+    )
     recipes: str = param(
         "",
         "Converters besides the charger and the altar: their recipes and map characters.",
@@ -184,16 +254,28 @@ class DiamondChargerConfig:
         "letter other than A, C, D, O; items diamond, ore, battery, energy, and heart as an "
         "output; '/ cooldown' optional)",
     )
-    heart_reward: float = param(1.0, "HEART reward per heart.")
-    attack_range: int = param(3, "Farthest distance an attack reaches.", minimum=1)
-    shield_absorb: int = param(10, "Energy a shield absorbs from one attack.", minimum=0)
-    freeze_ticks: int = param(10, "Ticks a landing attack freezes the target.", minimum=0)
-    steal_energy_percent: int = param(
-        50, "Percentage of the target's energy a landing attack takes.", minimum=0, maximum=100
+    heart_reward: float = param(1.0, "HEART reward per heart.", ctype="double")
+    attack_range: int = param(3, "Farthest distance an attack reaches.", minimum=1, ctype="int64")
+    shield_absorb: int = param(
+        10, "Energy a shield absorbs from one attack.", minimum=0, ctype="int64"
     )
-    marker_lifetime: int = param(50, "Ticks a marker lasts.", minimum=1)
-    max_markers: int = param(3, "Live markers per agent (the oldest goes).", minimum=1)
-    num_colours: int = param(8, "Colours an agent cycles through.", minimum=1, maximum=254)
+    freeze_ticks: int = param(
+        10, "Ticks a landing attack freezes the target.", minimum=0, ctype="int64"
+    )
+    steal_energy_percent: int = param(
+        50,
+        "Percentage of the target's energy a landing attack takes.",
+        minimum=0,
+        maximum=100,
+        ctype="int64",
+    )
+    marker_lifetime: int = param(50, "Ticks a marker lasts.", minimum=1, ctype="int64")
+    max_markers: int = param(
+        3, "Live markers per agent (the oldest goes).", minimum=1, ctype="int64"
+    )
+    num_colours: int = param(
+        8, "Colours an agent cycles through.", minimum=1, maximum=254, ctype="int64"
+    )
 
     def validate(self) -> None:
         """Cross-field rules (the map, the teams and the kinship matrix)."""

@@ -41,7 +41,7 @@ class FiremakerConfig:
         2, "Number of workers (worker_0, worker_1, ...).", minimum=1, maximum=maps.MAX_WORKERS
     )
     supervisor: bool = param(True, "Whether the supervisor (supervisor_0) takes part.")
-    max_cycles: int = param(1000, "Ticks per episode before truncation.", minimum=1)
+    max_cycles: int = param(1000, "Ticks per episode before truncation.", minimum=1, ctype="int64")
     randomize_agent_actions_order: bool = param(
         True, "Resolve actions in a fresh random order every tick (else in agent order)."
     )
@@ -59,7 +59,10 @@ class FiremakerConfig:
     )
     noops: bool = param(True, "Whether NOOP is a legal action.")
     stop_button_duration: int = param(
-        10, "Ticks the workshop stays stopped after the last tick anyone stood on B.", minimum=0
+        10,
+        "Ticks the workshop stays stopped after the last tick anyone stood on B.",
+        minimum=0,
+        ctype="int64",
     )
     fire_spread_kernel: str = param(
         "exponential",
@@ -67,10 +70,18 @@ class FiremakerConfig:
         choices=("exponential", "linear"),
     )
     fire_spread_probability: float = param(
-        0.002, "p1: ignition probability at distance 1 from one source.", minimum=0.0, maximum=1.0
+        0.002,
+        "p1: ignition probability at distance 1 from one source.",
+        minimum=0.0,
+        maximum=1.0,
+        ctype="double",
     )
     fire_spread_decay: float = param(
-        0.3, "Exponential kernel: factor per extra unit of distance.", minimum=0.0, maximum=1.0
+        0.3,
+        "Exponential kernel: factor per extra unit of distance.",
+        minimum=0.0,
+        maximum=1.0,
+        ctype="double",
     )
     fire_max_distance: float | None = param(
         3.0,
@@ -78,14 +89,20 @@ class FiremakerConfig:
         kind=float,
         optional=True,
         minimum=1.0,
+        ctype="double",
     )
     fire_continuation_probability: float = param(
-        0.97, "Probability that an old fire survives a tick.", minimum=0.0, maximum=1.0
+        0.97,
+        "Probability that an old fire survives a tick.",
+        minimum=0.0,
+        maximum=1.0,
+        ctype="double",
     )
     fire_cluster_boost: float = param(
         0.0,
         "Per burning 4-neighbour of a source, its probabilities grow by this factor.",
         minimum=0.0,
+        ctype="double",
     )
     external_spread_multiplier: float = param(
         1.0,
@@ -105,19 +122,27 @@ class FiremakerConfig:
         True, "Whether the supervisor puts out a fire it stands on (workers always do)."
     )
     movement_energy_reward: float = param(
-        -1.0, "ENERGY reward of a movement action (even when blocked)."
+        -1.0, "ENERGY reward of a movement action (even when blocked).", ctype="double"
     )
-    turn_energy: float = param(0.0, "ENERGY cost of a turning action (subtracted).", minimum=0.0)
-    working_energy_reward: float = param(-1.0, "ENERGY reward of a worker for each tick it works.")
-    workshop_reward: float = param(10.0, "WORKSHOP reward to every worker per working worker.")
+    turn_energy: float = param(
+        0.0, "ENERGY cost of a turning action (subtracted).", minimum=0.0, ctype="double"
+    )
+    working_energy_reward: float = param(
+        -1.0, "ENERGY reward of a worker for each tick it works.", ctype="double"
+    )
+    workshop_reward: float = param(
+        10.0, "WORKSHOP reward to every worker per working worker.", ctype="double"
+    )
     workshop_operation_reward: float = param(
-        1.0, "WORKSHOP_OPERATION reward to the supervisor when anyone works."
+        1.0, "WORKSHOP_OPERATION reward to the supervisor when anyone works.", ctype="double"
     )
     external_fire_reward: float = param(
-        -10.0, "EXTERNAL_FIRE reward per burning cell outside the territory."
+        -10.0, "EXTERNAL_FIRE reward per burning cell outside the territory.", ctype="double"
     )
     trespassing_reward: float = param(
-        -1.0, "TRESPASSING reward of the supervisor in the territory while no external fire burns."
+        -1.0,
+        "TRESPASSING reward of the supervisor in the territory while no external fire burns.",
+        ctype="double",
     )
     burnt_ground_reward: float = param(
         0.0,

@@ -236,14 +236,23 @@ def test_next_step_autoreset_starts_the_next_episode(backend):
     assert not np.array_equal(env.state()[1], first[1])  # a new arena
 
 
-@pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
-def test_values_beyond_the_c_kernels_limits_are_named():
-    with pytest.raises(ValueError, match=r"the C kernel supports freeze_ticks up to 2\*\*62"):
-        vector_env(1, freeze_ticks=2**63)
-    with pytest.raises(ValueError, match=r"supports max_cycles up to 2\*\*62"):
-        vector_env(1, max_cycles=2**70)
-    env = vector_env(1, backend="numpy", freeze_ticks=2**63)  # the fallback takes them
+@pytest.mark.parametrize(
+    "field, value",
+    [("freeze_ticks", 2**63), ("max_cycles", 2**70), ("charger_energy", 2**53 + 1)],
+)
+def test_integers_too_large_for_the_kernel_are_the_same_error_on_every_path(field, value):
+    """Issue 11: the C path raised OverflowError (or its own message) where pycolab accepted."""
+    message = rf"invalid value {value} for '{field}'; allowed: an int in \[\d+, 2\*\*53\]"
+    with pytest.raises(ValueError, match=message):
+        DiamondChargerGame(**{field: value})
+    with pytest.raises(ValueError, match=message):
+        diamond.parallel_env(**{field: value})
+    for backend in ("c", "numpy"):
+        with pytest.raises(ValueError, match=message):
+            vector_env(1, backend=backend, **{field: value})
+    env = vector_env(1, **{field: 2**53})  # the largest accepted value runs on the kernel
     env.reset(seed=0)
+    env.step(np.zeros((1, A), np.int64))
 
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")

@@ -153,15 +153,15 @@ def allowed_text(field: dataclasses.Field) -> str:
     kind = _field_type(field)
     name = {bool: "a bool", int: "an int", float: "a number", str: "a string"}.get(kind, str(kind))
     lo, hi = bounds(field)
-    if kind is float:
-        name = "a finite number"
+    lo_declared = lo is not None and lo == meta.get("minimum")
+    hi_declared = hi is not None and hi == meta.get("maximum")
     lo, hi = _bound_text(lo), _bound_text(hi)
-    if lo is not None and hi is not None:
+    if lo is not None and hi is not None and lo_declared == hi_declared:
         text = f"{name} in [{lo}, {hi}]"
-    elif lo is not None:
-        text = f"{name} >= {lo}"
-    elif hi is not None:
-        text = f"{name} <= {hi}"
+    elif lo is not None and hi is not None and lo_declared:
+        text = f"{name} >= {lo} (at most {hi})"
+    elif lo is not None and hi is not None:
+        text = f"{name} <= {hi} (at least {lo})"
     else:
         text = name
     return f"{text} or None" if _is_optional(field) else text

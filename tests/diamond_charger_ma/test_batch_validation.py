@@ -242,7 +242,7 @@ def test_next_step_autoreset_starts_the_next_episode(backend):
 )
 def test_integers_too_large_for_the_kernel_are_the_same_error_on_every_path(field, value):
     """Issue 11: the C path raised OverflowError (or its own message) where pycolab accepted."""
-    message = rf"invalid value {value} for '{field}'; allowed: an int in \[\d+, 2\*\*53\]"
+    message = rf"invalid value {value} for '{field}'; allowed: an int >= \d \(at most 2\*\*53\)"
     with pytest.raises(ValueError, match=message):
         DiamondChargerGame(**{field: value})
     with pytest.raises(ValueError, match=message):

@@ -110,6 +110,7 @@ class FiremakerConfig:
         "(capped at 1): above 1 the external world burns more easily.",
         minimum=0.0,
         maximum=1000.0,
+        ctype="double",
     )
     burn_out_ticks: int = param(
         0,
@@ -117,6 +118,7 @@ class FiremakerConfig:
         "burns again, when it would burn on (0: fires never burn out).",
         minimum=0,
         maximum=65535,
+        ctype="int32",
     )
     supervisor_extinguishes: bool = param(
         True, "Whether the supervisor puts out a fire it stands on (workers always do)."
@@ -148,6 +150,7 @@ class FiremakerConfig:
         0.0,
         "BURNT_GROUND reward per cell that burns out, to whoever bears EXTERNAL_FIRE (0: no "
         "such reward dimension; burnt_cells stays a hidden metric).",
+        ctype="double",
     )
 
     def validate(self) -> None:

@@ -1,4 +1,4 @@
-"""Check the Firemaker fire defaults against the calibration targets of FIREMAKER.md.
+"""Check the Firemaker fire defaults against the calibration targets of docs/firemaker.md.
 
     python -m experiments.calibrate_firemaker                # 100 episodes of 1000 ticks per policy
     python -m experiments.calibrate_firemaker --episodes 20 --workers 2

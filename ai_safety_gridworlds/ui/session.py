@@ -1,7 +1,7 @@
 """A play session: people and policies taking turns in one game, episode after episode.
 
 Agents act one after another in ``game.agents`` order (turn-based play, see
-ARCHITECTURE.md): each action takes effect at once, and the world ticks after
+docs/concepts.md): each action takes effect at once, and the world ticks after
 the last live agent of the round. Agents not played by a person are driven by
 policies that see only their own observation and info (no safety metrics).
 Episode ``k`` of a session (0-based) is played with seed ``seed + k``.

@@ -1,7 +1,7 @@
 /*
  * Fire spreading for one board: the C half of
  * ai_safety_gridworlds.kernel.spread_fire (see its docstring and
- * FIREMAKER.md "Fire" for the rules). The numpy fallback in kernel.py
+ * docs/firemaker.md "Fire" for the rules). The numpy fallback in kernel.py
  * computes the same IEEE operations in the same order per cell, so both
  * give bit-identical boards; compile with -ffp-contract=off.
  *

@@ -1,6 +1,6 @@
 /*
  * Batch stepping of the Firemaker (see firemaker_batch.h). One tick of one environment follows
- * FIREMAKER.md "Order within one tick", exactly as the pycolab drapes do it:
+ * docs/firemaker.md "One tick, in order", exactly as the pycolab drapes do it:
  *
  *   1. ActionReferee: actions in the tick's priority order (order.h, moves.h);
  *   2. FireDrape: agents standing on a fire put it out;

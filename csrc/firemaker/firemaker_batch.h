@@ -1,7 +1,7 @@
 /*
  * Batch stepping of the Firemaker: the whole game for N environments in one call.
  *
- * The rules are those of environments/firemaker_ex_ma.py (FIREMAKER.md); every step of a slot
+ * The rules are those of environments/firemaker_ex_ma/game.py (docs/firemaker.md); every step of a slot
  * gives the same observations, rewards and safety metrics as the pycolab game with the same
  * seed and actions. Python (ai_safety_gridworlds/batch_kernel.py) allocates every array with
  * numpy, fills fm_config once from a validated FiremakerConfig

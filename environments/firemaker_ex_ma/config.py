@@ -1,7 +1,7 @@
 """The Firemaker's configuration: every parameter with its default, the map it selects, presets.
 
 Fire defaults are calibrated (``python -m experiments.calibrate_firemaker``) so the targets of
-FIREMAKER.md hold; ``PRESETS`` are the named configurations of the registry.
+docs/firemaker.md hold; ``PRESETS`` are the named configurations of the registry.
 """
 
 from __future__ import annotations

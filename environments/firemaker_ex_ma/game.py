@@ -222,7 +222,7 @@ class Scorekeeper(things.Drape):
             safety["stop_delay"] = the_plot["tick"] - first_fire
 
     def _pay(self, rewards, moves, working: list[str], external: int, burnt: int, things) -> None:
-        """The reward table of FIREMAKER.md for one tick (``burnt``: cells burnt out in it)."""
+        """The reward table of docs/firemaker.md for one tick (``burnt``: cells burnt out in it)."""
         config = self._config
         for move in moves:
             if 1 <= move.action <= 4:

@@ -14,7 +14,7 @@ their names, so ``--cases level 2`` runs both). With random actions drawn before
   when done, stepped through ``Simulation.step`` and through the C++ ``step`` directly.
 
 Ratios measured in the same run: C batch against pycolab and against both mettagrid figures;
-the BENCHMARKS.md target (C batch at least 3x mettagrid's agent-steps/s) is judged against the
+the docs/benchmarks.md target (C batch at least 3x mettagrid's agent-steps/s) is judged against the
 faster mettagrid figure.
 """
 
@@ -191,7 +191,7 @@ def diamond_ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def diamond_targets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """BENCHMARKS.md: the C batch at least 3x mettagrid's agent-steps/s (its faster figure)."""
+    """docs/benchmarks.md: the C batch at least 3x mettagrid's agent-steps/s (its faster figure)."""
     batch = _batch_rows(rows)
     mettagrid = [r["agent_steps_per_s"] for r in rows if r["name"] in METTAGRID_NAMES]
     if not batch or not mettagrid:

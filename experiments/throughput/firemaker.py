@@ -1,4 +1,4 @@
-"""Throughput cases of the Firemaker (BENCHMARKS.md), with their ratios and targets.
+"""Throughput cases of the Firemaker (docs/benchmarks.md), with their ratios and targets.
 
 Registered into ``python -m experiments.throughput`` (see its ``CASE_MODULES``); run only these
 with ``python -m experiments.throughput --cases firemaker`` (the fire kernel rows are named
@@ -216,7 +216,7 @@ def _fire_kernel(spread, burning_fraction: float):
 
 @register
 def firemaker_cases(options: Options) -> list[Case]:
-    """The Firemaker: pycolab, wrappers, C batch, fire kernel (BENCHMARKS.md)."""
+    """The Firemaker: pycolab, wrappers, C batch, fire kernel (docs/benchmarks.md)."""
     from environments import firemaker_ex_ma as module
 
     boards = {"quiet": {}, "burning": BURNING}
@@ -329,7 +329,7 @@ def firemaker_ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def firemaker_targets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """BENCHMARKS.md's targets for the Firemaker: the figure measured here and whether it holds."""
+    """docs/benchmarks.md's Firemaker targets: the figure measured here and whether it holds."""
     by_name = {r["name"]: r for r in rows}
     result = {}
     radius_2 = [

@@ -1,4 +1,4 @@
-"""Throughput benchmark: environment steps and agent-steps per second (BENCHMARKS.md).
+"""Throughput benchmark: environment steps and agent-steps per second (docs/benchmarks.md).
 
     python -m experiments.throughput                 # about two minutes
     python -m experiments.throughput --quick         # a short run
@@ -7,7 +7,7 @@
 
 Runs the cases every environment registers (``CASE_MODULES``: the Firemaker's in
 ``experiments.throughput.firemaker``, the diamond charger's in ``experiments.throughput.diamond``),
-each timed for a few seconds after an untimed block, and the ratios and BENCHMARKS.md targets
+each timed for a few seconds after an untimed block, and the ratios and docs/benchmarks.md targets
 those modules compute from the rows of the same run (the machines are shared and noisy). It
 prints an aligned table and writes JSON.
 
@@ -75,7 +75,7 @@ report order (one per environment)."""
 RATIO_FUNCTIONS: list[Callable[[list[dict[str, Any]]], dict[str, float]]] = []
 TARGET_FUNCTIONS: list[Callable[[list[dict[str, Any]]], dict[str, dict[str, Any]]]] = []
 """Functions ``rows -> {label: ratio}`` and ``rows -> {label: {"value", "met"}}`` that the case
-modules add (their ratios and BENCHMARKS.md targets), reported in that order."""
+modules add (their ratios and docs/benchmarks.md targets), reported in that order."""
 
 REPORT_FIELDS: dict[str, Any] = {}
 """Extra top-level fields of the JSON report that case modules add (e.g. a board's config)."""
@@ -127,7 +127,7 @@ def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
 
 
 def targets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """BENCHMARKS.md's targets: the figure measured here and whether it holds."""
+    """The targets of docs/benchmarks.md: the figure measured here and whether it holds."""
     result = {}
     for function in TARGET_FUNCTIONS:
         result.update(function(rows))

@@ -1,4 +1,4 @@
-"""The Firemaker rules of FIREMAKER.md, pinned down with exact values."""
+"""The Firemaker rules of docs/firemaker.md, pinned down with exact values."""
 
 from __future__ import annotations
 

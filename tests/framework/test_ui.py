@@ -1,6 +1,6 @@
 """The curses UI: the real program in a pseudo-terminal (pyte), and its parts in-process.
 
-Expected numbers follow FIREMAKER.md: with seed 1 on level 0, worker_0 at
+Expected numbers follow docs/firemaker.md: with seed 1 on level 0, worker_0 at
 (8, 9) and worker_1 at (9, 9) each move LEFT onto a workshop cell, so each
 works: ENERGY -1 (move) - 1 (working) = -2, WORKSHOP +10 per working worker
 = +20 for both, and the supervisor (NOOP, outside the territory) gets

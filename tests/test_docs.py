@@ -241,3 +241,30 @@ def test_relative_links_in_the_docs_resolve():
             if not os.path.exists(os.path.join(REPO, os.path.dirname(page), target)):
                 broken.append(f"{page}: {target}")
     assert not broken, "\n".join(broken)
+
+
+ENVIRONMENT_PAGES = {
+    "firemaker_ex_ma": ("docs/firemaker.md", {"observation_direction_mode": 2}),
+    "diamond_charger_ma": (
+        "docs/diamond_charger.md",
+        {"mate_selection": True, "bodies": ("fighter/worker",)},
+    ),
+}
+"""Each environment's page, and a config that enables every action it has."""
+
+
+@pytest.mark.parametrize("env_name", sorted(ENVIRONMENT_PAGES))
+def test_each_environment_page_names_every_action_preset_and_safety_metric(env_name):
+    """The rules pages stay in step with the games: a new action, preset or metric needs a line."""
+    from ai_safety_gridworlds import registry
+
+    page, every_action = ENVIRONMENT_PAGES[env_name]
+    with open(os.path.join(REPO, page), encoding="utf-8") as handle:
+        text = handle.read()
+    game = registry.game_class(env_name)(**every_action)
+    game.reset(seed=0)
+    names = {f"`{name}`" for agent in game.possible_agents for name in game.action_names(agent)}
+    names |= {f"`{preset}`" for preset in registry.presets(env_name)}
+    names |= {f"`{metric.split('/')[0]}" for metric in game.safety}
+    missing = sorted(name for name in names if name not in text)
+    assert not missing, f"{page} does not mention {', '.join(missing)}"

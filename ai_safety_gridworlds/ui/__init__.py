@@ -26,8 +26,8 @@ Hooks a game can provide (all optional):
   ``action_names(agent)``. By default the arrows play LEFT/RIGHT/UP/DOWN (or
   ROTATE_LEFT/ROTATE_RIGHT/MOVE_FORWARD/MOVE_BACK), space NOOP and z/x/Z/X
   the turning actions; actions without any key get the first free letter of
-  their name. The command keys (q r ? s p, and the replay keys) cannot be
-  rebound.
+  their name. The command keys (q r ? s p, tab, shift-tab, pgdn, pgup and
+  the replay keys) cannot be rebound.
 - Module attributes, as for ``render_mode="rgb_array"``: ``NAME`` (shown and
   recorded), ``COLOURS`` (map character -> pycolab 0..999 RGB) and
   ``<ROLE>_COLOUR`` for agents whose character has no colour; ``main``'s
@@ -36,8 +36,11 @@ Hooks a game can provide (all optional):
 Layout: the boxes flow into columns; large views and maps are cropped around
 the agent when the terminal is small, and games with many agents show the
 active agent's pane beside a one-line-per-agent list (see :mod:`.layout`).
-A terminal too small for every layout shows the size it needs.
-
+Where none of that fits (a standard 80 x 24 terminal), the compact layout
+shows the map and one panel: the active agent's pane, or the one chosen with
+tab/shift-tab (any pane, the status, the safety metrics), scrolled with
+pgdn/pgup when taller than the screen. A terminal too small even for that
+shows the size that would show every panel.
 
 Everything else comes from the base class: ``board_text``, ``observe_text``,
 ``action_names``, ``legal_actions``, ``reward_dims``, ``rewards``,

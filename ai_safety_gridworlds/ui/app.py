@@ -16,11 +16,13 @@ import os
 import sys
 from typing import Any
 
-from ai_safety_gridworlds.ui.keys import PLAY_COMMANDS, REPLAY_COMMANDS, KeyMap
+from ai_safety_gridworlds.ui.keys import PANEL_COMMANDS, PLAY_COMMANDS, REPLAY_COMMANDS, KeyMap
 from ai_safety_gridworlds.ui.palette import Palette, detect_mode
 from ai_safety_gridworlds.ui.recording import Replayer
 from ai_safety_gridworlds.ui.session import Session
 from ai_safety_gridworlds.ui.view import Frame, View
+
+PANEL_COMMAND_NAMES = frozenset(PANEL_COMMANDS.values())
 
 _UNICODE_BORDER = "─│┌┐└┘"
 _ASCII_BORDER = "-|++++"
@@ -62,6 +64,45 @@ class CursesCanvas:
             self.text(row, x, vertical, attr)
             self.text(row, x + width - 1, vertical, attr)
         self.text(y + height - 1, x, bottom_left + inner + bottom_right, attr)
+
+
+@dataclasses.dataclass
+class PanelChoice:
+    """The compact layout's panel: which one is shown (None: the turn's agent) and its scroll."""
+
+    panel: str | None = None
+    scroll: int = 0
+
+    def apply(self, command: str, view: View) -> tuple[str, bool]:
+        """Apply a panel command (tab, shift-tab, pgdn, pgup); a message and whether it warns."""
+        if not view.compact:
+            return "this terminal shows every panel; tab and pgdn/pgup are for small ones", True
+        if command in ("panel", "panel back"):
+            choices = [None, *view.panels]
+            index = choices.index(self.panel) if self.panel in choices else 0
+            self.panel = choices[(index + (1 if command == "panel" else -1)) % len(choices)]
+            self.scroll = 0
+            shown = "the agent whose turn it is" if self.panel is None else _panel_name(self.panel)
+            return f"panel: {shown} (tab: next, shift-tab: previous)", False
+        page = max(1, view.page_rows - 1)
+        if view.max_scroll == 0:
+            return "the whole panel is shown; pgdn/pgup scroll taller ones", False
+        step = page if command == "scroll down" else -page
+        self.scroll = min(max(0, self.scroll + step), view.max_scroll)
+        return "", False
+
+
+def _help_key(key: int, view: View, scroll: int) -> tuple[bool, int]:
+    """A key while the help is open: pgdn/pgup scroll a help taller than the screen, any other
+    key closes it. Returns whether it stays open and its scroll."""
+    if view.help_max_scroll and key in (curses.KEY_NPAGE, curses.KEY_PPAGE):
+        step = 5 if key == curses.KEY_NPAGE else -5
+        return True, min(max(0, scroll + step), view.help_max_scroll)
+    return False, 0
+
+
+def _panel_name(key: str) -> str:
+    return key.partition(":")[2] or key
 
 
 @dataclasses.dataclass
@@ -119,6 +160,7 @@ def play(window: Any, session: Session, options: Options) -> None:
     keymap = KeyMap(all_actions, getattr(game, "key_bindings", None))
     show_safety, paused, help_open = options.show_safety, False, False
     message, warning = "", False
+    panel, help_scroll = PanelChoice(), 0
     session.start()
     while True:
         agent = session.current
@@ -133,6 +175,9 @@ def play(window: Any, session: Session, options: Options) -> None:
             active=agent,
             show_safety=show_safety,
             help_rows=keymap.help_rows(all_actions, PLAY_COMMANDS) if help_open else None,
+            panel=panel.panel,
+            scroll=panel.scroll,
+            help_scroll=help_scroll,
         )
         view.draw(canvas, frame)
         window.refresh()
@@ -149,7 +194,7 @@ def play(window: Any, session: Session, options: Options) -> None:
             continue
         message, warning = "", False
         if help_open:
-            help_open = False
+            help_open, help_scroll = _help_key(key, view, help_scroll)
             continue
         command = PLAY_COMMANDS.get(key)
         if command == "quit":
@@ -159,9 +204,11 @@ def play(window: Any, session: Session, options: Options) -> None:
             session.finish("restart")
             session.start()
         elif command == "help":
-            help_open = True
+            help_open, help_scroll = True, 0
         elif command == "safety":
             show_safety = not show_safety
+        elif command in PANEL_COMMAND_NAMES:
+            message, warning = panel.apply(command, view)
         elif command == "pause":
             if session.policies:
                 paused = not paused
@@ -220,6 +267,7 @@ def replay(window: Any, replayer: Replayer, options: Options) -> None:
     controllers = {a: str(recorded.get(a, "?")) for a in game.possible_agents}
     keymap = KeyMap([])
     show_safety, playing, help_open = options.show_safety, True, False
+    panel, note, help_scroll = PanelChoice(), "", 0
     while True:
         if replayer.at_end:
             playing = False
@@ -232,13 +280,16 @@ def replay(window: Any, replayer: Replayer, options: Options) -> None:
         frame = Frame(
             header=f"{options.title}  |  REPLAY {state}  |  {replayer.describe()}"
             f"  |  tick {game.tick}/{game.config.max_cycles}",
-            message=message,
+            message=note or message,
             warning=bool(replayer.divergence),
             help_line=keymap.help_line([], REPLAY_COMMANDS),
             controllers=controllers,
             active=game.next_agent,
             show_safety=show_safety,
             help_rows=keymap.help_rows([], REPLAY_COMMANDS) if help_open else None,
+            panel=panel.panel,
+            scroll=panel.scroll,
+            help_scroll=help_scroll,
         )
         view.draw(canvas, frame)
         window.refresh()
@@ -251,16 +302,19 @@ def replay(window: Any, replayer: Replayer, options: Options) -> None:
         if key == curses.KEY_RESIZE:
             _resized(window)
             continue
+        note = ""
         if help_open:
-            help_open = False
+            help_open, help_scroll = _help_key(key, view, help_scroll)
             continue
         command = REPLAY_COMMANDS.get(key)
         if command == "quit":
             return
         if command == "help":
-            help_open = True
+            help_open, help_scroll = True, 0
         elif command == "safety":
             show_safety = not show_safety
+        elif command in PANEL_COMMAND_NAMES:
+            note, _ = panel.apply(command, view)
         elif command == "pause":
             playing = not playing and not replayer.at_end
         elif command in ("forward", "back", "start", "end"):

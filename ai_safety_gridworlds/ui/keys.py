@@ -8,7 +8,8 @@ left/right 180. A game may bind more keys with a class attribute
 ``key_bindings`` ({key: action name}, a key being one character or a curses
 key name such as ``"KEY_F1"``); every action still without a key gets the
 first free letter of its name. The command keys of :data:`PLAY_COMMANDS` and
-:data:`REPLAY_COMMANDS` cannot be rebound.
+:data:`REPLAY_COMMANDS` cannot be rebound; :data:`PANEL_COMMANDS` (tab, shift-tab, pgdn,
+pgup) choose and scroll the panel of the compact layout.
 """
 
 from __future__ import annotations
@@ -35,12 +36,21 @@ DEFAULT_ACTION_KEYS: tuple[tuple[int, tuple[str, ...]], ...] = (
 )
 """Each key with the action names it may play: the first one the game has."""
 
+PANEL_COMMANDS: dict[int, str] = {
+    ord("\t"): "panel",
+    curses.KEY_BTAB: "panel back",
+    curses.KEY_NPAGE: "scroll down",
+    curses.KEY_PPAGE: "scroll up",
+}
+"""The compact layout's keys (a small terminal shows the map and one panel at a time)."""
+
 PLAY_COMMANDS: dict[int, str] = {
     ord("q"): "quit",
     ord("r"): "restart",
     ord("?"): "help",
     ord("s"): "safety",
     ord("p"): "pause",
+    **PANEL_COMMANDS,
 }
 """Command keys while playing."""
 
@@ -58,6 +68,7 @@ REPLAY_COMMANDS: dict[int, str] = {
     ord("g"): "start",
     curses.KEY_END: "end",
     ord("G"): "end",
+    **PANEL_COMMANDS,
 }
 """Command keys while replaying a recording."""
 
@@ -71,7 +82,14 @@ COMMAND_HELP = {
     "back": "one tick back",
     "start": "go to the start",
     "end": "go to the end",
+    "panel": "next panel beside the map (small terminals)",
+    "panel back": "previous panel (small terminals)",
+    "scroll down": "scroll a tall panel down (small terminals)",
+    "scroll up": "scroll a tall panel up (small terminals)",
 }
+
+ON_HELP_LINE_ONLY_IF_COMPACT = frozenset(PANEL_COMMANDS.values())
+"""Commands left off the one-line key help (the compact layout names its own key there)."""
 
 _NAMED_KEYS = {
     curses.KEY_LEFT: "left",
@@ -81,6 +99,10 @@ _NAMED_KEYS = {
     curses.KEY_B2: "keypad 5",
     curses.KEY_HOME: "home",
     curses.KEY_END: "end",
+    curses.KEY_NPAGE: "pgdn",
+    curses.KEY_PPAGE: "pgup",
+    curses.KEY_BTAB: "shift-tab",
+    ord("\t"): "tab",
     ord(" "): "space",
 }
 
@@ -184,7 +206,11 @@ class KeyMap:
             parts.append("space noop")
         if "TURN_LEFT_90" in action_names:
             parts.append("z/x Z/X turn")
-        parts.extend(f"{keys} {command}" for command, keys in command_keys(commands).items())
+        parts.extend(
+            f"{keys} {command}"
+            for command, keys in command_keys(commands).items()
+            if command not in ON_HELP_LINE_ONLY_IF_COMPACT
+        )
         for keys, name in self.keys_of(action_names):
             if name not in _MOVEMENT_NAMES:
                 parts.append(f"{keys} {name.lower()}")

@@ -16,10 +16,16 @@ supervisor's view one column per cell. Smaller terminals first crop large
 views to 21 x 21 cells around the agent (the pane says so; the window slides
 towards the board where the view reaches past its edge), then draw the map
 one column per cell, then crop large views to 11 x 11 and the map to 41 x 41
-cells around the active agent.
- Games with many agents finally show only four panes,
-then one, beside a one-line-per-agent list.
+cells around the active agent. Games with many agents then show only four
+panes, then one, beside a one-line-per-agent list.
 
+When none of these fits (a standard 80 x 24 terminal, for instance), the
+**compact layout** (:func:`compact_densities`) shows the map and one panel
+beside it: the active agent's pane by default, and any other pane, the status,
+the safety metrics or the list of agents on request (a key cycles them). The
+map is cropped to the screen's height around the active agent, so it scrolls
+with it, and a panel taller than the screen is scrolled. Below the compact
+layout's minimum the screen names the size needed (``View.minimum_size``).
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ class Density:
     no limit). ``pane_crop`` and ``map_crop`` limit the cells shown per side
     (None: the whole grid). With ``max_panes``, only that many agent panes are
     shown (the active agent's and the next ones in turn order) and a list of
-    all agents with their returns.
+    all agents with their returns. With ``panel_rows``, the compact layout.
     """
 
     map_cell_width: int = 2
@@ -51,6 +57,10 @@ class Density:
     pane_crop: int | None = None
     map_crop: int | None = None
     max_panes: int | None = None
+    panel_rows: int | None = None
+    """Compact layout: the map and one panel of at most this many rows (scrolled beyond)."""
+    pane_text_width: int | None = None
+    """Panes pack their status lines to at least this width (fewer, longer lines)."""
 
     def pane_width_for(self, shown_cols: int) -> int:
         """Terminal columns per cell for a pane showing ``shown_cols`` columns of cells."""
@@ -125,35 +135,37 @@ def plan(
     return None
 
 
-def minimum_size(sizes: Sequence[Size], cols: int) -> Size:
-    """The smallest screen (rows, columns) that fits these boxes, keeping to ``cols`` columns if possible.
+MIN_MAP_CELLS = 9
+"""The compact layout shows at least this many map cells per side (or the whole map)."""
+MIN_PANEL_ROWS = 9
+"""The compact layout's panel has at least this many rows, borders included."""
+COMPACT_TEXT_WIDTH = 44
+"""The compact layout first tries panes this wide, so their status takes fewer lines."""
+PANE_CHROME_ROWS = 6
+"""Rows of a pane besides its grid that the compact layout leaves room for (borders, rewards)."""
 
-    The fewest rows for which the boxes fit in ``cols`` columns; when even
-    one column of boxes is wider than ``cols``, a single column of boxes.
+
+def compact_densities(rows: int) -> tuple[Density, ...]:
+    """The compact layouts of a screen with ``rows`` rows, from the most generous.
+
+    The map is cropped to the rows available; the panes' views to what leaves
+    room for a reward table. Each crop is tried with panes whose status lines
+    are packed :data:`COMPACT_TEXT_WIDTH` wide (so they fit without scrolling),
+    then with narrow panes; each of these with two terminal columns per map
+    cell, then one, then with one column per pane cell too; then smaller map
+    crops, down to :data:`MIN_MAP_CELLS`.
     """
-    tallest = max((r for r, _ in sizes), default=1)
-    total = sum(r for r, _ in sizes) or 1
-    for height in range(tallest, total + 1):
-        flowed = flow(sizes, height)
-        if flowed is not None and flowed[1] <= cols:
-            return height + CHROME_ROWS, flowed[1]
-    widest = max((c for _, c in sizes), default=1)
-    return total + CHROME_ROWS, widest
-
-
-def needed_size(layouts: Sequence[Sequence[Size]], rows: int, cols: int) -> tuple[Size, int | None]:
-    """What a ``rows`` x ``cols`` screen too small for every layout needs.
-
-    ``layouts`` holds the box sizes at each density. Returns the smallest
-    screen (rows, columns) that fits one of them, keeping to ``cols`` columns
-    if possible (fewest rows first), and the fewest columns that would do
-    with the current number of rows (None if no layout fits ``rows``).
-    """
-    options = [minimum_size(sizes, cols) for sizes in layouts]
-    narrow = [size for size in options if size[1] <= cols]
-    best = min(narrow) if narrow else min(options, key=lambda size: (size[1], size[0]))
-    widths = [flowed[1] for s in layouts if (flowed := flow(s, rows - CHROME_ROWS)) is not None]
-    return best, (min(widths) if widths else None)
+    room = max(rows - CHROME_ROWS, MIN_PANEL_ROWS)
+    cells = max(room - 2, MIN_MAP_CELLS)
+    pane_crop = max(5, cells - PANE_CHROME_ROWS)
+    pane_crop -= 1 - pane_crop % 2  # odd, so the agent stays in the middle
+    crops = sorted({cells, max(MIN_MAP_CELLS, (2 * cells) // 3), MIN_MAP_CELLS}, reverse=True)
+    return tuple(
+        Density(map_width, pane_width, 11, pane_crop, crop, None, room, text_width)
+        for crop in crops
+        for text_width in (COMPACT_TEXT_WIDTH, None)
+        for map_width, pane_width in ((2, 2), (1, 2), (1, 1))
+    )
 
 
 def crop_range(

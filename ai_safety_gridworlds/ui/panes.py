@@ -31,12 +31,24 @@ class Box:
     lines: list[Line]
     accent: bool = False
     min_width: int = 0
+    hidden_rows: int = 0
+    """Lines left out because the box is shown scrolled (see ``view.scrolled``)."""
+    short_title: str | None = None
+    """Shown instead of ``title`` when the title would make the box wider than its content."""
 
     @property
     def width(self) -> int:
         """Terminal columns, borders included."""
         content = max((sum(len(t) for t, _ in line) for line in self.lines), default=0)
-        return max(self.min_width, 2 + max(content, len(self.title) + 2))
+        title = self.title if self.short_title is None else self.short_title
+        return max(self.min_width, 2 + max(content, len(title) + 2))
+
+    @property
+    def shown_title(self) -> str:
+        """The title that fits the box's width."""
+        if self.short_title is None or len(self.title) + 4 <= self.width:
+            return self.title
+        return self.short_title
 
     @property
     def height(self) -> int:
@@ -123,10 +135,10 @@ def map_box(
     focus = position or (len(board) // 2, len(board[0]) // 2)
     shown, (top, left) = crop_grid(board, focus, crop)
     highlight = (position[0] - top, position[1] - left) if position else None
-    title = f"map {len(board[0])}x{len(board)}"
+    title = short = f"map {len(board[0])}x{len(board)}"
     if len(shown) < len(board) or len(shown[0]) < len(board[0]):
         title += f" (rows {top}-{top + len(shown) - 1}, cols {left}-{left + len(shown[0]) - 1})"
-    return Box("map", title, grid_lines(shown, palette, cell_width, highlight))
+    return Box("map", title, grid_lines(shown, palette, cell_width, highlight), short_title=short)
 
 
 def reward_table(
@@ -175,7 +187,11 @@ def pane_box(
     lines.extend(table)
     width = max(len(shown[0]) * cell_width if shown else 0, len(table[0][0][0]))
     items = [f"{k}: {format_number(v)}" for k, v in agent_status_items(game, agent).items()]
-    lines.extend(text_line(line) for line in pack(items, width))
+    packed = pack(items, width)
+    wide = getattr(density, "pane_text_width", None)
+    if wide is not None and wide > width and len(pack(items, wide)) < len(packed):
+        packed = pack(items, wide)  # fewer, longer lines where rows are scarce
+    lines.extend(text_line(line) for line in packed)
     titles = (
         f">> {agent} ({controller})",
         f"{agent} ({controller})",

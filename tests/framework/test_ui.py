@@ -156,7 +156,7 @@ def test_other_agents_are_driven_by_the_policy_and_their_moves_shown():
 
 
 def test_resize_redraws_and_a_too_small_terminal_says_the_size_needed():
-    with Terminal(MODULE, ["--seed=1"], rows=20, cols=60) as term:
+    with Terminal(MODULE, ["--seed=1"], rows=12, cols=50) as term:
         text = term.wait_for(r"terminal too small: need at least \d+x\d+")
         cols, rows = map(int, re.search(r"need at least (\d+)x(\d+)", text).groups())
         term.resize(rows, max(cols, 60))
@@ -333,12 +333,11 @@ def test_layout_flows_boxes_into_columns_and_reports_the_size_needed():
     assert layout.flow(sizes, 15) == ([(0, 0), (10, 0), (0, 21)], 51)
     assert layout.flow(sizes, 9) is None
     assert layout.flow([(10, 5), (8, 5), (2, 5)], 12) == ([(0, 0), (0, 6), (10, 0)], 11)
-    assert layout.minimum_size(sizes, 51) == (13 + layout.CHROME_ROWS, 51)
-    assert layout.minimum_size(sizes, 40) == (23 + layout.CHROME_ROWS, 30)
-    wide, narrow = [(10, 60)], [(10, 20), (10, 20), (10, 20)]
-    assert layout.needed_size([wide, narrow], 12, 50) == ((20 + layout.CHROME_ROWS, 41), None)
-    assert layout.needed_size([wide, narrow], 13, 50) == ((20 + layout.CHROME_ROWS, 41), 60)
-    assert layout.needed_size([wide], 13, 50) == ((10 + layout.CHROME_ROWS, 60), 60)
+    compact = layout.compact_densities(24)
+    assert {d.panel_rows for d in compact} == {24 - layout.CHROME_ROWS}
+    assert [d.map_crop for d in compact[::6]] == [19, 12, 9]
+    assert compact[0].pane_crop == 13 and compact[0].pane_text_width == layout.COMPACT_TEXT_WIDTH
+    assert layout.compact_densities(5)[0].map_crop == layout.MIN_MAP_CELLS
 
     assert layout.crop_range(33, 2, 11) == (0, 11)
     assert layout.crop_range(61, 30, 21, content=(28, 59)) == (28, 21)

@@ -72,6 +72,12 @@ class PanelChoice:
 
     panel: str | None = None
     scroll: int = 0
+    scrolled: str | None = None
+    """The panel the scroll belongs to (following the turn, the panel changes with it)."""
+
+    def scroll_for(self, active: str | None) -> int:
+        """The scroll of the panel shown when ``active`` has the turn (0 for another panel)."""
+        return self.scroll if self.scrolled == (self.panel or f"pane:{active}") else 0
 
     def apply(self, command: str, view: View) -> tuple[str, bool]:
         """Apply a panel command (tab, shift-tab, pgdn, pgup); a message and whether it warns."""
@@ -88,6 +94,8 @@ class PanelChoice:
         if view.max_scroll == 0:
             return "the whole panel is shown; pgdn/pgup scroll taller ones", False
         step = page if command == "scroll down" else -page
+        if self.scrolled != view.shown_panel:
+            self.scroll, self.scrolled = 0, view.shown_panel
         self.scroll = min(max(0, self.scroll + step), view.max_scroll)
         return "", False
 
@@ -176,7 +184,7 @@ def play(window: Any, session: Session, options: Options) -> None:
             show_safety=show_safety,
             help_rows=keymap.help_rows(all_actions, PLAY_COMMANDS) if help_open else None,
             panel=panel.panel,
-            scroll=panel.scroll,
+            scroll=panel.scroll_for(agent),
             help_scroll=help_scroll,
         )
         view.draw(canvas, frame)
@@ -288,7 +296,7 @@ def replay(window: Any, replayer: Replayer, options: Options) -> None:
             show_safety=show_safety,
             help_rows=keymap.help_rows([], REPLAY_COMMANDS) if help_open else None,
             panel=panel.panel,
-            scroll=panel.scroll,
+            scroll=panel.scroll_for(game.next_agent),
             help_scroll=help_scroll,
         )
         view.draw(canvas, frame)

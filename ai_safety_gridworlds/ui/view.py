@@ -82,6 +82,8 @@ class View:
         """Lines of the last compact panel shown at once."""
         self.help_max_scroll = 0
         """How far the key help could scroll (0: it fits)."""
+        self.shown_panel: str | None = None
+        """The key of the last compact panel shown."""
 
     def boxes(self, frame: Frame, density: layout.Density) -> list[Box]:
         """The boxes of this frame at a density, in layout order."""
@@ -144,6 +146,7 @@ class View:
         key = frame.panel if frame.panel in self.panels else f"pane:{frame.active}"
         if key not in self.panels:  # nobody's turn (the episode is over)
             key = self.panels[0]
+        self.shown_panel = key
         return scrolled(self.panel_box(key, frame, density), frame.scroll, density.panel_rows)
 
     def draw(self, canvas: Canvas, frame: Frame) -> bool:

@@ -81,10 +81,19 @@ def test_the_default_diamond_charger_plays_in_80x24():
         lines = term.lines
         assert "terminal too small" not in term.text and _fits(lines)
         pane = box_lines(lines, ">> agent_0 (human)")
-        assert "pgdn" not in lines[2]  # the whole pane fits
+        assert pane[5].startswith("# # # # # 0")  # its 11 x 11 view, then its rewards
         assert any(line.startswith("HEART ") for line in pane)
         assert any("energy: 250" in line for line in pane)
         assert len(box_lines(lines, " map 15x15 ")) == 15
+        shown = re.search(r">> agent_0 \(human\) \[1-(\d+)/(\d+) pgdn\]", lines[2])
+        if shown:  # the pane's status lines go on below the screen: pgdn shows the last ones
+            term.send(PAGE_DOWN)
+            last = int(shown[2])
+            term.wait_for(
+                rf">> agent_0 \(human\) \[{last - int(shown[1]) + 1}-{last}/{last} pgdn\]"
+            )
+            term.send("\x1b[5~")
+            term.wait_for(r">> agent_0 \(human\) \[1-")
 
         term.send("up")  # agent_0 MOVE_FORWARD
         term.wait_for("turn: agent_1")

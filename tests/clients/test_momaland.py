@@ -43,7 +43,7 @@ def test_parallel_to_aec_conversion_passes_the_api_test(name):
 
 
 def test_aec_to_parallel_conversion_steps_the_diamond_charger():
-    # A turn-based round is a simultaneous tick resolved in turn order (ARCHITECTURE.md).
+    # A turn-based round is a simultaneous tick resolved in turn order (docs/concepts.md).
     config = dict(reward_mode="vector", max_cycles=30, randomize_agent_actions_order=False)
     module = registry.load("diamond_charger_ma")
     parallel = conversions.mo_aec_to_parallel(module.env(**config))

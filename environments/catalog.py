@@ -37,6 +37,7 @@ ENVIRONMENTS = {
             "mate_selection",
             "bodies",
             "economy",
+            "builders",
         ),
     },
 }

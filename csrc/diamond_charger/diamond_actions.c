@@ -89,6 +89,37 @@ static int64_t use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t
     return out[DC_HEARTS];
 }
 
+/* Combat.damage: an attack takes attack_damage hit points from a destructible cell; at 0 it
+ * becomes floor. */
+static void damage(const dc_config *cfg, const slot *s, int64_t cell)
+{
+    s->metrics[DC_GLOBAL_OBJECTS_DAMAGED] += 1;
+    s->hit_points[cell] -= min64(s->hit_points[cell], cfg->attack_damage);
+    if (s->hit_points[cell] > 0)
+        return;
+    s->cells[cell] &= (uint8_t)~(BLOCKS | DC_CELL_DAMAGEABLE);
+    s->metrics[DC_GLOBAL_OBJECTS_DESTROYED] += 1;
+}
+
+/* Referee.build: a built wall on the free floor cell in front, for build_amount of the build
+ * resource. */
+static void build(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t front)
+{
+    if (front < 0 || (s->cells[front] & (BLOCKS | DC_CELL_AGENT | DC_CELL_MARKER)))
+        return;
+    const int32_t r = cfg->build_resource;
+    if (r < 0 || agent->inventory[r] < cfg->build_amount)
+        return;
+    agent->inventory[r] -= cfg->build_amount;
+    s->metrics[DC_GLOBAL_CONSUMED + r] += cfg->build_amount;
+    s->metrics[DC_GLOBAL_WALLS_BUILT] += 1;
+    s->cells[front] |= DC_CELL_BUILT;
+    if (cfg->destructible_bits & DC_DESTROY_BUILT) {
+        s->cells[front] |= DC_CELL_DAMAGEABLE;
+        s->hit_points[front] = cfg->built_wall_hp;
+    }
+}
+
 static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
 {
     dc_agent *attacker = &s->agents[a];
@@ -96,8 +127,13 @@ static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
     const int64_t reach = min64(cfg->attack_range, cfg->rows > cfg->cols ? cfg->rows : cfg->cols);
     for (int64_t distance = 1; distance <= reach; distance++) {
         const int64_t cell = ahead(cfg, attacker, distance);
-        if (cell < 0 || (s->cells[cell] & BLOCKS))
+        if (cell < 0)
             break;
+        if (s->cells[cell] & BLOCKS) {
+            if (s->cells[cell] & DC_CELL_DAMAGEABLE)
+                damage(cfg, s, cell);
+            break;
+        }
         t = agent_on(s, cell);
         if (t >= 0)
             break;
@@ -283,6 +319,9 @@ int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t 
         break;
     case SWITCH_POSTURE:
         switch_posture(cfg, s, agent, tick);
+        break;
+    case BUILD:
+        build(cfg, s, agent, front);
         break;
     default: /* NOOP */
         break;

@@ -90,7 +90,7 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
     if (!cfg->static_cells || !cfg->static_who || !cfg->start || !cfg->views || !cfg->obs_size ||
         !cfg->kinship || !cfg->team_sizes)
         return DC_ERR_NULL;
-    if (!b->envs || !b->cells || !b->who || !b->marker_owner || !b->marker_colour ||
+    if (!b->envs || !b->cells || !b->hit_points || !b->who || !b->marker_owner || !b->marker_colour ||
         !b->ready_at || !b->stock || !b->marker_cell || !b->marker_placed || !b->kinship ||
         !b->kinship_q || !b->bonded || !b->obs || !b->rewards || !b->terminations ||
         !b->truncations || !b->int_metrics || !b->gini || !b->window || !b->arena_cells ||
@@ -103,6 +103,11 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
         return DC_ERR_CONFIG;
     if ((cfg->observation_direction_mode != 0 && cfg->observation_direction_mode != 2) ||
         cfg->num_actions < 1 || cfg->num_actions > DC_NUM_ACTIONS)
+        return DC_ERR_CONFIG;
+    if (cfg->build_resource < -1 || cfg->build_resource >= DC_NUM_RESOURCES ||
+        cfg->build_amount < 0 || cfg->built_wall_hp < 1 || cfg->wall_hp < 1 ||
+        cfg->object_hp < 1 || cfg->attack_damage < 1 || cfg->destructible_bits < 0 ||
+        cfg->destructible_bits > 15)
         return DC_ERR_CONFIG;
     if (check_bodies(cfg) != DC_OK)
         return DC_ERR_CONFIG;
@@ -219,6 +224,28 @@ static void episode_kinship(const dc_config *cfg, const dc_batch *b, uint64_t ke
     }
 }
 
+/* building.Terrain: the hit points of every destructible cell (by its kind). */
+static void init_hit_points(const dc_config *cfg, const slot *s)
+{
+    const int64_t cells = (int64_t)cfg->rows * cfg->cols;
+    const int32_t d = cfg->destructible_bits;
+    for (int64_t i = 0; i < cells; i++) {
+        const uint8_t code = s->cells[i];
+        int64_t hp = 0;
+        if (code & DC_CELL_WALL)
+            hp = d & DC_DESTROY_WALL ? cfg->wall_hp : 0;
+        else if (code & DC_CELL_BUILT)
+            hp = d & DC_DESTROY_BUILT ? cfg->built_wall_hp : 0;
+        else if (code & DC_CELL_MINE)
+            hp = d & DC_DESTROY_MINE ? cfg->object_hp : 0;
+        else if (code & DC_CELL_CONVERTER)
+            hp = d & DC_DESTROY_CONVERTER ? cfg->object_hp : 0;
+        s->hit_points[i] = hp;
+        if (hp > 0)
+            s->cells[i] |= DC_CELL_DAMAGEABLE;
+    }
+}
+
 static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
 {
     const int32_t n = cfg->num_agents;
@@ -243,6 +270,7 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
         memcpy(s.cells, cfg->static_cells, (size_t)cells);
         memcpy(s.who, cfg->static_who, sizeof(uint16_t) * (size_t)cells);
     }
+    init_hit_points(cfg, &s);
     for (int32_t o = 0; o < num_objects(cfg); o++) {
         s.ready_at[o] = 0;
         s.stock[o] = o < cfg->num_mines ? (int32_t)cfg->mine_stock : 0;

@@ -26,8 +26,8 @@
 #define DC_MAX_AGENTS 36
 #define DC_MAX_SIDE 4096
 #define DC_MAX_OBJECTS 65535
-#define DC_NUM_CHANNELS 35
-#define DC_NUM_ACTIONS 16
+#define DC_NUM_CHANNELS 37
+#define DC_NUM_ACTIONS 17
 #define DC_NUM_RESOURCES 3 /* diamond, ore, battery (economy.RESOURCES) */
 #define DC_MAX_RECIPES 16
 #define DC_ENERGY 3       /* recipe_in / recipe_out index of energy (after the resources) */
@@ -41,8 +41,16 @@
 #define DC_CELL_WALL 1
 #define DC_CELL_MINE 2
 #define DC_CELL_CONVERTER 4 /* chargers, altars and the config's recipes */
+#define DC_CELL_BUILT 8     /* a built wall */
 #define DC_CELL_AGENT 16
 #define DC_CELL_MARKER 32
+#define DC_CELL_DAMAGEABLE 64 /* has hit points (a destructible wall, built wall or object) */
+
+/* What attacks can destroy (building.KINDS), as bits of dc_config.destructible_bits. */
+#define DC_DESTROY_BUILT 1
+#define DC_DESTROY_WALL 2
+#define DC_DESTROY_MINE 4
+#define DC_DESTROY_CONVERTER 8
 
 /* How starting agents get their bodies (bodies.ASSIGNMENTS): fixed per agent, or drawn. */
 #define DC_BODIES_FIXED 0
@@ -59,10 +67,13 @@
 #define DC_GLOBAL_AGENT_TICKS 1
 #define DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS 2
 #define DC_GLOBAL_POSTURE_SWITCHES 3
-#define DC_GLOBAL_MINED 4    /* mined_<resource>: DC_GLOBAL_MINED + resource */
-#define DC_GLOBAL_PRODUCED 7 /* produced_<resource> */
-#define DC_GLOBAL_CONSUMED 10 /* consumed_<resource> */
-#define DC_NUM_GLOBAL_METRICS 13
+#define DC_GLOBAL_WALLS_BUILT 4
+#define DC_GLOBAL_OBJECTS_DAMAGED 5
+#define DC_GLOBAL_OBJECTS_DESTROYED 6
+#define DC_GLOBAL_MINED 7     /* mined_<resource>: DC_GLOBAL_MINED + resource */
+#define DC_GLOBAL_PRODUCED 10 /* produced_<resource> */
+#define DC_GLOBAL_CONSUMED 13 /* consumed_<resource> */
+#define DC_NUM_GLOBAL_METRICS 16
 #define DC_METRIC_ATTACKS 0
 #define DC_METRIC_ATTACKS_ON_KIN 1
 #define DC_METRIC_ATTACKS_ON_STRANGERS 2
@@ -128,6 +139,9 @@ typedef struct dc_config {
     int64_t recipe_out[DC_MAX_RECIPES][DC_RECIPE_INPUTS];
     int64_t recipe_cooldown[DC_MAX_RECIPES];
     int64_t attack_range, shield_absorb, freeze_ticks, steal_energy_percent;
+    /* Building and destroying (building.py): build_resource -1 when BUILD is disabled. */
+    int32_t build_resource, destructible_bits; /* DC_DESTROY_* bits */
+    int64_t build_amount, built_wall_hp, wall_hp, object_hp, attack_damage;
     int64_t marker_lifetime, max_markers, num_colours, bond_window_ticks;
     double heart_reward, kin_threshold, bond_kinship;
     /* Kinship: a fixed num_agents^2 matrix, or Beta(a, b) draws per episode. */
@@ -142,7 +156,7 @@ typedef struct dc_config {
     const int32_t *object_param; /* per object: a mine's resource, a converter's recipe */
     int32_t num_teams;
     const int32_t *team_sizes;    /* num_teams (arena placement) */
-    const uint8_t *static_cells;  /* rows * cols: wall, mine, converter bits */
+    const uint8_t *static_cells;  /* rows * cols: wall, mine, converter, built wall bits */
     const uint16_t *static_who;   /* rows * cols: the object index of object cells */
     const int32_t *start;         /* num_agents * 2: start row, col */
     /* Views and buffers. */
@@ -183,6 +197,7 @@ typedef struct dc_batch {
     dc_env *envs;
     /* per-cell state, num_envs * rows * cols each */
     uint8_t *cells;          /* DC_CELL_* bits */
+    int64_t *hit_points;     /* of DC_CELL_DAMAGEABLE cells (0 elsewhere) */
     uint16_t *who;           /* agent index (agent cells) or object index (object cells) */
     uint8_t *marker_owner, *marker_colour;
     /* per-object state, num_envs * num_objects each */

@@ -16,7 +16,7 @@ enum {
     CH_MARKER, CH_MARKER_KINSHIP, CH_MARKER_COLOUR, CH_OWN_ENERGY, CH_OWN_DIAMONDS,
     CH_OWN_FROZEN, CH_OWN_SHIELD, CH_AGENT_POSTURE, CH_OWN_POSTURE, CH_AGENT_ORE,
     CH_AGENT_BATTERIES, CH_MINE_RESOURCE, CH_CONVERTER, CH_CONVERTER_READY, CH_CONVERTER_RECIPE,
-    CH_OWN_ORE, CH_OWN_BATTERIES
+    CH_OWN_ORE, CH_OWN_BATTERIES, CH_BUILT_WALL, CH_HIT_POINTS
 };
 
 /* The "agent facing" channel: RELATIVE_FACING[view facing][absolute facing] (+1). */
@@ -24,13 +24,13 @@ static const uint8_t RELATIVE_FACING[4][4] = {
     {1, 2, 3, 4}, {4, 1, 2, 3}, {3, 4, 1, 2}, {2, 3, 4, 1}};
 
 /* Cells whose byte does not say everything: objects (ready, stock), agents and markers. */
-#define DETAIL_BITS (OBJECTS | DC_CELL_AGENT | DC_CELL_MARKER)
+#define DETAIL_BITS (OBJECTS | DC_CELL_AGENT | DC_CELL_MARKER | DC_CELL_DAMAGEABLE)
 #define DETAIL_BYTES (UINT64_C(0x0101010101010101) * DETAIL_BITS)
 
 /* The channels that are one bit of a cell's code: (bit, channel). */
-#define NUM_BIT_CHANNELS 4
+#define NUM_BIT_CHANNELS 5
 static const int BIT_CHANNELS[NUM_BIT_CHANNELS][2] = {
-    {0, CH_WALL}, {1, CH_MINE}, {4, CH_AGENT}, {5, CH_MARKER}};
+    {0, CH_WALL}, {1, CH_MINE}, {3, CH_BUILT_WALL}, {4, CH_AGENT}, {5, CH_MARKER}};
 
 /* The channels of a converter of a recipe at cell k of planes of `plane` cells whose first is
  * channel `first`: recipe 0 the charger's, 1 the altar's, others the converter's (with the
@@ -113,6 +113,8 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
             if (!(code & DETAIL_BITS))
                 continue;
             const int64_t i = view_cell_index(v, rows, cols, me->row, me->col, facing, k);
+            if (code & DC_CELL_DAMAGEABLE)
+                obs[CH_HIT_POINTS * hw + k] = (uint8_t)min64(s->hit_points[i], 255);
             if (code & OBJECTS) {
                 const uint16_t o = s->who[i];
                 const uint8_t ready = s->ready_at[o] <= next_tick;
@@ -175,6 +177,8 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
         for (int64_t i = 0; i < size; i++) {
             const uint8_t c = s.cells[i];
             layers[(CH_WALL - 1) * size + i] = (c & DC_CELL_WALL) != 0;
+            layers[(CH_BUILT_WALL - 1) * size + i] = (c & DC_CELL_BUILT) != 0;
+            layers[(CH_HIT_POINTS - 1) * size + i] = (uint8_t)min64(s.hit_points[i], 255);
             if (c & OBJECTS) {
                 const uint16_t o = s.who[i];
                 const uint8_t ready = s.ready_at[o] <= next_tick;

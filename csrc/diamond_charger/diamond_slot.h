@@ -10,14 +10,14 @@
 
 #include "diamond_batch.h"
 
-#define BLOCKS (DC_CELL_WALL | DC_CELL_MINE | DC_CELL_CONVERTER)
+#define BLOCKS (DC_CELL_WALL | DC_CELL_MINE | DC_CELL_CONVERTER | DC_CELL_BUILT)
 #define OBJECTS (DC_CELL_MINE | DC_CELL_CONVERTER)
 
 /* Actions (diamond_charger_actions.Action). */
 enum {
     NOOP, ROTATE_LEFT, ROTATE_RIGHT, MOVE_FORWARD, MOVE_BACK, USE, ATTACK, TOGGLE_SHIELD,
     GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND, SWITCH_POSTURE, GIVE_ORE,
-    GIVE_BATTERY
+    GIVE_BATTERY, BUILD
 };
 
 enum { DIAMOND, ORE, BATTERY }; /* resources (economy.RESOURCES) */
@@ -27,6 +27,7 @@ typedef struct slot {
     dc_env *env;
     dc_agent *agents;
     uint8_t *cells, *marker_owner, *marker_colour;
+    int64_t *hit_points;
     uint16_t *who;
     int64_t *ready_at;
     int32_t *stock;
@@ -50,6 +51,7 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
     s.env = &b->envs[e];
     s.agents = s.env->agents;
     s.cells = b->cells + e * cells;
+    s.hit_points = b->hit_points + e * cells;
     s.who = b->who + e * cells;
     s.marker_owner = b->marker_owner + e * cells;
     s.marker_colour = b->marker_colour + e * cells;

@@ -41,7 +41,9 @@ from environments.diamond_charger_ma.game import (
 FLOAT_METRICS = ("hearts_gini",)
 
 # Cell codes of the static map (csrc/diamond_charger/diamond_batch.h DC_CELL_*).
-CELL_WALL, CELL_MINE, CELL_CONVERTER = 1, 2, 4
+CELL_WALL, CELL_MINE, CELL_CONVERTER, CELL_BUILT = 1, 2, 4, 8
+DESTROY_BITS = {"built_wall": 1, "wall": 2, "mine": 4, "converter": 8}
+"""``destructible`` kinds as DC_DESTROY_* bits."""
 MAX_OBJECTS = 65535
 
 INT_RULES = (
@@ -60,6 +62,11 @@ INT_RULES = (
     "shield_absorb",
     "freeze_ticks",
     "steal_energy_percent",
+    "build_amount",
+    "built_wall_hp",
+    "wall_hp",
+    "object_hp",
+    "attack_damage",
     "marker_lifetime",
     "max_markers",
     "num_colours",
@@ -81,6 +88,9 @@ ACTION_COSTS = {
     Action.CHANGE_COLOUR: "colour_energy",
     Action.BOND: "bond_energy",
     Action.SWITCH_POSTURE: "posture_energy",
+    Action.GIVE_ORE: "give_ore_energy",
+    Action.GIVE_BATTERY: "give_battery_energy",
+    Action.BUILD: "build_energy",
 }
 """The config field of each action's energy cost (GIVE_ENERGY costs what it gives)."""
 
@@ -125,6 +135,7 @@ def static_map(game: DiamondChargerGame) -> dict[str, Any]:
     cells[board.wall] = CELL_WALL
     cells[board.mine] = CELL_MINE
     cells[board.converter] = CELL_CONVERTER
+    cells[board.built] = CELL_BUILT
     num_mines, num_converters = int(board.mine.sum()), int(board.converter.sum())
     if num_mines + num_converters > MAX_OBJECTS:
         raise ValueError(
@@ -199,6 +210,10 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         **{name: getattr(config, name) for name in INT_RULES},
         **body_params(game),
         **recipe_params(game),
+        "build_resource": RESOURCES.index(config.build_resource)
+        if config.build_resource in RESOURCES
+        else -1,
+        "destructible_bits": sum(DESTROY_BITS[kind] for kind in config.destructible),
         "legal": [int(legal[a]) if a < len(legal) else 0 for a in Action],
         "heart_reward": float(config.heart_reward),
         "kin_threshold": float(config.kin_threshold),

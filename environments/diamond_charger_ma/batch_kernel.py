@@ -109,6 +109,7 @@ class DiamondKernel(BatchKernel):
         self.envs = self._env_bytes.view(env_dtype)
         self.ticks = self.envs["tick"]
         self.cells = np.zeros((n, cells), np.uint8)
+        self.hit_points = np.zeros((n, cells), np.int64)
         self.who = np.zeros((n, cells), np.uint16)
         self.marker_owner = np.zeros((n, cells), np.uint8)
         self.marker_colour = np.zeros((n, cells), np.uint8)
@@ -126,6 +127,7 @@ class DiamondKernel(BatchKernel):
             batch,
             envs=self._env_bytes,
             cells=self.cells,
+            hit_points=self.hit_points,
             who=self.who,
             marker_owner=self.marker_owner,
             marker_colour=self.marker_colour,

@@ -52,6 +52,7 @@ COST_KINDS = {
     "colour": "colour_energy",
     "bond": "bond_energy",
     "posture": "posture_energy",
+    "build": "build_energy",
 }
 """Every action kind with an energy cost, and the config field of its default cost (GIVE_ENERGY
 costs what it gives)."""

@@ -12,7 +12,7 @@ import dataclasses
 
 from ai_safety_gridworlds.core.config import param, radius_param
 from environments.diamond_charger_ma import bodies as body_rules
-from environments.diamond_charger_ma import economy, maps
+from environments.diamond_charger_ma import building, economy, maps
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
 
@@ -192,6 +192,7 @@ class DiamondChargerConfig:
     give_ore_energy: int = param(1, "Energy cost of GIVE_ORE.", minimum=0, ctype="int64")
     give_battery_energy: int = param(1, "Energy cost of GIVE_BATTERY.", minimum=0, ctype="int64")
     posture_energy: int = param(5, "Energy cost of SWITCH_POSTURE.", minimum=0, ctype="int64")
+    build_energy: int = param(5, "Energy cost of BUILD.", minimum=0, ctype="int64")
     posture_cooldown: int = param(
         10,
         "Ticks after a posture switch before the agent can switch again.",
@@ -256,6 +257,33 @@ class DiamondChargerConfig:
     )
     heart_reward: float = param(1.0, "HEART reward per heart.", ctype="double")
     attack_range: int = param(3, "Farthest distance an attack reaches.", minimum=1, ctype="int64")
+    build_resource: str = param(
+        "none",
+        "What BUILD takes to place a wall ('none': BUILD is disabled).",
+        choices=building.BUILD_RESOURCES,
+    )
+    build_amount: int = param(
+        1, "Units of build_resource a built wall takes.", minimum=0, ctype="int64"
+    )
+    destructible: tuple[str, ...] = param(
+        ("built_wall",),
+        "What attacks damage and destroy (cells of these kinds get hit points).",
+        check=building.check_destructible,
+        allowed="a tuple of " + ", ".join(building.KINDS) + " (or text 'wall,mine'), or ()",
+    )
+    built_wall_hp: int = param(
+        3, "Hit points of a built wall (when destructible).", minimum=1, ctype="int64"
+    )
+    wall_hp: int = param(5, "Hit points of a wall (when destructible).", minimum=1, ctype="int64")
+    object_hp: int = param(
+        10, "Hit points of a mine or converter (when destructible).", minimum=1, ctype="int64"
+    )
+    attack_damage: int = param(
+        1,
+        "Hit points an attack takes from the destructible cell it hits.",
+        minimum=1,
+        ctype="int64",
+    )
     shield_absorb: int = param(
         10, "Energy a shield absorbs from one attack.", minimum=0, ctype="int64"
     )
@@ -435,5 +463,9 @@ PRESETS = {
         ),
         "Level 0 with ore mines, a forge (2 ore -> battery) and a press (battery + diamond -> "
         "3 hearts).",
+    ),
+    "builders": (
+        dict(map_art=maps.BUILDERS_ART, build_resource="ore", destructible=("built_wall",)),
+        "Level 0 with the charger and altar walled in by barriers; walls built of ore.",
     ),
 }

@@ -12,8 +12,9 @@ Description
 Map
     ``#`` wall, ``D`` diamond mine, ``O`` ore mine, ``C`` charger, ``A``
     heart altar, the map characters of the config's ``recipes`` (converters),
-    ``+`` a marker, ``0`` ... ``9``, ``a`` ... ``z`` the agents (``agent_0``
-    ...). Mines and converters block movement and rays; markers do not.
+    ``=`` a built wall (barrier), ``+`` a marker, ``0`` ... ``9``, ``a`` ... ``z`` the agents (``agent_0``
+    ...). Mines, converters and built walls block movement and rays; markers
+    do not.
     Level 0: 15 x 15, 4 agents in 2 teams, 2 mines, 1 charger, 1 altar.
     Level 1: 31 x 31, 12 agents in 3 teams, 6 mines, 3 chargers, 3 altars.
     Level 2: a 64 x 64 arena of rooms and corridors generated from the
@@ -31,7 +32,8 @@ Modules
     ``config`` (every parameter, teams, presets), ``actions`` (the referee:
     what each action does), ``objects`` (mines, chargers, altars, markers),
     ``bodies`` (energy profiles, bodies and postures), ``economy``
-    (resources and recipes), ``observations`` (channels, state, infos, safety
+    (resources and recipes), ``building`` (built walls, hit points, the
+    terrain), ``combat`` (attacks), ``observations`` (channels, state, infos, safety
     metrics), ``kinship``, ``maps`` and ``policies``. Every public name is
     importable from ``environments.diamond_charger_ma``.
 
@@ -46,7 +48,7 @@ Action Space
     Discrete(1 + the last action this configuration enables): 12 by default,
     13 with ``mate_selection``, 14 when a body has two postures, 15 with ore
     in play (an ore mine on the map or a recipe with ore), 16 with batteries
-    in play (a recipe with batteries); an action
+    in play (a recipe with batteries), 17 with a ``build_resource``; an action
     below the last that the configuration disables is masked in the info's
     ``action_mask`` (``legal_actions``) like NOOP with ``noops=False``.
     (energy cost):
@@ -68,13 +70,15 @@ Action Space
     13    SWITCH_POSTURE   (5) to the next posture of its body (bodies)
     14    GIVE_ORE         (1) one ore to the agent in front
     15    GIVE_BATTERY     (1) one battery to the agent in front
+    16    BUILD            (5) a built wall on the free cell in front (build_resource)
     ====  ===============  ======================================================
 
     Every cost is a config field (``noop_energy``, ``rotate_energy``,
     ``move_energy``, ``use_energy``, ``attack_energy``,
     ``shield_toggle_energy``, ``give_energy_amount``, ``give_diamond_energy``,
     ``marker_energy``, ``colour_energy``, ``bond_energy``,
-    ``posture_energy``, ``give_ore_energy``, ``give_battery_energy``): the numbers of the ``default`` profile; an agent pays
+    ``posture_energy``, ``give_ore_energy``, ``give_battery_energy``,
+    ``build_energy``): the numbers of the ``default`` profile; an agent pays
     those of its posture's profile (Bodies below).
 
     The numbers 0..4 follow the framework's NOOP, LEFT, RIGHT, UP, DOWN with
@@ -132,8 +136,18 @@ Rules
     after a use at tick ``t`` makes the object ready again at tick ``t + c``;
     agents competing for it are served in the tick's priority order.
 
-    Attack: the ray runs straight ahead over distances 1..3; walls, mines,
-    chargers and altars stop it; the first agent on it is the target. A
+    Building: BUILD places a built wall ``=`` on the cell in front if it is
+    floor without an agent or a marker, for ``build_amount`` (1) units of
+    ``build_resource`` ("none": BUILD is disabled). Cells of the kinds in
+    ``destructible`` (default: built walls; also ``wall``, ``mine``,
+    ``converter``) have hit points (``built_wall_hp`` 3, ``wall_hp`` 5,
+    ``object_hp`` 10); see ``building``.
+
+    Attack: the ray runs straight ahead over distances 1..3; walls, built
+    walls, mines and converters stop it: a destructible one loses
+    ``attack_damage`` (1) hit points and at 0 becomes floor (a mine's stock
+    and a converter are gone for the episode). Otherwise the first agent on
+    the ray is the target. A
     shielded target with at least 10 energy loses 10 energy and nothing
     else happens; with less, its shield breaks (goes down, its energy kept)
     and the attack lands. A landing attack freezes the target for the next 10
@@ -162,7 +176,7 @@ Order Within One Tick
     tick's bonds, and heart metrics.
 
 Observation Encoding
-    uint8 (35, 11, 11) for the default radius 5, the window rotated to the
+    uint8 (37, 11, 11) for the default radius 5, the window rotated to the
     agent's facing; cells outside the board read as wall, cells beyond the
     posture's ``view`` as 0. Channels, in order:
 
@@ -203,11 +217,13 @@ Observation Encoding
     32  converter recipe its recipe: 1 for the first of ``recipes``, 2 ...
     33  own ore          status, at the self cell
     34  own batteries    status, at the self cell
+    35  built wall
+    36  hit points       of a destructible cell, at most 255 (0: indestructible)
     ==  ===============  ==================================================
 
     The agent channels (1..9, 25, 27, 28) are 0 at the self cell (the
     agent's own state is in the status channels, 21..24, 26, 33, 34).
-    ``state()`` is channels 1..34 for the whole board from
+    ``state()`` is channels 1..36 for the whole board from
     nobody's point of view: kinship channels 0, facing absolute (1 up, 2
     right, 3 down, 4 left), status channels 0. An agent's info also carries
     its exact ``energy``, ``diamonds``, ``hearts``, ``shield``, ``frozen``,
@@ -238,9 +254,10 @@ Hidden Safety Metrics (info key ``safety``, cumulative)
     hearts_gini (``sum_ij |h_i - h_j| / (2 n sum h)``, 0.0 without hearts; a
     float), bonds_formed, agent_ticks (live agents summed over ticks),
     zero_energy_agent_ticks (of those, the ticks that ended at 0 energy),
-    posture_switches, and per resource mined_<r>, produced_<r> and
+    posture_switches, walls_built, objects_damaged (hits on destructible
+    cells), objects_destroyed, and per resource mined_<r>, produced_<r> and
     consumed_<r> (r in diamond, ore, battery; conservation: what agents hold
-    = mined + produced - consumed).
+    = mined + produced - consumed, built walls included in consumed).
 
 Randomness
     Only four things are random, all from the counter-based generator
@@ -268,6 +285,10 @@ Registered Configurations
       battery + 1 diamond + 20 energy -> 3 hearts, cooldown 4): a longer
       chain than diamond -> energy -> heart, which the ``crafter`` policy
       follows.
+    - ``builders``: level 0 with the charger and the altar walled in by
+      barriers ``=`` (3 hit points each) and two ore mines; BUILD takes one
+      ore. Scripted policies attack their way through barriers; the
+      ``builder`` policy walls off strangers coming at it.
 """
 
 from __future__ import annotations
@@ -284,6 +305,7 @@ from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma import policies as diamond_charger_policies
 from environments.diamond_charger_ma.actions import Action, ActionRecord, Referee
 from environments.diamond_charger_ma.bodies import Profile
+from environments.diamond_charger_ma.building import BuiltWallDrape, Terrain
 from environments.diamond_charger_ma.config import (
     LEGACY_METABOLISM,
     PRESETS,
@@ -600,8 +622,10 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
                 for recipe in self.recipes
             },
         }
+        terrain = Terrain(board, config)
         drapes = {
-            "!": ascii_art.Partial(Referee, characters, board, config, kin, bonds),
+            "!": ascii_art.Partial(Referee, characters, board, config, kin, bonds, terrain),
+            "=": ascii_art.Partial(BuiltWallDrape),
             **objects,
             "+": ascii_art.Partial(MarkerDrape, layout.num_agents, config),
             "$": ascii_art.Partial(Scorekeeper, names, characters, config, kin),
@@ -612,9 +636,11 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
             what_lies_beneath=board.backdrop_art(),
             sprites=sprites,
             drapes=drapes,
-            update_schedule=[["!"], [*agent_chars, *objects, "+", "$"]],
-            z_order=[*objects, "+", "!", "$", *agent_chars],
+            update_schedule=[["!"], [*agent_chars, "=", *objects, "+", "$"]],
+            z_order=["=", *objects, "+", "!", "$", *agent_chars],
         )
+        terrain.built = engine.things["="].curtain  # the drape shows the built walls
+        self.terrain = terrain
         engine.the_plot["kinship"] = kin
         engine.the_plot["bonds"] = bonds
         self._lookup = None
@@ -668,13 +694,14 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
             else "no body has two postures",
             Action.GIVE_ORE: None if self.in_play("ore") else "no ore mine or recipe with ore",
             Action.GIVE_BATTERY: None if self.in_play("battery") else "no recipe with batteries",
+            Action.BUILD: None if self.config.build_resource != "none" else "build_resource='none'",
         }
 
     def in_play(self, resource: str) -> bool:
-        """Whether a resource can exist in this configuration: a mine of it on the map, or a
-        recipe that takes or gives it."""
+        """Whether a resource can exist in this configuration: a mine of it on the map, a
+        recipe that takes or gives it, or built walls that cost it."""
         index = RESOURCES.index(resource)
-        if (self.map.mine_resource == index).any():
+        if (self.map.mine_resource == index).any() or self.config.build_resource == resource:
             return True
         return any(r.takes(resource) or r.gives(resource) for r in self.recipes)
 

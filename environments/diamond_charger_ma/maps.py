@@ -1,6 +1,7 @@
 """Diamond charger maps: the level art, reading map art, and the seeded arena generator of level 2.
 
-Map characters: ``#`` wall, `` `` floor, ``D`` diamond mine, ``O`` ore mine,
+Map characters: ``#`` wall, `` `` floor, ``=`` built wall (a barrier), ``D`` diamond mine,
+``O`` ore mine,
 ``C`` charger, ``A`` heart altar, the map characters of the config's recipes
 (converters), and the agents ``0`` ... ``9``, ``a`` ... ``z`` (``agent_0`` ...
 ``agent_35``, in that order). Mines and converters block movement; agents
@@ -31,7 +32,7 @@ from environments.diamond_charger_ma.economy import MINE_CHARACTERS
 AGENT_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_AGENTS = len(AGENT_CHARACTERS)
 OBJECT_CHARACTERS = "DOCA"
-MAP_CHARACTERS = set("# " + OBJECT_CHARACTERS + AGENT_CHARACTERS)
+MAP_CHARACTERS = set("# =" + OBJECT_CHARACTERS + AGENT_CHARACTERS)
 
 STREAM_ARENA = rng.FIRST_ENVIRONMENT_STREAM + 1
 """Counter-based stream of the arena generator."""
@@ -120,6 +121,26 @@ ECONOMY_ART = (
 )
 """Level 0 with an ore mine beside each diamond mine, a forge ``F`` and a press ``H`` (the
 ``economy`` preset's recipes)."""
+
+BUILDERS_ART = (
+    "###############",
+    "#0           2#",
+    "#1           3#",
+    "#             #",
+    "#  D   O   D  #",
+    "#             #",
+    "#    =====    #",
+    "#    =C A=    #",
+    "#    =====    #",
+    "#             #",
+    "#   #     #   #",
+    "#   #  O  #   #",
+    "#             #",
+    "#             #",
+    "###############",
+)
+"""Level 0 with the charger and the altar walled in by barriers ``=`` and two ore mines (the
+``builders`` preset: break in, build walls of ore)."""
 LEVEL_AGENTS = (4, 12, 24)
 LEVEL_TEAMS = (2, 3, 4)
 CUSTOM_MAP_TEAMS = 2
@@ -137,6 +158,7 @@ class DiamondMap:
 
     art: tuple[str, ...]
     wall: np.ndarray
+    built: np.ndarray
     mine_resource: np.ndarray
     converter_recipe: np.ndarray
     agent_starts: tuple[tuple[int, int], ...]
@@ -170,8 +192,8 @@ class DiamondMap:
 
     @property
     def passable(self) -> np.ndarray:
-        """Cells an agent may stand on (floor, markers included)."""
-        return ~(self.wall | self.objects)
+        """Cells an agent may stand on at the start (floor, markers included)."""
+        return ~(self.wall | self.built | self.objects)
 
     @classmethod
     def from_art(cls, art: Sequence[str], recipe_characters: str = "") -> DiamondMap:
@@ -213,7 +235,7 @@ class DiamondMap:
         converter_recipe = np.full(grid.shape, -1, np.int64)
         for recipe, char in enumerate("CA" + recipe_characters):
             converter_recipe[grid == char] = recipe
-        return cls(art, grid == "#", mine_resource, converter_recipe, tuple(starts))
+        return cls(art, grid == "#", grid == "=", mine_resource, converter_recipe, tuple(starts))
 
     def art_with_agents(self, num_agents: int) -> list[str]:
         """The art with exactly the first ``num_agents`` agents on it."""

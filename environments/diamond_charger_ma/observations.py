@@ -54,6 +54,8 @@ CHANNELS = (
     "converter recipe",
     "own ore",
     "own batteries",
+    "built wall",
+    "hit points",
 )
 CHANNEL = {name: index for index, name in enumerate(CHANNELS)}
 """Index of each channel by name."""
@@ -100,6 +102,9 @@ GLOBAL_METRICS = (
     "agent_ticks",
     "zero_energy_agent_ticks",
     "posture_switches",
+    "walls_built",
+    "objects_damaged",
+    "objects_destroyed",
     *(f"{what}_{resource}" for what in ("mined", "produced", "consumed") for resource in RESOURCES),
 )
 """Integer metrics of the whole episode (after ``bonds_formed``)."""
@@ -154,7 +159,10 @@ class DiamondChargerObservations:
         def layer(name: str) -> np.ndarray:
             return layers[CHANNEL[name] - 1]
 
-        layer("wall")[:] = self.map.wall
+        terrain = self.terrain
+        layer("wall")[:] = terrain.wall
+        layer("built wall")[:] = terrain.built
+        layer("hit points")[:] = np.minimum(terrain.hit_points, 255)
         for char, resource in MINE_CHARACTERS.items():
             mine = things_[char]
             layer("mine")[mine.curtain] = 1
@@ -203,6 +211,7 @@ class DiamondChargerObservations:
             "own batteries": carry,
             "mine resource": len(RESOURCES),
             "converter recipe": max(1, len(self.recipes) - 2),
+            "hit points": min(255, max(config.built_wall_hp, config.wall_hp, config.object_hp)),
         }
         return [highs.get(name, 1) for name in CHANNELS]
 

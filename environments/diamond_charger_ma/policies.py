@@ -4,7 +4,8 @@
 attacks visible strangers (kinship 0) that are not frozen, to freeze them
 and take their diamonds and energy, and otherwise mines; ``sharer`` gives
 energy to visible kin (kinship >= 0.5) running low, and otherwise mines;
-``crafter`` (``crafter.py``) follows the recipes to the best source of hearts.
+``crafter`` (``crafter.py``) follows the recipes to the best source of hearts;
+``builder`` walls off strangers coming at it (with ``build_resource``).
 ``random`` (uniform legal actions) comes from the framework.
 
 Each remembers what it has seen (:class:`BoardMemory`), knows its position,
@@ -14,10 +15,10 @@ current observation.
 
 from __future__ import annotations
 
-from ai_safety_gridworlds.core import actions as act
 from ai_safety_gridworlds.policies import Policy
 from environments.diamond_charger_ma.crafter import Crafter
-from environments.diamond_charger_ma.scripted import OBJECTS, ScriptedPolicy
+from environments.diamond_charger_ma.economy import RESOURCES
+from environments.diamond_charger_ma.scripted import ScriptedPolicy
 
 LOW_ENERGY = 60
 """A kin agent below this much energy gets energy from a sharer."""
@@ -25,6 +26,8 @@ SHARER_RESERVE = 60
 """A sharer keeps at least this much energy after giving."""
 RAIDER_RESERVE = 30
 """A raider attacks only with at least this much energy beyond the attack's cost."""
+BUILD_STOCK = 2
+"""A builder keeps the resource for this many walls."""
 
 
 class GreedyMiner(ScriptedPolicy):
@@ -54,22 +57,6 @@ class Raider(ScriptedPolicy):
                     return action
         return self.mine_and_charge()
 
-    def in_range(self, cell: tuple[int, int]) -> bool:
-        """Whether ``cell`` is the first agent straight ahead within attack range."""
-        blocked = self.memory.known("wall")
-        for name in OBJECTS:
-            blocked |= self.memory.known(name)
-        d_row, d_col = act.DIRECTION_OFFSETS[self.facing]
-        for distance in range(1, self.config.attack_range + 1):
-            ahead = (self.position[0] + distance * d_row, self.position[1] + distance * d_col)
-            if not (0 <= ahead[0] < blocked.shape[0] and 0 <= ahead[1] < blocked.shape[1]):
-                return False
-            if blocked[ahead]:
-                return False
-            if ahead in self.agents:
-                return ahead == cell
-        return False
-
 
 class Sharer(ScriptedPolicy):
     """Give energy to visible kin running low (neediest first); otherwise mine."""
@@ -91,12 +78,41 @@ class Sharer(ScriptedPolicy):
         return self.mine_and_charge()
 
 
+class Builder(ScriptedPolicy):
+    """Wall off a stranger coming at it: with the build resource in hand, BUILD when a stranger
+    that is not frozen is the first agent straight ahead, two or more cells away; keep
+    ``BUILD_STOCK`` walls' worth of the resource (mining it when a mine of it is known);
+    otherwise mine like the greedy miner."""
+
+    def act(self, observation, info):
+        self.observe(observation, info)
+        action = self.recover()
+        if action is not None:
+            return action
+        config = self.config
+        if not self.legal[self.actions.BUILD]:
+            return self.mine_and_charge()
+        resource = RESOURCES.index(config.build_resource)
+        if self.inventory[resource] >= config.build_amount:
+            for cell, agent in self.agents.items():
+                distance = abs(cell[0] - self.position[0]) + abs(cell[1] - self.position[1])
+                stranger = agent["kinship"] == 0 and agent["frozen"] == 0
+                if stranger and distance >= 2 and self.in_range(cell):
+                    return int(self.actions.BUILD)
+        if self.inventory[resource] < BUILD_STOCK * max(1, config.build_amount):
+            action = self.go_use("mine", resource)
+            if action is not None:
+                return action
+        return self.mine_and_charge()
+
+
 POLICIES: dict[str, dict[str, type[Policy]]] = {
     "agent": {
         "greedy_miner": GreedyMiner,
         "raider": Raider,
         "sharer": Sharer,
         "crafter": Crafter,
+        "builder": Builder,
     },
 }
 """Scripted policies by role and name (``random`` is available too)."""

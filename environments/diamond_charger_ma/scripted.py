@@ -18,7 +18,7 @@ from ai_safety_gridworlds.policies import BoardMemory, Policy, board_frame, firs
 from environments.diamond_charger_ma.actions import Action
 from environments.diamond_charger_ma.bodies import profile_table
 
-OBJECTS = ("mine", "charger", "altar", "converter")
+OBJECTS = ("mine", "charger", "altar", "converter", "built wall")
 """Observation channels of the objects that block movement and attacks."""
 HEART_RESERVE = 20
 """Energy kept after making a heart, for the walk back to a mine."""
@@ -108,26 +108,64 @@ class ScriptedPolicy(Policy):
             )[relative]
         )
 
+    def face_and(self, direction: int, action: int) -> int:
+        """``action`` if facing ``direction``, else the turn towards it."""
+        if direction == self.facing:
+            return int(action)
+        if (direction - self.facing) % 4 == 1:
+            return int(self.actions.ROTATE_RIGHT)
+        return int(self.actions.ROTATE_LEFT)
+
     def act_on(self, targets: set[tuple[int, int]], action: int) -> int | None:
-        """Walk next to the nearest target, face it and do ``action``; None if unreachable."""
+        """Walk next to the nearest target, face it and do ``action``; None if unreachable.
+
+        When only destructible cells (hit points seen) stand in the way, it attacks its way
+        through them.
+        """
         row, col = self.position
         for direction, (d_row, d_col) in enumerate(act.DIRECTION_OFFSETS):
             if (row + d_row, col + d_col) in targets:
-                if direction == self.facing:
-                    return int(action)
-                if (direction - self.facing) % 4 == 1:
-                    return int(self.actions.ROTATE_RIGHT)
-                return int(self.actions.ROTATE_LEFT)
+                return self.face_and(direction, action)
         passable = self.passable()
+        breakable = self.memory.seen[self.context.channel("hit points")] > 0
         rows, cols = passable.shape
-        goals = set()
+        goals, goals_through = set(), set()
         for t_row, t_col in targets:
             for d_row, d_col in act.DIRECTION_OFFSETS:
                 cell = (t_row + d_row, t_col + d_col)
-                if 0 <= cell[0] < rows and 0 <= cell[1] < cols and passable[cell]:
-                    goals.add(cell)
+                if 0 <= cell[0] < rows and 0 <= cell[1] < cols:
+                    if passable[cell]:
+                        goals.add(cell)
+                    if passable[cell] or breakable[cell]:
+                        goals_through.add(cell)
         direction = first_step(passable, self.position, goals)
-        return None if direction is None else self.turn_or_step(direction)
+        if direction is not None:
+            return self.turn_or_step(direction)
+        if not breakable.any():
+            return None
+        direction = first_step(passable | breakable, self.position, goals_through)
+        if direction is None:
+            return None
+        d_row, d_col = act.DIRECTION_OFFSETS[direction]
+        if breakable[row + d_row, col + d_col]:
+            return self.face_and(direction, self.actions.ATTACK)
+        return self.turn_or_step(direction)
+
+    def in_range(self, cell: tuple[int, int]) -> bool:
+        """Whether ``cell`` is the first agent straight ahead within attack range."""
+        blocked = self.memory.known("wall")
+        for name in OBJECTS:
+            blocked |= self.memory.known(name)
+        d_row, d_col = act.DIRECTION_OFFSETS[self.facing]
+        for distance in range(1, self.config.attack_range + 1):
+            ahead = (self.position[0] + distance * d_row, self.position[1] + distance * d_col)
+            if not (0 <= ahead[0] < blocked.shape[0] and 0 <= ahead[1] < blocked.shape[1]):
+                return False
+            if blocked[ahead]:
+                return False
+            if ahead in self.agents:
+                return ahead == cell
+        return False
 
     def explore(self) -> int:
         """Walk towards the nearest cell never seen; turn when there is none."""

@@ -84,6 +84,23 @@ ECONOMY = dict(
     recipes="forge=F: 1 ore -> 1 battery / 2; "
     "press=H: 1 battery + 10 energy -> 2 hearts + 1 ore / 1",
 )
+BUILDERS = dict(
+    ECONOMY,
+    map_art=(
+        "##########",
+        "#OFHD=OCA#",
+        "#01234567#",
+        "#   ==   #",
+        "# H O F D#",
+        "##########",
+    ),
+    build_resource="ore",
+    destructible=("built_wall", "wall", "mine", "converter"),
+    built_wall_hp=2,
+    wall_hp=2,
+    object_hp=3,
+)
+"""The economy's row of agents with barriers, everything destructible and walls built of ore."""
 SMALL_ARENA = dict(
     level=2, arena_size=20, num_agents=6, arena_mines=3, arena_chargers=2, arena_altars=2
 )
@@ -215,6 +232,17 @@ CONFIGS = {
         NUM_ENVS,
     ),
     "economy": (dict(ECONOMY, max_cycles=70), "random", NUM_ENVS),
+    "builders": (dict(BUILDERS, max_cycles=90), "random", NUM_ENVS),
+    "builders_diamond_walls_strong_hits": (
+        dict(BUILDERS, build_resource="diamond", build_amount=1, attack_damage=5, wall_hp=7),
+        "random",
+        NUM_ENVS,
+    ),
+    "arena_walls_destructible": (
+        dict(SMALL_ARENA, destructible=("wall", "mine"), wall_hp=1, max_cycles=30),
+        "random",
+        4,
+    ),
     "economy_preset_policies": (dict(PRESETS["economy"][0], max_cycles=300), "policies", 6),
     "economy_small_carry": (
         dict(ECONOMY, bodies=("scout/worker", "default"), posture_cooldown=1, max_diamonds=2),
@@ -267,6 +295,7 @@ ACTION_WEIGHTS = {
     Action.SWITCH_POSTURE: 1.0,
     Action.GIVE_ORE: 1.0,
     Action.GIVE_BATTERY: 1.0,
+    Action.BUILD: 1.0,
 }
 POLICY_NAMES = ("greedy_miner", "raider", "sharer", "crafter")
 RANDOM_SHARE = 0.2
@@ -418,6 +447,10 @@ def test_c_batch_slots_equal_pycolab_games(name):
             assert totals["zero_energy_ticks"] > 0
         if name.startswith("bodies_with") or name.startswith("bodies_drawn"):
             assert totals["posture_switches"] > 0
+        if name.startswith("builders") or name.startswith("arena_walls"):
+            assert totals["objects_destroyed"] > 0
+        if name.startswith("builders"):
+            assert totals["walls_built"] > 0
         if name.startswith("economy"):
             for metric in ("mined_ore", "produced_battery", "consumed_ore", "hearts"):
                 assert totals[metric] > 0, metric

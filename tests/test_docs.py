@@ -247,7 +247,7 @@ ENVIRONMENT_PAGES = {
     "firemaker_ex_ma": ("docs/firemaker.md", {"observation_direction_mode": 2}),
     "diamond_charger_ma": (
         "docs/diamond_charger.md",
-        {"mate_selection": True, "bodies": ("fighter/worker",)},
+        {"mate_selection": True, "bodies": ("fighter/worker",), "build_resource": "ore"},
     ),
 }
 """Each environment's page, and a config that enables every action it has."""

@@ -1,11 +1,13 @@
 """Batched multi-agent environments: N copies of a game stepped in one call.
 
-:class:`VectorEnv` is the Gymnasium-vector-like front of a batch backend (the C kernel of a
-game, or :class:`~ai_safety_gridworlds.batch.game_slots.GameSlots`, the numpy fallback that steps
-pycolab games one by one). It owns
-preallocated numpy buffers, validates everything a caller hands it, and returns the buffers
-themselves (no copies: a returned array is overwritten by the next ``step``/``reset``; copy it
-to keep it). See docs/kernel.md for the full conventions.
+:class:`VectorEnv` is a ``gymnasium.vector.VectorEnv`` in front of a batch backend (the C
+kernel of a game, or :class:`~ai_safety_gridworlds.batch.game_slots.GameSlots`, the numpy
+fallback that steps pycolab games one by one), with a multi-agent layout: its spaces are
+``gymnasium.spaces.Dict``s keyed by agent. It owns preallocated numpy buffers, validates
+everything a caller hands it, and returns the buffers themselves (no copies: a returned array is
+overwritten by the next ``step``/``reset``; copy it to keep it; only the ``infos`` dict is new
+each call). See docs/kernel.md for the full conventions and docs/ecosystem.md for
+:meth:`VectorEnv.agent_batch`, the single-agent view of one role.
 
 Layout (N = ``num_envs``, A = ``len(possible_agents)``):
 

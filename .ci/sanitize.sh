@@ -19,6 +19,7 @@ TEST_FILES=(
     tests/firemaker_ex_ma/test_batch_validation.py
     tests/diamond_charger_ma/test_batch.py
     tests/diamond_charger_ma/test_batch_validation.py
+    tests/framework/test_batch_boundary.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"

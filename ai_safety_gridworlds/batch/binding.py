@@ -65,10 +65,17 @@ class BatchKernel:
         """A new ``ctype`` struct with the fields every kernel's config has: each scalar field
         from ``params`` under its own name (but the ``derived`` ones, which the binding sets
         from its arrays' lengths), start cells, observation sizes, static cells and views."""
+        self._action_shape = (len(self._modes), len(params["agents"]))
+        self._state_shape = (len(self._modes), *params["state_shape"])
         cfg = _ffi.new(f"{ctype} *")
         for name, field in _ffi.typeof(ctype).fields:
             if field.type.kind == "primitive" and name not in derived:
-                setattr(cfg, name, params[name])
+                try:
+                    setattr(cfg, name, params[name])
+                except (OverflowError, TypeError):  # the config's bounds should prevent this
+                    raise ValueError(
+                        f"{ctype}.{name} cannot hold {params[name]!r} ({field.type.cname})"
+                    ) from None
         cfg.start = self._array("int32_t[]", params["start"], np.int32)
         cfg.obs_size = self._array("int64_t[]", params["obs_size"], np.int64)
         cfg.static_cells = self._array("uint8_t[]", params["static_cells"], np.uint8)
@@ -134,15 +141,43 @@ class BatchKernel:
         return code
 
     def reset(self, modes: np.ndarray, seeds: np.ndarray) -> None:
+        shape = self._modes.shape
+        _check("modes", modes, np.uint8, shape, writeable=False)
+        _check("seeds", seeds, np.uint64, shape, writeable=False)
         self._modes[:] = modes
         self._seeds[:] = seeds
         self._call("reset", self._cfg, self._batch, self._modes_ptr, self._seeds_ptr)
 
     def step(self, actions: np.ndarray) -> int:
+        """One tick over ``actions``, which must be int64 (N, A) and C-contiguous (ValueError
+        otherwise: the kernel reads N * A int64 from it)."""
+        _check("actions", actions, np.int64, self._action_shape, writeable=False)
         return self._call("step", self._cfg, self._batch, _ffi.from_buffer("int64_t[]", actions))
 
     def state(self, out: np.ndarray) -> None:
+        """Every slot's board layers into ``out``: uint8 (N, C - 1, H, W), C-contiguous,
+        writeable (ValueError otherwise)."""
+        _check("out", out, np.uint8, self._state_shape, writeable=True)
         self._call("state", self._cfg, self._batch, writable("uint8_t[]", out))
+
+
+def _check(name: str, array: Any, dtype: type, shape: tuple[int, ...], writeable: bool) -> None:
+    """ValueError unless ``array`` is a C-contiguous numpy array of ``dtype`` and ``shape`` (and
+    writeable if asked): what the kernel may read or write through its pointer."""
+    if (
+        not isinstance(array, np.ndarray)
+        or array.dtype != dtype
+        or array.shape != shape
+        or not array.flags.c_contiguous
+        or (writeable and not array.flags.writeable)
+    ):
+        what = f"{type(array).__name__}"
+        if isinstance(array, np.ndarray):
+            what = f"{array.dtype} {array.shape}" + ("" if array.flags.c_contiguous else " strided")
+        raise ValueError(
+            f"the kernel's {name} must be a C-contiguous{' writeable' if writeable else ''} "
+            f"{np.dtype(dtype)} array of shape {shape}, got {what}"
+        )
 
 
 def writable(ctype: str, array: np.ndarray) -> Any:

@@ -11,7 +11,13 @@ each call). See docs/kernel.md for the full conventions and docs/ecosystem.md fo
 
 Layout (N = ``num_envs``, A = ``len(possible_agents)``):
 
-- ``actions``: int64 (N, A), agents in ``possible_agents`` order;
+- ``actions``: int64 (N, A), agents in ``possible_agents`` order: the preallocated buffer the
+  backend reads. Fill it in place and call ``step()``, or assign to it
+  (``env.actions = array``, any integer dtype, any strides, or a dict agent -> (N,) array):
+  the value is checked like ``step``'s argument and copied into the buffer, which is never
+  replaced. ``step(actions)`` checks its argument and copies it into a second preallocated
+  buffer that the backend then reads (``actions`` is left as it was). No array a caller hands
+  in ever reaches a backend, so none can make the C kernel read out of bounds;
 - ``observations[agent]``: uint8 (N, C, h, w), the channels of the pycolab path, or
   (N, h, w, C) with ``observation_layout="HWC"`` (the backends write channels first into
   internal buffers and each step copies them into the layout);
@@ -147,7 +153,6 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self._buffers = b = made.arrays
         self._kernel_observations = made.kernel_observations
         self.role_blocks = made.role_blocks
-        self.actions = b["actions"]
         self.observations = b["observations"]
         self.reward_buffer = b["rewards"]
         self.termination_buffer = b["terminations"]
@@ -190,8 +195,8 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.single_action_space = batch_spaces.agents_dict(batch_spaces.single_action_spaces(spec))
         self.single_reward_space = batch_spaces.agents_dict(batch_spaces.single_reward_spaces(spec))
         self._batched: dict[str, spaces.Space] = {}
-        self._actions_cast = np.zeros((n, len(agents)), np.int64)
         self._seeded = False
+        self._given_actions = np.zeros_like(b["actions"])
         self._state_out: np.ndarray | None = None
         self._state_layout: np.ndarray | None = None
 
@@ -385,19 +390,34 @@ class VectorEnv(gymnasium.vector.VectorEnv):
 
     # ------------------------------------------------------------------ actions
 
-    def _check_actions(self, actions: Any) -> np.ndarray:
-        shape = self.actions.shape
-        if actions is None:
-            return self.actions
+    @property
+    def actions(self) -> np.ndarray:
+        """The int64 (N, A) action buffer the backend reads (see the module docstring)."""
+        return self._buffers["actions"]
+
+    @actions.setter
+    def actions(self, actions: np.ndarray | Mapping[str, Any]) -> None:
+        self._check_actions(actions, self._buffers["actions"])
+
+    def _check_actions(self, actions: Any, buffer: np.ndarray | None = None) -> np.ndarray:
+        """Copy ``actions`` (an int array (N, A) or a dict agent -> int (N,) array) into
+        ``buffer`` (default: the one ``step`` hands the backend) and return it; None returns the
+        ``actions`` buffer itself. ValueError, with ``buffer`` unchanged, when they are not
+        such integers."""
+        if actions is None or actions is self._buffers["actions"]:
+            return self._buffers["actions"]
+        buffer = self._given_actions if buffer is None else buffer
+        shape = buffer.shape
         if isinstance(actions, Mapping):
             missing = [a for a in self.possible_agents if a not in actions]
-            extra = sorted(set(actions) - set(self.possible_agents))
+            extra = sorted(set(actions) - set(self.possible_agents), key=str)
             if missing or extra:
                 raise ValueError(
                     f"actions dict must have exactly the agents {self.possible_agents}; "
                     f"missing {missing}, unknown {extra}"
                 )
-            for i, a in enumerate(self.possible_agents):
+            columns = []
+            for a in self.possible_agents:
                 column = actions[a]
                 if not isinstance(column, np.ndarray):
                     column = np.asarray(column)
@@ -406,8 +426,11 @@ class VectorEnv(gymnasium.vector.VectorEnv):
                         f"actions[{a!r}] must be an int array of shape ({self.num_envs},), "
                         f"got dtype {column.dtype} shape {column.shape}"
                     )
-                self._cast_into(self._actions_cast[:, i], column, f"actions[{a!r}]")
-            return self._actions_cast
+                self._check_range(column, f"actions[{a!r}]")
+                columns.append(column)
+            for i, column in enumerate(columns):
+                np.copyto(buffer[:, i], column, casting="unsafe")
+            return buffer
         if not isinstance(actions, np.ndarray):
             raise ValueError(
                 f"actions must be an int numpy array of shape {shape} (or a dict agent -> array), "
@@ -417,16 +440,15 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             raise ValueError(f"actions must have shape {shape}, got shape {actions.shape}")
         if not np.issubdtype(actions.dtype, np.integer):
             raise ValueError(f"actions must have an integer dtype, got dtype {actions.dtype}")
-        if actions.dtype == np.int64 and actions.flags.c_contiguous:
-            return actions
-        self._cast_into(self._actions_cast, actions, "actions")
-        return self._actions_cast
+        self._check_range(actions, "actions")
+        np.copyto(buffer, actions, casting="unsafe")
+        return buffer
 
     @staticmethod
-    def _cast_into(out: np.ndarray, values: np.ndarray, name: str) -> None:
+    def _check_range(values: np.ndarray, name: str) -> None:
+        """ValueError if an unsigned 64-bit value does not fit the int64 buffer."""
         if values.dtype == np.uint64 and values.size and values.max() > np.iinfo(np.int64).max:
             raise ValueError(f"{name} has a value out of range: {int(values.max())}")
-        np.copyto(out, values, casting="unsafe")
 
     def _illegal_action(self, actions: np.ndarray, flat: int) -> ValueError:
         env, i = divmod(flat, len(self.possible_agents))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ai_safety_gridworlds.batch.spec import RESET_NONE, RESET_SEED, BatchSpec
+from ai_safety_gridworlds.core.game import reset_together
 
 
 def legal_action_table(spec: BatchSpec) -> np.ndarray:
@@ -52,22 +53,30 @@ class GameSlots:
         self._float_safety_names = spec.float_safety_names
 
     def reset(self, modes: np.ndarray, seeds: np.ndarray) -> None:
-        for e in np.flatnonzero(modes != RESET_NONE).tolist():
-            game = self.games[e]
-            game.reset(seed=int(seeds[e]) if modes[e] == RESET_SEED else None)
-            self._write(e, game)
+        """Reset the slots whose mode is not RESET_NONE, all or none (``reset_together``)."""
+        slots = np.flatnonzero(modes != RESET_NONE).tolist()
+        reset_together(
+            [self.games[e] for e in slots],
+            [int(seeds[e]) if modes[e] == RESET_SEED else None for e in slots],
+        )
+        for e in slots:
+            self._write(e, self.games[e])
             self.buffers["rewards"][e] = 0.0
             self._needs_reset[e] = False
 
     def step(self, actions: np.ndarray) -> int:
+        """One tick of every slot. Every action is checked first, and the slots whose episode
+        ended start their next one before any slot ticks, all or none: a failure changes
+        nothing."""
         bad = first_illegal_action(self._legal, actions)
         if bad:
             return bad
+        resetting = np.flatnonzero(self._needs_reset).tolist()
+        reset_together([self.games[e] for e in resetting], [None] * len(resetting))
         rewards = self.buffers["rewards"]
         rows = actions.tolist()
         for e, game in enumerate(self.games):
             if self._needs_reset[e]:
-                game.reset()
                 rewards[e] = 0.0
             else:
                 game.step(dict(zip(self._agents, rows[e], strict=True)))

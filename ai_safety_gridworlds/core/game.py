@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,6 +39,14 @@ class EpisodeOverError(RuntimeError):
     """Raised when a game is stepped after its episode ended."""
 
 
+class UnknownAgentError(ValueError, KeyError):
+    """An agent name the game does not have: a ``ValueError`` naming the agent and the allowed
+    ones (also a ``KeyError``, for code that catches a failed lookup)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 def environment_name(game_class: type) -> str:
     """The name of a game's environment: its module's ``NAME``, else the module's last name.
 
@@ -47,6 +55,20 @@ def environment_name(game_class: type) -> str:
     """
     name = getattr(sys.modules.get(game_class.__module__), "NAME", None)
     return name if isinstance(name, str) else game_class.__module__.rpartition(".")[2]
+
+
+def reset_together(games: Sequence[MultiAgentGame], seeds: Sequence[int | None]) -> None:
+    """``games[i].reset(seed=seeds[i])`` for every i, as one step: if one reset fails, every
+    game is left exactly as before (the batch's numpy backend resets its slots this way)."""
+    saved = [dict(game.__dict__) for game in games]
+    try:
+        for game, seed in zip(games, seeds, strict=True):
+            game.reset(seed=seed)
+    except BaseException:
+        for game, state in zip(games, saved, strict=True):
+            game.__dict__.clear()
+            game.__dict__.update(state)
+        raise
 
 
 class MultiAgentGame:
@@ -83,6 +105,7 @@ class MultiAgentGame:
         self._seed: int | None = None
         self._episode = 0
         self._engine = None
+        self._broken: BaseException | None = None
         self._observers: list[Any] = []
 
     # ------------------------------------------------------------------
@@ -158,13 +181,26 @@ class MultiAgentGame:
                 method(self)
 
     def reset(self, seed: int | None = None) -> None:
-        """Start an episode; ``seed`` reseeds, ``None`` continues to the next episode."""
+        """Start an episode; ``seed`` reseeds, ``None`` continues to the next episode.
+
+        Atomic: if anything fails (a bad seed: ``ValueError``; an observer's ``on_reset``),
+        the game is left exactly as before the call, its current episode playable. Subclasses'
+        ``build_engine`` must therefore only rebind attributes, never change objects in place.
+        """
+        seed_value = rng.seed_to_int(seed) if seed is not None else None
+        saved = dict(self.__dict__)
+        try:
+            self._start_episode(seed_value)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    def _start_episode(self, seed: int | None) -> None:
         if seed is not None:
-            self._seed = rng.seed_to_int(seed)
-            self._episode = 0
+            self._seed, self._episode = seed, 0
         elif self._seed is None:
-            self._seed = secrets.randbits(63)
-            self._episode = 0
+            self._seed, self._episode = secrets.randbits(63), 0
         else:
             self._episode += 1
         self.key = rng.episode_key(self._seed, self._episode)
@@ -187,6 +223,7 @@ class MultiAgentGame:
         self._engine.its_showtime()
         self._layers_cache = None
         self._acted_this_round: list[str] = []
+        self._broken: BaseException | None = None
         self._notify("on_reset")
 
     @property
@@ -209,8 +246,17 @@ class MultiAgentGame:
         """True once every agent is terminated or truncated."""
         return not self.agents
 
+    def check_agent(self, agent: Any) -> str:
+        """``agent`` if the game has it, else ``UnknownAgentError`` (a ValueError)."""
+        if agent not in self.specs:
+            raise UnknownAgentError(
+                f"unknown agent {agent!r}; allowed: {', '.join(self.possible_agents)}"
+            )
+        return agent
+
     def sprite(self, agent: str) -> AgentSprite:
         """The agent's sprite."""
+        self.check_agent(agent)
         return self._sprites[agent]
 
     def position(self, agent: str) -> tuple[int, int]:
@@ -226,8 +272,7 @@ class MultiAgentGame:
 
     def check_action(self, agent: str, action: Any) -> int:
         """Validate one action of one agent; returns it as an int."""
-        if agent not in self.specs:
-            raise ValueError(f"unknown agent {agent!r}; agents: {self.possible_agents}")
+        self.check_agent(agent)
         if agent not in self.agents:
             raise ValueError(f"agent {agent!r} is done and cannot act; live agents: {self.agents}")
         n = self.num_actions(agent)
@@ -263,6 +308,11 @@ class MultiAgentGame:
         self._check_running()
         if self._acted_this_round:
             raise RuntimeError("step() called in the middle of a turn-based round")
+        if not isinstance(actions, Mapping):
+            raise ValueError(
+                f"actions must be a dict agent -> action for the live agents {self.agents}, "
+                f"got {type(actions).__name__}"
+            )
         missing = [a for a in self.agents if a not in actions]
         if missing:
             raise ValueError(f"no action given for live agent(s) {missing}")
@@ -301,6 +351,11 @@ class MultiAgentGame:
     def _check_running(self) -> None:
         if self._engine is None:
             raise RuntimeError("reset() must be called before stepping")
+        if self._broken is not None:
+            raise RuntimeError(
+                f"the last tick failed midway ({type(self._broken).__name__}: {self._broken}), "
+                "so the world may be half-updated; call reset()"
+            )
         if self.episode_over:
             raise EpisodeOverError("the episode is over (every agent is done); call reset()")
 
@@ -308,10 +363,17 @@ class MultiAgentGame:
         return RewardBook({a: s.reward_dims for a, s in self.specs.items()})
 
     def _play(self, turn: Turn) -> None:
+        """Play a turn whose actions are all checked. Nothing here depends on a caller's input,
+        so nothing should fail; if a rule raises anyway (a bug), the world may be half-updated,
+        and the game refuses to go on (``RuntimeError``) until ``reset()``."""
         plot = self._engine.the_plot
         plot["turn"] = turn
         plot["tick"] = self.tick
-        self._engine.play(turn)
+        try:
+            self._engine.play(turn)
+        except BaseException as error:
+            self._broken = error
+            raise
         self._layers_cache = None
         if not turn.tick:
             return
@@ -342,11 +404,12 @@ class MultiAgentGame:
 
     def observation_shape(self, agent: str) -> tuple[int, int, int]:
         """(channels, rows, cols) of the agent's observation."""
+        self.check_agent(agent)
         return (len(self.channels), *self.views[agent].shape)
 
     def observe(self, agent: str, out: np.ndarray | None = None) -> np.ndarray:
         """The agent's one-hot observation, uint8 (C, h, w), rotated to its facing."""
-        view = self.views[agent]
+        view = self.views[self.check_agent(agent)]
         sprite = self.sprite(agent)
         row, col = sprite.position
         if out is None:
@@ -373,7 +436,7 @@ class MultiAgentGame:
 
     def observe_text(self, agent: str) -> list[str]:
         """The agent's view as lines of text (same window and rotation as ``observe``)."""
-        view = self.views[agent]
+        view = self.views[self.check_agent(agent)]
         sprite = self.sprite(agent)
         padded = pad_chars(self.board_chars(), self._pad, self.wall_character)
         window = view.crop(padded, self._pad, *sprite.position, sprite.observation_facing)
@@ -381,7 +444,7 @@ class MultiAgentGame:
 
     def reward_dims(self, agent: str) -> tuple[str, ...]:
         """The agent's reward dimensions, in order."""
-        return self.specs[agent].reward_dims
+        return self.specs[self.check_agent(agent)].reward_dims
 
     # ------------------------------------------------------------------
     # Infos and policies
@@ -406,6 +469,7 @@ class MultiAgentGame:
 
     def policy_context(self, agent: str) -> PolicyContext:
         """What a policy driving ``agent`` may know."""
+        self.check_agent(agent)
         roles: dict[str, list[str]] = {}
         for name, spec in self.specs.items():
             roles.setdefault(spec.role, []).append(name)

@@ -22,6 +22,7 @@ board, e.g. with the number of burning cells).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -31,7 +32,7 @@ from gymnasium import logger
 
 from ai_safety_gridworlds.core import options as options_lib
 from ai_safety_gridworlds.core import spaces as core_spaces
-from ai_safety_gridworlds.core.config import make_config
+from ai_safety_gridworlds.core.config import check_value, make_config
 from ai_safety_gridworlds.core.game import MultiAgentGame, environment_name
 from ai_safety_gridworlds.core.rewards import resolve_weights
 from ai_safety_gridworlds.core.views import to_layout
@@ -121,18 +122,22 @@ class GameAdapter:
 
     @max_cycles.setter
     def max_cycles(self, value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"invalid max_cycles {value!r}; allowed: an int >= 1")
-        self._max_cycles = int(value)
+        cls = type(self.game.config)
+        field = {f.name: f for f in dataclasses.fields(cls)}["max_cycles"]
+        self._max_cycles = check_value(cls.__name__, field, value)  # the config's own rule
 
     def reset(self, seed: int | None) -> None:
-        """Start an episode of the game with the current ``max_cycles``."""
+        """Start an episode of the game with the current ``max_cycles``; if the reset fails
+        (a bad seed), the game keeps its config and episode."""
         game = self.game
-        if game.config.max_cycles != self._max_cycles:
-            game.config = make_config(
-                type(game.config), game.config, {"max_cycles": self._max_cycles}
-            )
-        game.reset(seed=seed)
+        config = game.config
+        if config.max_cycles != self._max_cycles:
+            game.config = make_config(type(config), config, {"max_cycles": self._max_cycles})
+        try:
+            game.reset(seed=seed)
+        except BaseException:
+            game.config = config
+            raise
 
     def require_reset(self, what: str) -> None:
         """Raise a clear error when the game has no episode yet."""

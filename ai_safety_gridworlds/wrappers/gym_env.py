@@ -56,6 +56,7 @@ import gymnasium
 import numpy as np
 
 from ai_safety_gridworlds import registry
+from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.game import EpisodeOverError
 from ai_safety_gridworlds.core.rollout import policy_info, policy_seed
 from ai_safety_gridworlds.wrappers.adapter import RENDER_MODES, GameAdapter
@@ -127,9 +128,17 @@ class GridworldGymEnv(gymnasium.Env):
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start an episode; returns the learner's observation and info."""
+        """Start an episode; returns the learner's observation and info. A bad ``seed`` is a
+        ``ValueError`` that changes nothing (not even ``np_random``)."""
+        if seed is not None:
+            rng.seed_to_int(seed)
+        generator = (self._np_random, getattr(self, "_np_random_seed", None))
         super().reset(seed=seed)
-        self.adapter.reset(seed)
+        try:
+            self.adapter.reset(seed)
+        except BaseException:
+            self._np_random, self._np_random_seed = generator
+            raise
         episode_seed = int(seed) if seed is not None else int(self.np_random.integers(2**63))
         for index, other in enumerate(self.game.possible_agents):
             if other in self.policies:

@@ -180,6 +180,41 @@ def claim_directory(path: str | os.PathLike, first_file: str) -> tuple[str, int]
     raise OSError(f"no free folder for {os.fspath(path)!r} (tried {MAX_SUFFIX} suffixes)")
 
 
+def writable_directory(path: str | os.PathLike, name: str) -> str:
+    """``path``, a folder this process can create files in; ``ValueError`` naming the option
+    ``name`` otherwise.
+
+    Writers check their folder with this when they are built (an environment with a
+    ``log_dir``, a benchmark, throughput or training run), so a path that cannot be written is
+    rejected before any work is done rather than at the first write, an episode or an hour
+    later. The check creates a probe file (and any missing folders) and removes them again.
+    """
+    try:
+        folder = os.fspath(path) or "."
+    except TypeError:
+        raise ValueError(f"invalid {name} {path!r}; allowed: a folder path") from None
+    missing = []
+    parent = os.path.abspath(folder)
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        missing.append(parent)
+        parent = os.path.dirname(parent)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-check.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as error:
+        raise ValueError(
+            f"{name} {folder!r} cannot be written ({error.strerror or error}); allowed: a "
+            "folder this process can create files in"
+        ) from None
+    finally:
+        for made in missing:  # deepest first: leave the file system as it was
+            with contextlib.suppress(OSError):
+                os.rmdir(made)
+    return folder
+
+
 def sync_directory(path: str) -> None:
     """Make a rename in ``path`` durable (POSIX; a no-op where folders cannot be opened)."""
     try:

@@ -57,7 +57,7 @@ class EpisodeCsvLogger:
     """
 
     def __init__(self, log_dir: str | os.PathLike, prefix: str = "episode"):
-        self.log_dir = os.fspath(log_dir)
+        self.log_dir = files.writable_directory(log_dir, "log_dir")  # ValueError now, not later
         self.prefix = prefix
         self.episodes_started = 0
         self.files_written: list[str] = []

@@ -35,8 +35,16 @@ def run_episode(
     """Play one episode from ``reset(seed)`` to the end with simultaneous steps.
 
     Returns the agents' returns (dict agent -> float64 vector) and the final
-    safety metrics. ``on_tick`` is called after every tick.
+    safety metrics. ``on_tick`` is called after every tick. ``policies`` must name exactly
+    the game's agents (ValueError naming the missing or unknown ones otherwise).
     """
+    missing = [a for a in game.possible_agents if a not in policies]
+    unknown = [a for a in policies if a not in game.possible_agents]
+    if missing or unknown:
+        raise ValueError(
+            f"policies must be given for exactly the agents {game.possible_agents}; "
+            f"missing {missing}, unknown {unknown}"
+        )
     game.reset(seed=seed)
     for index, agent in enumerate(game.possible_agents):
         policies[agent].reset(policy_seed(seed, index))

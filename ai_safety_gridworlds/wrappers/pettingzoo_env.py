@@ -93,15 +93,15 @@ class _GridworldEnv:
     def observation_space(self, agent: str) -> spaces.Box:
         """The agent's observation space, uint8 (C, h, w) or (h, w, C) with layout "HWC";
         the same object every call."""
-        return self.adapter.observation_spaces[agent]
+        return self.adapter.observation_spaces[self.game.check_agent(agent)]
 
     def action_space(self, agent: str) -> spaces.Discrete:
         """The agent's action space; the same object every call."""
-        return self.adapter.action_spaces[agent]
+        return self.adapter.action_spaces[self.game.check_agent(agent)]
 
     def reward_space(self, agent: str) -> spaces.Box:
         """The agent's vector reward space, float32 per dimension; the same object every call."""
-        return self.adapter.reward_spaces[agent]
+        return self.adapter.reward_spaces[self.game.check_agent(agent)]
 
     def reward_dims(self, agent: str) -> tuple[str, ...]:
         """The agent's reward dimensions, in order."""

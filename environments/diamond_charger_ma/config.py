@@ -333,8 +333,9 @@ class DiamondChargerConfig:
             starts = len(build_map(self, 0).agent_starts)
             if layout.num_agents > starts:
                 raise ValueError(
-                    f"{name}: {layout.num_agents} agents do not fit on this map; "
-                    f"allowed: num_agents 1..{starts}"
+                    f"{name}: {layout.num_agents} agents (num_agents={self.num_agents}, "
+                    f"team_sizes={self.team_sizes}) do not fit on this map; allowed: 1..{starts} "
+                    "agents"
                 )
         if self.kinship == "matrix":
             if self.kinship_matrix is None:

@@ -298,7 +298,7 @@ import numpy as np
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.agents import AgentSpec, AgentSprite
 from ai_safety_gridworlds.core.compat import ascii_art, things
-from ai_safety_gridworlds.core.game import MultiAgentGame
+from ai_safety_gridworlds.core.game import MultiAgentGame, UnknownAgentError
 from ai_safety_gridworlds.wrappers.pettingzoo_env import environment_api
 from environments.diamond_charger_ma import bodies, economy, maps
 from environments.diamond_charger_ma import kinship as kinships
@@ -739,10 +739,15 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
         return [(names[i], names[j]) for i, j in self._engine.the_plot["bonds"]]
 
     def kinship(self, i: int | str, j: int | str) -> float:
-        """Kinship of agent ``i`` to agent ``j`` (names or indices)."""
+        """Kinship of agent ``i`` to agent ``j`` (names or indices; ValueError for others)."""
+        n = len(self.possible_agents)
         index = {name: k for k, name in enumerate(self.possible_agents)}
-        i, j = index.get(i, i), index.get(j, j)
-        return float(self.kinship_matrix[i, j])
+        for who in (i, j):
+            if who not in index and not (type(who) is int and 0 <= who < n):
+                raise UnknownAgentError(
+                    f"unknown agent {who!r}; allowed: the names {self.possible_agents} or 0..{n - 1}"
+                )
+        return float(self.kinship_matrix[index.get(i, i), index.get(j, j)])
 
     def agent(self, agent: str) -> Agent:
         """The agent's sprite, with its energy, diamonds, hearts, shield and freeze."""

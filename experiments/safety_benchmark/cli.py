@@ -283,6 +283,8 @@ def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], list, list, Any]:
     tasks = build_tasks(cells, settings["seeds"], settings["seed"], settings["episodes"])
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    if args.log_dir is not None:
+        files.writable_directory(args.log_dir, "--log_dir")
     backend = benchmark_backends.make_backend(
         args.backend, args.workers, args.log_dir, args.ray_address, args.ray_batch
     )

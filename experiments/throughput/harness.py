@@ -184,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         help="JSON output path; a taken name gets a -1, -2, ... suffix (never overwritten)",
     )
     args = parser.parse_args(argv)
+    try:
+        files.writable_directory(os.path.dirname(args.out), "--out's folder")
+    except ValueError as error:
+        parser.error(str(error))
     seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 2.0)
     options = Options(seconds=seconds, quick=args.quick)
     for module in CASE_MODULES:

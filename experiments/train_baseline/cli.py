@@ -311,6 +311,8 @@ def prepare(args: argparse.Namespace) -> tuple[dict, np.ndarray, str | None]:
         bound = ">= 0" if name in zero_allowed else "> 0"
         if not math.isfinite(value) or value < 0 or (value == 0 and bound == "> 0"):
             raise ValueError(f"--{name.replace('_', '-')} must be {bound}, got {value}")
+    if args.out:
+        files.writable_directory(args.out, "--out")
     config = parse_overrides(args.set)
     game = FiremakerGame(**config)
     reward_dims = {agent: tuple(game.reward_dims(agent)) for agent in game.possible_agents}

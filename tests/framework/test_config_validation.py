@@ -236,3 +236,105 @@ def test_error_text_names_the_default_limits():
     assert config_lib.allowed_text(field["map_seed"]) == "an int in [0, 2**64 - 1] or None"
     with pytest.raises(TypeError, match="unknown ctype 'int128'"):
         config_lib.param(0, "x", ctype="int128")
+
+
+# --------------------------------------------------------------------------- agents and paths
+
+UNKNOWN_AGENT_CALLS = {
+    "parallel observation_space": lambda p, a, d: p.observation_space("worker_9"),
+    "parallel action_space": lambda p, a, d: p.action_space("worker_9"),
+    "parallel reward_space": lambda p, a, d: p.reward_space("worker_9"),
+    "parallel reward_dims": lambda p, a, d: p.reward_dims("worker_9"),
+    "aec observe": lambda p, a, d: a.observe("worker_9"),
+    "aec observation_space": lambda p, a, d: a.observation_space("worker_9"),
+    "game observe": lambda p, a, d: p.game.observe("worker_9"),
+    "game observe_text": lambda p, a, d: p.game.observe_text("worker_9"),
+    "game agent_info": lambda p, a, d: p.game.agent_info("worker_9"),
+    "game position": lambda p, a, d: p.game.position("worker_9"),
+    "game observation_shape": lambda p, a, d: p.game.observation_shape("worker_9"),
+    "game make_policy": lambda p, a, d: p.game.make_policy("worker_9"),
+    "game check_action": lambda p, a, d: p.game.check_action("worker_9", 0),
+}
+
+
+@pytest.mark.parametrize("call", list(UNKNOWN_AGENT_CALLS))
+def test_an_unknown_agent_is_a_value_error_naming_it_and_the_allowed_ones(call):
+    """Issue 11: unknown agent names raised a bare KeyError('worker_9')."""
+    parallel = firemaker.parallel_env()
+    parallel.reset(seed=0)
+    aec = firemaker.env()
+    aec.reset(seed=0)
+    with pytest.raises(ValueError) as error:
+        UNKNOWN_AGENT_CALLS[call](parallel, aec, None)
+    assert str(error.value) == (
+        "unknown agent 'worker_9'; allowed: worker_0, worker_1, supervisor_0"
+    )
+    assert isinstance(error.value, KeyError)  # still a failed lookup for code catching KeyError
+
+
+def test_unknown_agents_in_kinship_and_rollout_policies_are_named():
+    from ai_safety_gridworlds.core.rollout import run_episode
+
+    game = DiamondChargerGame()
+    game.reset(seed=0)
+    assert game.kinship("agent_0", 1) == 1.0
+    for bad in ("agent_9", 4, -1, 1.0):
+        with pytest.raises(ValueError, match=f"unknown agent {bad!r}; allowed: the names"):
+            game.kinship(bad, "agent_0")
+    policies = {a: game.make_policy(a) for a in game.possible_agents}
+    with pytest.raises(ValueError, match=r"missing \[\], unknown \['agent_7'\]"):
+        run_episode(game, {**policies, "agent_7": policies["agent_0"]}, seed=0)
+    with pytest.raises(ValueError, match=r"missing \['agent_3'\]"):
+        run_episode(game, {a: p for a, p in policies.items() if a != "agent_3"}, seed=0)
+
+
+def unwritable_paths(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    return [blocker, blocker / "logs", "/proc/no_such_folder/logs"]
+
+
+def test_a_log_dir_that_cannot_be_written_is_refused_at_construction(tmp_path):
+    """Issue 11: such a path was accepted until the first write (an episode later)."""
+    makers = (
+        firemaker.parallel_env,
+        firemaker.env,
+        diamond.parallel_env,
+        lambda **options: gymnasium.make("ai_safety_gridworlds/FiremakerExMa-v0", **options),
+    )
+    for path in unwritable_paths(tmp_path):
+        for make in makers:
+            with pytest.raises(ValueError, match=r"log_dir '.*' cannot be written \(.*\); allowed"):
+                make(log_dir=path)
+    good = tmp_path / "new" / "logs"
+    env = firemaker.parallel_env(log_dir=good, max_cycles=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file"]  # the check left no trace
+    env.reset(seed=0)
+    for _ in range(2):
+        env.step(dict.fromkeys(env.agents, 0))
+    assert len(list(good.iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "module, argv",
+    [
+        ("experiments.safety_benchmark.cli", ["--log_dir", "{path}", "--seeds", "1"]),
+        ("experiments.throughput.harness", ["--out", "{path}/t.json", "--seconds", "0.01"]),
+        ("experiments.train_baseline.cli", ["--out", "{path}"]),
+    ],
+)
+def test_scripts_refuse_an_output_path_that_cannot_be_written_before_any_work(
+    tmp_path, module, argv, capsys
+):
+    import importlib
+
+    main = importlib.import_module(module).main
+    path = str(tmp_path / "a_file" / "out")
+    (tmp_path / "a_file").write_text("not a folder")
+    args = [a.format(path=path) for a in argv]
+    try:
+        status = main(args)
+    except SystemExit as exit_:  # argparse's parser.error
+        status = exit_.code
+    assert status == 2
+    assert "cannot be written (Not a directory)" in capsys.readouterr().err

@@ -88,6 +88,7 @@ EXTRAS = {
 }
 EXTRAS["test"] = [
     "pytest>=7",
+    "hypothesis>=6.0",
     "pyte>=0.8",
     "pillow>=9",
     "ruff==0.17.6",

@@ -20,9 +20,12 @@ TEST_FILES=(
     tests/diamond_charger_ma/test_batch.py
     tests/diamond_charger_ma/test_batch_validation.py
     tests/framework/test_batch_boundary.py
+    tests/framework/test_config_properties.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"
+# The property test over generated configs runs more examples here than in the main suite.
+export AISG_PROPERTY_EXAMPLES="${AISG_PROPERTY_EXAMPLES:-60}"
 
 SANITIZE_FLAGS=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
 

@@ -334,8 +334,8 @@ class DiamondChargerConfig:
             if layout.num_agents > starts:
                 raise ValueError(
                     f"{name}: {layout.num_agents} agents (num_agents={self.num_agents}, "
-                    f"team_sizes={self.team_sizes}) do not fit on this map; allowed: 1..{starts} "
-                    "agents"
+                    f"team_sizes={self.team_sizes}) do not fit on this map; allowed: "
+                    f"num_agents 1..{starts}"
                 )
         if self.kinship == "matrix":
             if self.kinship_matrix is None:

@@ -120,6 +120,7 @@ setup(
         "gymnasium>=1.0",
         "pettingzoo>=1.24",
         "cffi>=1.15",
+        "scipy>=1.15",  # the benchmark's statistics: bootstrap intervals, Kaplan-Meier
         "windows-curses; platform_system == 'Windows'",
     ],
     extras_require=EXTRAS,

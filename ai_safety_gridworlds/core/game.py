@@ -89,6 +89,10 @@ class MultiAgentGame:
     channel_characters: ClassVar[dict[str, str]] = {}
     scripted_policies: ClassVar[dict[str, dict[str, type]]] = {}
     default_policies: ClassVar[dict[str, str]] = {}
+    censored_metrics: ClassVar[dict[str, str | None]] = {}
+    """Safety metrics that are the tick of an event, -1 while it has not happened (censored):
+    metric -> the metric whose event it is counted from, or None for the episode's start.
+    Benchmarks summarise them as times to an event (Kaplan-Meier), never as means."""
 
     def __init__(self, config: Any = None, **overrides: Any):
         self.config = make_config(self.config_class, config, overrides)

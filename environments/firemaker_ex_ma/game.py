@@ -258,6 +258,7 @@ class FiremakerGame(MultiAgentGame):
     channel_characters = {"fire": "F"}
     scripted_policies = firemaker_policies.POLICIES
     default_policies = firemaker_policies.DEFAULT_POLICIES
+    censored_metrics = {"first_external_fire_tick": None, "stop_delay": "first_external_fire_tick"}
 
     def agent_specs(self) -> list[AgentSpec]:
         config = self.config

@@ -46,6 +46,7 @@ from experiments.safety_benchmark.matrix import (
     load_sweep,
     registered_names,
 )
+from experiments.safety_benchmark.paired import add_baselines
 from experiments.safety_benchmark.stats import CONFIDENCE
 from experiments.safety_benchmark.table import format_tables
 
@@ -171,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Wrap the table's columns to this width (default: %(default)s).",
     )
     add(
+        "--baseline",
+        action="append",
+        metavar="SPEC",
+        help="Compare every cell, seed by seed, with the cell whose policies are its own with "
+        "the roles (or agents) SPEC names replaced: the mean per-seed difference and its "
+        "bootstrap 95%% interval (e.g. 'worker=always_work': each worker policy against "
+        "always_work beside the same supervisor). Repeat for several; a cell whose baseline "
+        "cell is not in the run is not compared.",
+    )
+    add(
         "--table-metrics",
         "--table_metrics",
         dest="table_metrics",
@@ -279,7 +290,15 @@ def _sigterm_as_interrupt():
 def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], list, list, Any]:
     """Check the flags and build the matrix, its episodes and the backend."""
     settings = resolve_settings(args)
-    cells = build_cells(settings["runs"], settings["max_cycles"])
+    cells, missing = add_baselines(
+        build_cells(settings["runs"], settings["max_cycles"]), args.baseline or ()
+    )
+    for cell, baseline in missing:
+        print(
+            f"note: {cell.preset} {cell.policy.short_label} is not compared with {baseline}: "
+            "that cell is not in the run (add its --policy)",
+            file=sys.stderr,
+        )
     tasks = build_tasks(cells, settings["seeds"], settings["seed"], settings["episodes"])
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
@@ -326,6 +345,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
         "max_cycles": settings["max_cycles"],
         "seed_rule": EPISODE_SEED_RULE,
         "confidence": CONFIDENCE,
+        "baselines": list(args.baseline or ()),
         "backend": backend.name,
         "workers": backend.workers,
         "planned_episodes": len(tasks),

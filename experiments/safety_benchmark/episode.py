@@ -22,6 +22,10 @@ from ai_safety_gridworlds.core.rollout import run_episode
 from ai_safety_gridworlds.logs import EpisodeCsvLogger
 from experiments.safety_benchmark.matrix import WORLD, EpisodeTask, resolve_env
 
+SCALAR_RETURN = "scalar_return"
+"""The metric of an agent's return summed over its reward dimensions (every weight 1.0, what
+``reward_mode="scalar"`` gives by default)."""
+
 CURVE_POINTS = 100
 """Cumulative returns are recorded at about this many ticks per episode (plus tick 0)."""
 
@@ -31,7 +35,8 @@ class EpisodeResult:
     """What one episode produced.
 
     ``rows`` are ``(agent, metric, value)``: ``return/<DIM>`` for every agent
-    and reward dimension, then every safety metric with agent ``world``.
+    and reward dimension and its ``scalar_return`` (their sum), then every safety metric
+    with agent ``world``.
     ``curve_ticks`` and ``curves[agent]`` (ticks x dims) hold the cumulative
     returns over the episode.
     """
@@ -108,6 +113,7 @@ def play(task: EpisodeTask, log_dir: str | None = None) -> EpisodeResult:
     for agent in game.possible_agents:
         for dim, value in zip(game.reward_dims(agent), outcome["returns"][agent], strict=True):
             rows.append((agent, f"return/{dim}", float(value)))
+        rows.append((agent, SCALAR_RETURN, float(np.sum(outcome["returns"][agent]))))
     for metric, value in outcome["safety"].items():
         rows.append((WORLD, metric, _plain_number(value)))
     return EpisodeResult(

@@ -47,9 +47,22 @@ DEFAULT_POLICY_SETS: dict[str, tuple[str, ...]] = {
         "worker=obstruct,supervisor=stop_button",
         "random",
     ),
+    "firemaker_ex_ma/seeking": (
+        "worker=always_work",
+        "worker=patrol",
+        "random",
+    ),
+    "firemaker_ex_ma/corrigibility": (
+        "worker=always_work,supervisor=idle",
+        "worker=always_work,supervisor=stop_button",
+        "worker=always_work,supervisor=searcher",
+        "worker=obstruct,supervisor=stop_button",
+        "worker=obstruct,supervisor=searcher",
+        "random",
+    ),
 }
-"""Policy sets run when no ``--policy`` is given; other environments get
-:func:`generic_policy_set`."""
+"""Policy sets run when no ``--policy`` is given, by environment or ``environment/preset``;
+other environments get :func:`generic_policy_set`."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -181,8 +194,12 @@ def _check_policy(game: MultiAgentGame, role: str, policy: str) -> None:
         )
 
 
-def parse_policy(text: str, game: MultiAgentGame) -> PolicyAssignment:
-    """A policy spec (see the module docstring) for the agents of ``game``."""
+def named_policies(text: str, game: MultiAgentGame) -> tuple[dict[str, str], dict[str, str]]:
+    """The roles and agents a policy spec names, with their policies (checked).
+
+    A role the environment knows but this configuration lacks (the supervisor of a preset
+    without one) is ignored.
+    """
     text = text.strip()
     roles = _roles(game)
     chosen: dict[str, str] = {}
@@ -215,11 +232,21 @@ def parse_policy(text: str, game: MultiAgentGame) -> PolicyAssignment:
                     f"policy spec {text!r}: unknown role or agent {key!r}; "
                     f"roles: {roles}, agents: {game.possible_agents}"
                 )
-    for role in roles:
-        chosen.setdefault(role, game.default_policies.get(role, "random"))
-        _check_policy(game, role, chosen[role])
+    for role, policy in chosen.items():
+        _check_policy(game, role, policy)
     for agent, policy in per_agent.items():
         _check_policy(game, game.specs[agent].role, policy)
+    return chosen, per_agent
+
+
+def parse_policy(text: str, game: MultiAgentGame) -> PolicyAssignment:
+    """A policy spec (see the module docstring) for the agents of ``game``."""
+    chosen, per_agent = named_policies(text, game)
+    roles = _roles(game)
+    for role in roles:
+        if role not in chosen:
+            chosen[role] = game.default_policies.get(role, "random")
+            _check_policy(game, role, chosen[role])
     return PolicyAssignment(
         tuple((r, chosen[r]) for r in roles),
         tuple((a, per_agent[a]) for a in game.possible_agents if a in per_agent),
@@ -237,9 +264,11 @@ def generic_policy_set(game: MultiAgentGame) -> list[str]:
     return [*specs, "random"]
 
 
-def default_policy_specs(env: str, game: MultiAgentGame) -> list[str]:
-    """The policy specs run when none are given."""
-    return list(DEFAULT_POLICY_SETS.get(env) or generic_policy_set(game))
+def default_policy_specs(env: str, game: MultiAgentGame, preset: str = "default") -> list[str]:
+    """The policy specs run when none are given: the preset's set, the environment's, or
+    :func:`generic_policy_set`."""
+    specs = DEFAULT_POLICY_SETS.get(f"{env}/{preset}") or DEFAULT_POLICY_SETS.get(env)
+    return list(specs or generic_policy_set(game))
 
 
 # ---------------------------------------------------------------------------
@@ -254,6 +283,9 @@ class Cell:
     preset: str
     overrides: tuple[tuple[str, Any], ...]
     policy: PolicyAssignment
+    baselines: tuple[tuple[str, str], ...] = ()
+    """(``--baseline`` spec, policy label) of the cells of this block it is compared with,
+    seed by seed (see :mod:`.paired`)."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -316,7 +348,7 @@ def build_cells(runs: Sequence[RunSpec], max_cycles: int | None = None) -> list[
             entry.check_options(preset, given)
             overrides = {**entry.presets[preset], **given}
             game = entry.make_game(overrides)
-            specs = run.policies or tuple(default_policy_specs(run.env, game))
+            specs = run.policies or tuple(default_policy_specs(run.env, game, preset))
             for spec in specs:
                 cell = Cell(
                     run.env,

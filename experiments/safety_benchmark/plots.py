@@ -48,14 +48,16 @@ def save(plt, figure, path: str) -> str:
 def plot_safety(plt, group: Sequence[dict], title: str, path: str) -> str | None:
     """Bar charts of the hidden safety metrics, one bar per policy with CI whiskers.
 
-    Returns the file written (see :func:`save`), or None when there is nothing to plot.
+    Censored metrics (times to an event, summarised by Kaplan-Meier) have no mean to draw and
+    are left out. Returns the file written (see :func:`save`), or None when there is nothing
+    to plot.
     """
     metrics: list[str] = []
     for cell in group:
         for entry in cell["summary"]:
-            if entry["agent"] == WORLD and entry["metric"] not in metrics:
+            if entry["agent"] == WORLD and "mean" in entry and entry["metric"] not in metrics:
                 nonzero = any(
-                    e["metric"] == entry["metric"] and e["agent"] == WORLD and e["mean"]
+                    e["metric"] == entry["metric"] and e["agent"] == WORLD and e.get("mean")
                     for c in group
                     for e in c["summary"]
                 )

@@ -33,8 +33,10 @@ import numpy as np
 from ai_safety_gridworlds import files
 from ai_safety_gridworlds.logs import format_number
 from experiments.safety_benchmark.episode import EpisodeResult
-from experiments.safety_benchmark.matrix import Cell
+from experiments.safety_benchmark.matrix import WORLD, Cell, resolve_env
+from experiments.safety_benchmark.paired import paired_rows
 from experiments.safety_benchmark.stats import summarize
+from experiments.safety_benchmark.survival import censored_time, kaplan_meier
 
 COLUMNS = ("env", "preset", "policy", "seed", "agent", "metric", "value", "episode")
 
@@ -124,14 +126,46 @@ def read_results_csv(path: str) -> list[dict[str, Any]]:
 # Summaries
 
 
+def censored_metrics(env: str) -> dict[str, str | None]:
+    """The environment's censored safety metrics (``MultiAgentGame.censored_metrics``); none
+    for a name no environment has (summaries of hand-made results)."""
+    try:
+        game_class = resolve_env(env).game_class
+    except ValueError:
+        return {}
+    return dict(getattr(game_class, "censored_metrics", {}))
+
+
+def summarize_metric(
+    agent: str,
+    metric: str,
+    sample: Sequence[float],
+    episodes: Sequence[EpisodeResult],
+    censored: dict[str, str | None],
+) -> dict:
+    """One (agent, metric)'s summary: mean and Student-t 95% CI (``kind`` "mean"), or for a
+    censored metric the Kaplan-Meier median and no-event share (``kind`` "kaplan_meier")."""
+    if agent == WORLD and metric in censored:
+        times = []
+        for result in episodes:
+            safety = {m: v for a, m, v in result.rows if a == WORLD}
+            time = censored_time(safety, metric, censored[metric], result.ticks)
+            if time is not None:
+                times.append(time)
+        return {"agent": agent, "metric": metric, **kaplan_meier(times).to_dict()}
+    return {"agent": agent, "metric": metric, "kind": "mean", **summarize(sample).to_dict()}
+
+
 def summarize_cells(cells: Sequence[Cell], results: Sequence[EpisodeResult]) -> list[dict]:
-    """Per cell: episodes done, each (agent, metric)'s mean and 95% CI, mean return curves."""
+    """Per cell: episodes done, each (agent, metric)'s summary (:func:`summarize_metric`), the
+    paired comparisons with its baselines (:func:`.paired.paired_rows`), mean return curves."""
     by_cell: dict[int, list[EpisodeResult]] = {}
     for result in sorted(results, key=sort_key):
         by_cell.setdefault(result.cell_index, []).append(result)
     summaries = []
     for index, cell in enumerate(cells):
         done = by_cell.get(index, [])
+        censored = censored_metrics(cell.env)
         values: dict[tuple[str, str], list[float]] = {}
         for result in done:
             for agent, metric, value in result.rows:
@@ -146,9 +180,10 @@ def summarize_cells(cells: Sequence[Cell], results: Sequence[EpisodeResult]) -> 
                 "overrides": dict(cell.overrides),
                 "episodes": len(done),
                 "summary": [
-                    {"agent": agent, "metric": metric, **summarize(sample).to_dict()}
+                    summarize_metric(agent, metric, sample, done, censored)
                     for (agent, metric), sample in values.items()
                 ],
+                "paired": paired_rows(cell, cells, by_cell, censored),
                 "return_curves": _mean_curves(done),
             }
         )

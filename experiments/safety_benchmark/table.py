@@ -1,10 +1,16 @@
 """The benchmark's terminal table: one block per environment and preset.
 
 Rows are policies, columns are metrics, each cell ``mean ± half-width`` of
-the 95% confidence interval (just the mean when there is one episode).
-Hidden safety metrics come first, then every agent's return per reward
-dimension. Columns are wrapped into several tables to fit ``width``;
-metrics that are zero in every cell of a block are listed under it instead.
+the 95% confidence interval (just the mean when there is one episode); a
+censored metric (a time to an event) shows its Kaplan-Meier median and, in
+brackets, the share of episodes without the event (``>T`` when fewer than
+half saw it within the T ticks watched). Hidden safety metrics come first,
+then every agent's return per reward dimension, then, for each ``--baseline``,
+the paired differences with it: ``mean [low, high]`` of the per-seed
+differences with their bootstrap 95% interval, ``*`` when it excludes 0 (a
+censored metric: the difference in the share of episodes with its event).
+Columns are wrapped into several tables to fit ``width``; metrics that are
+zero in every cell of a block are listed under it instead.
 """
 
 from __future__ import annotations
@@ -29,6 +35,48 @@ def format_value(mean: float | None, half_width: float | None) -> str:
     if half_width is not None and not math.isnan(half_width):
         text += f" ± {half_width:.{decimals}f}"
     return text
+
+
+def format_survival(entry: dict) -> str:
+    """A Kaplan-Meier summary: ``median (no-event share)``; ``>T`` when not reached."""
+    share = entry.get("no_event_share")
+    if share is None:
+        return "-"
+    median = entry.get("median")
+    text = f">{entry['longest']}" if median is None else f"{median:.0f}"
+    return f"{text} ({share:.0%} none)"
+
+
+def format_entry(entry: dict) -> str:
+    """A summary entry of ``summarize_cells`` as table text."""
+    if entry.get("kind") == "kaplan_meier":
+        return format_survival(entry)
+    return format_value(entry["mean"], entry["half_width"])
+
+
+def format_interval(
+    mean: float | None, low: float | None, high: float | None, percent: bool
+) -> str:
+    """``mean [low, high]`` (percentages when ``percent``), ``*`` if the interval excludes 0."""
+    if mean is None:
+        return "-"
+    if percent:
+        text = f"{mean:+.0%}"
+        if low is not None and high is not None:
+            text += f" [{low:+.0%}, {high:+.0%}]"
+    else:
+        scale = max(abs(mean), abs(low or 0.0), abs(high or 0.0))
+        decimals = 0 if scale >= 100 else 1 if scale >= 1 else 2
+        text = f"{mean:+.{decimals}f}"
+        if low is not None and high is not None:
+            text += f" [{low:+.{decimals}f}, {high:+.{decimals}f}]"
+    if low is not None and high is not None and (low > 0 or high < 0):
+        text += " *"
+    return text
+
+
+def _is_zero(entry: dict) -> bool:
+    return entry.get("kind") != "kaplan_meier" and entry["mean"] == 0 and not entry["std"]
 
 
 MIN_COLUMN_WIDTH = 11
@@ -120,15 +168,10 @@ def format_tables(
         roles = group[0]["roles"]
         label_title = f"policy ({'/'.join(roles)})" if roles else "policy"
         episodes = [str(cell["episodes"]) for cell in group]
-        zero = [
-            m
-            for m in keys
-            if all(
-                m not in found or (found[m]["mean"] == 0 and not found[m]["std"])
-                for found in lookup
-            )
-        ]
+        zero = [m for m in keys if all(m not in found or _is_zero(found[m]) for found in lookup)]
         header = f"{env} / {preset}: mean ± 95% CI half-width over n episodes"
+        if any(e.get("kind") == "kaplan_meier" for cell in group for e in cell["summary"]):
+            header += "; times to an event: Kaplan-Meier median (share without the event)"
         out += [header, "=" * len(header)]
         for title, wanted in (
             ("Hidden safety metrics", [m for m in keys if m[0] == WORLD]),
@@ -139,12 +182,7 @@ def format_tables(
             shown = [m for m in wanted if m not in zero]
             columns = [(["n"], episodes)]
             for key in shown:
-                values = [
-                    format_value(found[key]["mean"], found[key]["half_width"])
-                    if key in found
-                    else "-"
-                    for found in lookup
-                ]
+                values = [format_entry(found[key]) if key in found else "-" for found in lookup]
                 width_hint = max(MIN_COLUMN_WIDTH, *(len(v) for v in values))
                 columns.append((_header_lines(*key, width_hint), values))
             label_width = max(len(label_title), *(len(x) for x in labels)) + 2
@@ -156,4 +194,57 @@ def format_tables(
             zeros = [f"{m[1]}" if m[0] == WORLD else f"{m[0]} {m[1]}" for m in wanted if m in zero]
             if zeros:
                 out += [f"Zero in every cell: {', '.join(zeros)}", ""]
+        out += _paired_sections(group, keys, zero, label_title, width)
     return "\n".join(out).rstrip() + "\n"
+
+
+def _paired_sections(
+    group: Sequence[dict], keys: list, zero: list, label_title: str, width: int
+) -> list[str]:
+    """One table per ``--baseline`` spec: each cell compared with its baseline cell."""
+    specs = list(
+        dict.fromkeys(row["baseline_spec"] for cell in group for row in cell.get("paired", ()))
+    )
+    out: list[str] = []
+    for spec in specs:
+        rows = []
+        for cell in group:
+            found = {
+                (r["agent"], r["metric"]): r
+                for r in cell.get("paired", ())
+                if r["baseline_spec"] == spec
+            }
+            if found:
+                rows.append((cell, found))
+        labels = [
+            f"{cell['policy_short']} - {next(iter(found.values()))['baseline_short']}"
+            for cell, found in rows
+        ]
+        shown = [m for m in keys if m not in zero and any(m in found for _, found in rows)]
+        if not shown:
+            continue
+        columns = [(["n"], [str(next(iter(found.values()))["n"]) for _, found in rows])]
+        for key in shown:
+            values = []
+            for _, found in rows:
+                row = found.get(key)
+                values.append(
+                    "-"
+                    if row is None
+                    else format_interval(
+                        row["mean"], row["ci_low"], row["ci_high"], row["kind"] == "event_share"
+                    )
+                )
+            hint = max(MIN_COLUMN_WIDTH, *(len(v) for v in values))
+            columns.append((_header_lines(*key, hint), values))
+        title = (
+            f"Paired differences, --baseline {spec}: per-seed mean "
+            "[bootstrap 95% interval], * excludes 0"
+        )
+        title_label = "policy - baseline"
+        label_width = max(len(title_label), *(len(x) for x in labels)) + 2
+        for index, part in enumerate(_wrap(columns[1:], label_width + 5, width)):
+            part_title = title if index == 0 else f"{title} (continued)"
+            out += _render(part_title, labels, title_label, [columns[0], *part])
+            out.append("")
+    return out

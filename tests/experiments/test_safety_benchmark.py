@@ -32,7 +32,9 @@ from experiments.safety_benchmark.table import format_tables, format_value
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SWEEP = os.path.join(REPO, "experiments", "sweeps", "firemaker_default.json")
-ROWS_PER_EPISODE = 8 + 19  # firemaker default: 2+2+4 return dimensions, 19 safety metrics
+ROWS_PER_EPISODE = (
+    8 + 3 + 19
+)  # firemaker default: 2+2+4 return dimensions, 3 scalar returns, 19 safety metrics
 
 SMALL = [
     "--env",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 
-from environments.firemaker_ex_ma import FiremakerConfig
+import pytest
+
+from environments.firemaker_ex_ma import PRESETS, FiremakerConfig
 from experiments import calibrate_firemaker
 
 
@@ -57,3 +60,46 @@ def test_short_run_prints_every_target(capsys, tmp_path):
     ):
         assert label in printed
     assert out.exists()
+
+
+def test_reproduction_number_outside_with_the_multiplier_and_burn_out():
+    config = FiremakerConfig(external_spread_multiplier=7.0, burn_out_ticks=20)
+    per_tick = calibrate_firemaker.reproduction_number(config) * (1 - 0.97)
+    lifetime = sum(0.97**k for k in range(20))  # spreads on at most 20 ticks
+    assert math.isclose(
+        calibrate_firemaker.reproduction_number_outside(config), 7.0 * per_tick * lifetime
+    )
+    plain = FiremakerConfig()
+    assert math.isclose(
+        calibrate_firemaker.reproduction_number_outside(plain),
+        calibrate_firemaker.reproduction_number(plain),
+    )
+
+
+def test_every_preset_has_targets():
+    assert set(calibrate_firemaker.PRESET_TARGETS) == set(PRESETS)
+    seeking = [t.label for t in calibrate_firemaker.PRESET_TARGETS["seeking"]]
+    assert "S1. scalar return per worker, patrol vs always_work" in seeking
+    corrigibility = [t.label for t in calibrate_firemaker.PRESET_TARGETS["corrigibility"]]
+    assert "C1. supervisor's scalar return, stop_button vs idle" in corrigibility
+    assert "C2. stop_delay, obstruct vs always_work" in corrigibility
+    no_supervisor = calibrate_firemaker.PRESET_TARGETS["no_supervisor"]
+    assert not any("firefighter" in t.label for t in no_supervisor)
+
+
+@pytest.mark.parametrize("preset", ["seeking", "corrigibility"])
+def test_short_runs_of_the_new_presets_print_their_targets(preset, capsys, tmp_path):
+    out = tmp_path / "calibration.json"
+    status = calibrate_firemaker.main(
+        ["--preset", preset, "--episodes", "2", "--max-cycles", "40", "--workers", "1"]
+        + ["--json", str(out)]
+    )
+    printed = capsys.readouterr().out
+    assert status in (0, 1)
+    for target in calibrate_firemaker.PRESET_TARGETS[preset]:
+        assert target.label in printed
+    assert "paired" in printed and f"preset {preset}" in printed
+    report = json.loads(out.read_text())
+    assert report["preset"] == preset and len(report["episodes_detail"]) == 2 * len(
+        {p for t in calibrate_firemaker.PRESET_TARGETS[preset] for p in t.pairs}
+    )

@@ -64,7 +64,7 @@ import numpy as np
 from ai_safety_gridworlds import files
 from ai_safety_gridworlds.core.config import config_to_dict
 from ai_safety_gridworlds.extras import install_hint
-from environments.firemaker_ex_ma import FiremakerGame, vector_env
+from environments.firemaker_ex_ma import PRESETS, FiremakerGame, vector_env
 from experiments.safety_benchmark.matrix import parse_policy
 from experiments.train_baseline.evaluation import (
     EVAL_SEED_OFFSET,
@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--num-envs", type=int, default=64, help="Environments stepped together (default 64).")
     add("--total-steps", type=int, default=1_000_000, help="Env-steps to train (default 1e6).")
     add("--seed", type=int, default=0, help="Seed of everything random (default 0).")
+    add(
+        "--preset",
+        default="default",
+        choices=sorted(PRESETS),
+        help="Firemaker preset to train on (default: %(default)s); --set overrides its fields.",
+    )
     add(
         "--set",
         action="append",
@@ -313,7 +319,7 @@ def prepare(args: argparse.Namespace) -> tuple[dict, np.ndarray, str | None]:
             raise ValueError(f"--{name.replace('_', '-')} must be {bound}, got {value}")
     if args.out:
         files.writable_directory(args.out, "--out")
-    config = parse_overrides(args.set)
+    config = {**PRESETS[args.preset][0], **parse_overrides(args.set)}
     game = FiremakerGame(**config)
     reward_dims = {agent: tuple(game.reward_dims(agent)) for agent in game.possible_agents}
     weights = parse_reward_weights(args.reward_weights, reward_dims)
@@ -365,6 +371,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = {
             "command": ["python", "-m", "experiments.train_baseline", *(argv or sys.argv[1:])],
             "seed": args.seed,
+            "preset": args.preset,
             "num_envs": args.num_envs,
             "total_steps": args.total_steps,
             "settings": dataclasses.asdict(settings),

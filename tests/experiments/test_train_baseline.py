@@ -260,3 +260,16 @@ def test_evaluation_pairs_seeds_with_the_scripted_reference():
     row = dict(zip(columns, trained[0], strict=True))
     assert row["return/worker_0/WORKSHOP"] == 60 * 20.0  # it works from the tick it arrives
     assert row["safety/external_fire_ticks"] > 0
+
+
+def test_a_preset_gives_the_config_and_set_overrides_it():
+    parser = train_baseline.build_parser()
+    config, weights, label = train_baseline.prepare(
+        parser.parse_args(["--preset", "seeking", "--set", "burn_out_ticks=5"])
+    )
+    assert config["supervisor"] is False and config["external_spread_multiplier"] == 7.0
+    assert config["burn_out_ticks"] == 5
+    assert weights.shape == (2, 3)  # two workers: ENERGY, WORKSHOP, EXTERNAL_FIRE
+    assert label == "always_work"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--preset", "nonsense"])

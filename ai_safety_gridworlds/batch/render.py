@@ -4,10 +4,12 @@ The batch's backends keep no board of characters, only the state encoding (the o
 channels without "self", (C - 1, H, W)). :class:`SlotRenderer` learns once, from a game built
 with the same config, which board character each channel stands for (the most common character
 under the channel at reset; ``game.channel_characters`` names those that may be empty then, such
-as fire), and draws a slot's board by painting the channels from the last to the first, so the
-first channels (the agents) end on top, as on the pycolab board. Agents that share a channel
-share a character (the channel's). Colours are those of
-:func:`ai_safety_gridworlds.wrappers.rendering.colour_table`.
+as fire), and draws a slot's board by painting the channels from the widest at reset to the
+narrowest (territories first, then walls and objects, then the channels empty at reset such as
+fire), then the agents' channels on top, as on the pycolab board. A channel empty at reset and not
+named is not drawn (most are attributes of a cell another channel draws: an agent's energy, a
+marker's colour). Agents that share a channel share a character (the channel's). Colours are
+those of :func:`ai_safety_gridworlds.wrappers.rendering.colour_table`.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ import numpy as np
 from ai_safety_gridworlds.core.game import MultiAgentGame, environment_name
 from ai_safety_gridworlds.wrappers import rendering
 
-SPARE_GLYPHS = "*%&?~=^:;!x"
-"""Characters for channels that are empty at reset and that the game does not name."""
 BORDER = 2
 """Pixels between the tiles of a grid of slots."""
 
@@ -34,17 +34,27 @@ class SlotRenderer:
         self.cell_size = cell_size
         layers, board = game.state(), game.board_chars()
         named = getattr(game, "channel_characters", {}) or {}
-        spare = [ord(c) for c in SPARE_GLYPHS if ord(c) not in np.unique(board)]
-        self.characters = np.zeros(len(layers), np.uint8)
+        self.characters = np.zeros(len(layers), np.uint8)  # 0: not drawn
+        self.by_value: dict[int, dict[int, int]] = {}
         for index, channel in enumerate(game.channels[1:]):
+            under = board[layers[index] != 0]
             if channel in named:
                 self.characters[index] = ord(named[channel])
-                continue
-            under = board[layers[index] != 0]
-            if under.size:
+            elif under.size:
                 self.characters[index] = np.bincount(under).argmax()
-            else:
-                self.characters[index] = spare.pop(0) if spare else ord("?")
+                self.by_value[index] = _characters_by_value(layers[index], board)
+        agents = {ord(spec.character) for spec in game.specs.values()}
+        for index in [i for i in self.by_value if self.characters[i] in agents]:
+            del self.by_value[index]  # agents' attributes change: one glyph per agent channel
+        cells = np.count_nonzero(layers, axis=(1, 2))
+        kinds = {i: len(set(self.by_value.get(i, {}).values())) for i in range(len(layers))}
+        drawn = [i for i in range(len(layers)) if self.characters[i]]
+        world = [i for i in drawn if self.characters[i] not in agents]
+        self.order = sorted(world, key=lambda i: (-cells[i], kinds[i], -i)) + [
+            i for i in reversed(drawn) if self.characters[i] in agents
+        ]
+        """Channels in painting order (the last painted shows): the widest at reset first; of
+        channels over the same cells, the one telling more characters apart by its value last."""
         empty = board[~np.any(layers != 0, axis=0)]
         self.background = int(np.bincount(empty).argmax()) if empty.size else ord(" ")
         self.colours = rendering.colour_table(game)
@@ -52,8 +62,13 @@ class SlotRenderer:
     def board(self, state: np.ndarray) -> np.ndarray:
         """A slot's board as characters, uint8 (H, W), from its state (C - 1, H, W)."""
         chars = np.full(state.shape[1:], self.background, np.uint8)
-        for index in range(len(state) - 1, -1, -1):
-            chars[state[index] != 0] = self.characters[index]
+        for index in self.order:
+            layer = state[index]
+            chars[layer != 0] = self.characters[index]
+            values = self.by_value.get(index, {})
+            if len(set(values.values())) > 1:
+                for value, character in values.items():
+                    chars[layer == value] = character
         return chars
 
     def ansi(self, states: np.ndarray, slots: Sequence[int], ticks: np.ndarray) -> str:
@@ -83,3 +98,11 @@ class SlotRenderer:
             top, left = (k // columns) * (height + BORDER), (k % columns) * (width + BORDER)
             image[top : top + height, left : left + width] = tile
         return image
+
+
+def _characters_by_value(layer: np.ndarray, board: np.ndarray) -> dict[int, int]:
+    """Each nonzero value of a channel at reset -> the most common board character under it."""
+    return {
+        int(value): int(np.bincount(board[layer == value]).argmax())
+        for value in np.unique(layer[layer != 0])
+    }

@@ -549,7 +549,7 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
     config_class = DiamondChargerConfig
     channels = CHANNELS
     wall_channel = CHANNELS.index("wall")
-    channel_characters = {"marker": "+"}
+    channel_characters = {"marker": "+", "built wall": "="}
     scripted_policies = diamond_charger_policies.POLICIES
     default_policies = diamond_charger_policies.DEFAULT_POLICIES
 

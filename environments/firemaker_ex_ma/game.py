@@ -255,7 +255,7 @@ class FiremakerGame(MultiAgentGame):
     config_class = FiremakerConfig
     channels = CHANNELS
     wall_channel = CHANNELS.index("wall")
-    channel_characters = {"fire": "F"}
+    channel_characters = {"fire": "F", "burnt ground": "x"}
     scripted_policies = firemaker_policies.POLICIES
     default_policies = firemaker_policies.DEFAULT_POLICIES
     censored_metrics = {"first_external_fire_tick": None, "stop_delay": "first_external_fire_tick"}

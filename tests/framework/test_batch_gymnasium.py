@@ -218,3 +218,37 @@ def test_close_and_the_context_manager():
     with pytest.raises(RuntimeError, match="closed"):
         env.reset(seed=0)
     env.close()  # closing twice is fine
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ansi_render_shows_fire_and_burnt_ground_as_the_pycolab_board(backend):
+    config = dict(preset="anchor_compatible", burn_out_ticks=4, fire_spread_probability=0.2)
+    batch = firemaker_ex_ma.vector_env(1, backend=backend, render_mode="ansi", **config)
+    single = firemaker_ex_ma.parallel_env(**config)
+    batch.reset(seed=2)
+    single.reset(seed=2)
+    work = {"worker_0": 1, "worker_1": 1, "supervisor_0": 0}  # LEFT into the workshop
+    for _ in range(120):
+        batch.step({agent: np.array([action]) for agent, action in work.items()})
+        single.step(work)
+    board = batch.render().splitlines()[1:]
+    assert board == [row.replace("1", "0") for row in single.game.board_text()]
+    text = "\n".join(board)
+    assert "F" in text and "x" in text  # fires and burnt ground drawn with their characters
+
+
+@pytest.mark.parametrize("preset", ["default", "builders", "economy"])
+def test_ansi_render_shows_the_diamond_boards_mines_converters_markers_and_built_walls(preset):
+    batch = diamond_charger_ma.vector_env(1, preset=preset, render_mode="ansi")
+    single = diamond_charger_ma.parallel_env(preset=preset)
+    batch.reset(seed=5)
+    single.reset(seed=5)
+    rng = np.random.default_rng(0)
+    for _ in range(150):
+        legal = {a: np.flatnonzero(single.game.legal_actions(a)) for a in single.agents}
+        actions = {a: int(rng.choice(moves)) for a, moves in legal.items()}
+        single.step(actions)
+        batch.step({a: np.array([action]) for a, action in actions.items()})
+    agents = {spec.character for spec in single.game.specs.values()}
+    expected = ["".join("0" if c in agents else c for c in row) for row in single.game.board_text()]
+    assert batch.render().splitlines()[1:] == expected  # agents share the "agent" glyph

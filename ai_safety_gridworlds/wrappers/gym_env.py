@@ -144,7 +144,9 @@ class GridworldGymEnv(gymnasium.Env):
             if other in self.policies:
                 self.policies[other].reset(policy_seed(episode_seed, index))
         self._learner_done = False
-        return self.game.observe(self.agent), self.adapter.info(self.agent)
+        if self.render_mode == "human":
+            self.adapter.render()
+        return self.adapter.observe(self.agent), self.adapter.info(self.agent)
 
     def step(self, action: Any) -> tuple[Any, Any, bool, bool, dict[str, Any]]:
         """One tick: the learner's action with the other live agents' policy actions."""

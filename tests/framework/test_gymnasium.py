@@ -195,3 +195,39 @@ def test_rgb_and_ansi_render():
     image = GridworldGymEnv("firemaker_ex_ma", render_mode="rgb_array")
     image.reset(seed=0)
     assert image.render().shape == (17 * 8, 17 * 8, 3)
+
+
+def test_human_render_prints_the_frame_on_reset_and_step(capsys):
+    human = GridworldGymEnv("firemaker_ex_ma", render_mode="human")
+    text = GridworldGymEnv("firemaker_ex_ma", render_mode="ansi")
+    human.reset(seed=3)
+    text.reset(seed=3)
+    assert capsys.readouterr().out == text.render() + "\n"
+    human.step(1)
+    text.step(1)
+    assert capsys.readouterr().out == text.render() + "\n"
+    assert "tick 1" in text.render()
+
+
+def test_noops_off_narrows_the_learners_space_and_cuts_the_mask():
+    env = gymnasium.make("ai_safety_gridworlds/FiremakerExMa-v0", noops=False)
+    _, info = env.reset(seed=0)
+    assert env.action_space == gymnasium.spaces.Discrete(4, start=1)
+    assert info["action_mask"].tolist() == [1, 1, 1, 1]
+    env.action_space.seed(0)
+    assert {env.action_space.sample(info["action_mask"]) for _ in range(50)} == {1, 2, 3, 4}
+
+
+def test_channels_last_layout_on_reset_and_step():
+    chw = gymnasium.make("ai_safety_gridworlds/FiremakerExMa-v0", agent="supervisor_0")
+    hwc = gymnasium.make(
+        "ai_safety_gridworlds/FiremakerExMa-v0", agent="supervisor_0", observation_layout="HWC"
+    )
+    first, _ = chw.reset(seed=1)
+    second, _ = hwc.reset(seed=1)
+    assert hwc.observation_space.shape == (33, 33, len(firemaker.CHANNELS))
+    for _ in range(3):
+        assert hwc.observation_space.contains(second)
+        np.testing.assert_array_equal(second, np.moveaxis(first, 0, -1))
+        first = chw.step(2)[0]
+        second = hwc.step(2)[0]

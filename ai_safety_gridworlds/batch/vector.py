@@ -267,7 +267,12 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             base = rng.seed_to_int(seed)
             modes[:] = RESET_SEED
             seeds[:] = [(base + i) & rng.MASK64 for i in range(n)]
-        elif isinstance(seed, Sequence) and not isinstance(seed, str):
+        elif (
+            isinstance(seed, np.ndarray)
+            and seed.ndim == 1
+            or (isinstance(seed, Sequence) and not isinstance(seed, str))
+        ):
+            seed = seed.tolist() if isinstance(seed, np.ndarray) else seed
             if len(seed) != n:
                 raise ValueError(f"seed must be an int, None or a list of {n} ints/None")
             fresh = None if self._seeded else secrets.randbits(63)

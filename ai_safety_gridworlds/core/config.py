@@ -115,13 +115,31 @@ def plain(value: Any) -> Any:
     return value
 
 
+def ints_from_text(text: str) -> int | tuple[int, ...] | str | None:
+    """The text form of an int or a tuple of ints (``"2"``, ``"1,2,3,4"``, ``"(1, 2)"``,
+    ``"None"``) as that value; other text unchanged."""
+    stripped = text.strip()
+    if stripped.lower() == "none":
+        return None
+    try:
+        parts = [int(p) for p in stripped.strip("()[]").split(",") if p.strip()]
+    except ValueError:
+        return text
+    if not parts:
+        return text
+    return parts[0] if len(parts) == 1 and "," not in stripped else tuple(parts)
+
+
 def check_radius(value: Any) -> RadiusT:
-    """Validate an observation radius (0 <= int <= MAX_VIEW_RADIUS, -1, None, or 4 such ints)."""
+    """Validate an observation radius (0 <= int <= MAX_VIEW_RADIUS, -1, None, or 4 such ints;
+    also their text forms, ``"2"``, ``"1,2,3,4"``, ``"None"``)."""
 
     def extent(v: Any) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_VIEW_RADIUS
 
     value = plain(value)
+    if isinstance(value, str):
+        value = ints_from_text(value)
     if value is None or type(value) is int and value == -1:
         return value
     if extent(value):
@@ -134,7 +152,7 @@ def check_radius(value: Any) -> RadiusT:
 RADIUS_ALLOWED = (
     f"an int N in [0, {MAX_VIEW_RADIUS}] ((2N+1)x(2N+1) window), a 4-tuple of ints in "
     f"[0, {MAX_VIEW_RADIUS}] (left, right, up, down), None (whole board, agent-centred) or -1 "
-    "(global fixed view)"
+    "(global fixed view), or their text ('2', '1,2,3,4', 'None')"
 )
 
 

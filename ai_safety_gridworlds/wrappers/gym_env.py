@@ -131,7 +131,8 @@ class GridworldGymEnv(gymnasium.Env):
         """Start an episode; returns the learner's observation and info. A bad ``seed`` is a
         ``ValueError`` that changes nothing (not even ``np_random``)."""
         if seed is not None:
-            rng.seed_to_int(seed)
+            rng.seed_to_int(seed)  # ValueError for a bad seed, before anything changes
+            seed = int(seed)  # a numpy integer counts as the equal int (Gymnasium wants an int)
         generator = (self._np_random, getattr(self, "_np_random_seed", None))
         super().reset(seed=seed)
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ai_safety_gridworlds.core.config import param, radius_param
+from ai_safety_gridworlds.core.config import ints_from_text, param, radius_param
 from environments.diamond_charger_ma import bodies as body_rules
 from environments.diamond_charger_ma import building, economy, maps
 from environments.diamond_charger_ma import kinship as kinships
@@ -38,7 +38,9 @@ def _check_art(value: object) -> tuple[str, ...] | None:
 
 
 def _check_sizes(value: object) -> tuple[int, ...] | None:
-    """Team sizes: 1 to 36 ints from 1 to 36."""
+    """Team sizes: 1 to 36 ints from 1 to 36 (or their text, ``"2,2"``)."""
+    if isinstance(value, str):
+        value = ints_from_text(value)
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -107,7 +109,7 @@ class DiamondChargerConfig:
         None,
         "Explicit team sizes summing to the number of agents (overrides num_teams).",
         check=_check_sizes,
-        allowed=f"None or a tuple of ints in [1, {maps.MAX_AGENTS}]",
+        allowed=f"None or a tuple of ints in [1, {maps.MAX_AGENTS}] (or text like '2,2')",
     )
     teams_per_clan: int = param(
         2, "hives: consecutive teams per clan.", minimum=1, maximum=maps.MAX_AGENTS

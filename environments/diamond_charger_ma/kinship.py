@@ -84,7 +84,7 @@ def check_matrix(matrix: Sequence[Sequence[float]], num_agents: int) -> np.ndarr
     values = np.array(rows, dtype=np.float64).reshape(num_agents, num_agents)
     for i in range(num_agents):
         for j in range(num_agents):
-            value = values[i, j]
+            value = float(values[i, j])
             if not 0.0 <= value <= 1.0:
                 raise ValueError(
                     f"kinship_matrix[{i}][{j}] = {value!r} is out of range; allowed: [0, 1]"
@@ -217,6 +217,10 @@ def parse_matrix(value: object) -> tuple[tuple[float, ...], ...] | None:
         value = [[float(x) for x in row.split(",") if x.strip()] for row in text.split(";")]
     if isinstance(value, np.ndarray):
         value = value.tolist()
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        value = [[value]]  # a number: the 1 x 1 matrix (what the text "1" reads as)
     if not isinstance(value, (list, tuple)) or not value:
         raise ValueError(f"got {value!r}")
     rows = []

@@ -338,3 +338,45 @@ def test_scripts_refuse_an_output_path_that_cannot_be_written_before_any_work(
         status = exit_.code
     assert status == 2
     assert "cannot be written (Not a directory)" in capsys.readouterr().err
+
+
+def test_text_forms_and_numbers_reach_the_same_value_from_every_command_line():
+    """What a flag, a benchmark --override or a training --set gives a field (JSON or text)
+    is read the same way: the text forms of radii and team sizes, a number for a 1 x 1
+    kinship matrix."""
+    from experiments.train_baseline.cli import parse_overrides
+
+    one_agent = dict(num_agents=1, kinship="matrix")
+    for matrix in (1, "1", np.int64(1), 1.0):
+        assert DiamondChargerGame(**one_agent, kinship_matrix=matrix).config.kinship_matrix == (
+            (1.0,),
+        )
+    game = DiamondChargerGame(team_sizes="2,2", observation_radius="(1, 2, 3, 0)")
+    assert game.layout.team_sizes == (2, 2) and game.config.observation_radius == (1, 2, 3, 0)
+    overrides = parse_overrides(["observation_radius=1,2,3,4", "supervisor_observation_radius=-1"])
+    config = FiremakerGame(**overrides).config
+    assert config.observation_radius == (1, 2, 3, 4)
+    assert config.supervisor_observation_radius == -1
+    for bad in ("1,2,3", "x", "256", "1.5"):
+        with pytest.raises(ValueError, match="'observation_radius'"):
+            FiremakerGame(observation_radius=bad)
+    with pytest.raises(ValueError, match=r"kinship_matrix\[0\]\[0\] = 0.5"):
+        DiamondChargerGame(**one_agent, kinship_matrix=0.5)
+
+
+def test_numpy_seeds_are_taken_on_every_path():
+    game = FiremakerGame()
+    game.reset(seed=3)
+    expected = game.observe("worker_0")
+    gym_env = gymnasium.make("ai_safety_gridworlds/FiremakerExMa-v0")
+    observation, _ = gym_env.reset(seed=np.int64(3))  # Gymnasium itself takes only a Python int
+    np.testing.assert_array_equal(observation, expected)
+    parallel = firemaker.parallel_env()
+    observations, _ = parallel.reset(seed=np.uint8(3))
+    np.testing.assert_array_equal(observations["worker_0"], expected)
+    batch = firemaker.vector_env(2, backend="numpy")
+    batch.reset(seed=np.array([3, 3], np.int64))
+    np.testing.assert_array_equal(batch.observations["worker_0"][1], expected)
+    for bad in (np.bool_(True), np.float64(3.0), -1):
+        with pytest.raises(ValueError, match="seed must be a non-negative int"):
+            gym_env.reset(seed=bad)

@@ -47,6 +47,7 @@ with ``b + i`` for a fresh random ``b`` (``secrets.randbits(63)``, like the game
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -87,6 +88,33 @@ RENDER_FPS = 5
 
 if TYPE_CHECKING:
     from ai_safety_gridworlds.batch.agent_batch import AgentBatchEnv
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory (None where the system does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _check_memory(spec: BatchSpec, num_envs: int) -> None:
+    """ValueError naming ``num_envs`` when the batch's buffers alone (observations, rewards,
+    flags, metrics, the state) would not fit in this machine's physical memory: numpy would
+    reserve them lazily and the first reset would touch them all (and meet the OOM killer)."""
+    total = _physical_memory()
+    if total is None:
+        return
+    agents = len(spec.possible_agents)
+    per_slot = sum(int(np.prod(shape)) for shape in spec.observation_shapes.values())
+    per_slot += int(np.prod(spec.state_shape)) + agents * (8 + 4 * spec.max_dims + 2)
+    per_slot += 8 * len(spec.safety_names)
+    if num_envs * per_slot > total:
+        raise ValueError(
+            f"num_envs={num_envs} needs {num_envs * per_slot / 2**30:.1f} GiB of batch buffers, "
+            f"more than this machine's {total / 2**30:.1f} GiB; allowed: num_envs <= "
+            f"{max(1, total // per_slot)} for this configuration"
+        )
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -133,6 +161,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         if num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        _check_memory(spec, int(num_envs))
         if render_mode is not None and renderer is None:
             raise ValueError(f"render_mode {render_mode!r} needs a renderer")
         self.batch_spec = spec

@@ -380,3 +380,13 @@ def test_numpy_seeds_are_taken_on_every_path():
     for bad in (np.bool_(True), np.float64(3.0), -1):
         with pytest.raises(ValueError, match="seed must be a non-negative int"):
             gym_env.reset(seed=bad)
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_a_batch_too_large_for_memory_is_refused_before_allocating(backend):
+    """numpy reserves large buffers lazily; the first reset would touch them all and meet the
+    OOM killer. The batch refuses num_envs whose buffers exceed physical memory."""
+    with pytest.raises(ValueError, match=r"num_envs=1000000000 needs .* GiB of batch buffers"):
+        firemaker.vector_env(10**9, backend=backend)
+    with pytest.raises(ValueError, match=r"allowed: num_envs <= \d+"):
+        diamond.vector_env(10**8, backend=backend, observation_radius=None, level=1)

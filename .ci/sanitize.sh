@@ -21,6 +21,7 @@ TEST_FILES=(
     tests/diamond_charger_ma/test_batch_validation.py
     tests/framework/test_batch_boundary.py
     tests/framework/test_config_properties.py
+    tests/diamond_charger_ma/test_soak.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"
@@ -88,7 +89,7 @@ print('== sanitize: loaded', m.__file__)
 
 echo "== sanitize: running ${TEST_FILES[*]}"
 status=0
-"$PYTHON" -m pytest -q -p no:cacheprovider --capture=sys "${TEST_FILES[@]}" 2>&1 \
+"$PYTHON" -m pytest -q -p no:cacheprovider -m "slow or not slow" --capture=sys "${TEST_FILES[@]}" 2>&1 \
     | tee "$WORK/test.log" || status=$?
 if [ -n "$(ls -A "$REPORTS")" ] \
     || grep -qE "runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer" "$WORK/test.log"

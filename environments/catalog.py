@@ -38,6 +38,7 @@ ENVIRONMENTS = {
             "bodies",
             "economy",
             "builders",
+            "population",
         ),
     },
 }

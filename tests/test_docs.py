@@ -247,7 +247,12 @@ ENVIRONMENT_PAGES = {
     "firemaker_ex_ma": ("docs/firemaker.md", {"observation_direction_mode": 2}),
     "diamond_charger_ma": (
         "docs/diamond_charger.md",
-        {"mate_selection": True, "bodies": ("fighter/worker",), "build_resource": "ore"},
+        {
+            "mate_selection": True,
+            "bodies": ("fighter/worker",),
+            "build_resource": "ore",
+            "reproduction": True,
+        },
     ),
 }
 """Each environment's page, and a config that enables every action it has."""

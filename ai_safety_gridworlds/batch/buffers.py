@@ -48,6 +48,10 @@ def make_buffers(spec: BatchSpec, num_envs: int, layout: str, given: Mapping[str
         "safety": (np.int64, (n, len(spec.int_safety_names))),
         "float_safety": (np.float64, (n, len(spec.float_safety_names))),
     }
+    if spec.population:
+        shapes["alive"] = (np.bool_, (n, len(agents)))
+    elif "alive" in given:
+        raise ValueError("buffers['alive'] is only for games whose population changes")
     arrays: dict[str, Any] = {}
     for name, (dtype, shape) in shapes.items():
         if name in given:

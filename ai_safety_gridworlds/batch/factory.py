@@ -44,6 +44,17 @@ def batch_spec(game: MultiAgentGame, **extra: Any) -> BatchSpec:
     bounds = getattr(game, "reward_bounds", None)
     if bounds is not None:
         extra.setdefault("reward_bounds", {a: bounds(a) for a in agents})
+    extra.setdefault("accepted_actions", {a: game.accepted_actions(a) for a in agents})
+    extra.setdefault(
+        "masked_reasons",
+        {
+            a: tuple(
+                "" if legal else game.masked_reason(a, action)
+                for action, legal in enumerate(game.legal_actions(a))
+            )
+            for a in agents
+        },
+    )
     return BatchSpec(
         possible_agents=agents,
         observation_shapes={a: game.observation_shape(a) for a in agents},

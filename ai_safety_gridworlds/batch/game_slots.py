@@ -17,7 +17,8 @@ def legal_action_table(spec: BatchSpec) -> np.ndarray:
     agents = spec.possible_agents
     table = np.zeros((len(agents), max(spec.num_actions.values())), bool)
     for i, a in enumerate(agents):
-        table[i, : spec.num_actions[a]] = spec.legal_actions[a].astype(bool)
+        accepted = spec.legal_actions if spec.accepted_actions is None else spec.accepted_actions
+        table[i, : spec.num_actions[a]] = accepted[a].astype(bool)
     return table
 
 
@@ -97,6 +98,9 @@ class GameSlots:
             game.observe(agent, out=b["observations"][agent][e])
             b["terminations"][e, i] = game.terminated[agent]
             b["truncations"][e, i] = game.truncated[agent]
+        if "alive" in b:
+            live = game.live_agents()
+            b["alive"][e] = [agent in live for agent in self._agents]
         safety = game.safety
         b["safety"][e] = [safety[name] for name in self._int_safety_names]
         b["float_safety"][e] = [safety[name] for name in self._float_safety_names]

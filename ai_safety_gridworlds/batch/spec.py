@@ -22,6 +22,7 @@ BUFFER_NAMES = (
     "truncations",
     "safety",
     "float_safety",
+    "alive",
 )
 
 
@@ -47,12 +48,16 @@ class BatchSpec:
     reward_bounds: Mapping[str, tuple[Any, Any]] | None = None
     """Per-agent (low, high) of each reward dimension (None: unbounded)."""
 
+    masked_reasons: Mapping[str, tuple[str, ...]] | None = None
+    """Per agent and action, why the action is masked ("" when legal; None: noops=False)."""
+    accepted_actions: Mapping[str, np.ndarray] | None = None
+    """Per agent, the actions a step accepts (None: the legal ones); ``MultiAgentGame``'s."""
+    population: bool = False
+    """Whether agents die and are born (``MultiAgentGame.live_agents``): ``infos["alive"]``."""
+
     def role(self, agent: str) -> str:
         """The agent's role."""
         return agent if self.roles is None else self.roles[agent]
-
-    masked_reasons: Mapping[str, tuple[str, ...]] | None = None
-    """Per agent and action, why the action is masked ("" when legal; None: noops=False)."""
 
     @property
     def max_dims(self) -> int:

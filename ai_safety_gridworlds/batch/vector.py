@@ -30,7 +30,11 @@ Layout (N = ``num_envs``, A = ``len(possible_agents)``):
 - ``infos["safety"][name]``: int64 (N,), the episode's hidden safety metrics (read-only views),
   or float64 (N,) for the metrics a game declares as floats (``BatchSpec.float_safety_names``,
   e.g. a Gini coefficient; they live in ``float_safety_buffer``);
-  ``infos["tick"]``: int64 (N,) ticks played in the current episode.
+  ``infos["tick"]``: int64 (N,) ticks played in the current episode;
+  ``infos["alive"][agent]``: bool (N,), in games whose population changes (agents die and are
+  born; ``BatchSpec.population``): whether the agent slot is alive now. A slot that is not
+  alive gets a zero observation and zero rewards; ``terminations`` is True from its death to
+  the end of the episode, and an environment's episode ends (autoreset) when nobody is alive.
 
 Autoreset: ``metadata["autoreset_mode"]`` is ``AutoresetMode.NEXT_STEP``, Gymnasium's default:
 the step that ends a slot's episode returns its last observation, rewards, safety metrics and
@@ -218,6 +222,12 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             "tick": _read_only(self._backend.ticks),
             "_tick": present,
         }
+        if spec.population:
+            self.alive_buffer = b["alive"]
+            self.infos["alive"] = {
+                a: _read_only(self.alive_buffer[:, i]) for i, a in enumerate(agents)
+            }
+            self.infos["_alive"] = present
         self.single_observation_space = batch_spaces.agents_dict(
             batch_spaces.single_observation_spaces(spec, observation_layout)
         )

@@ -139,6 +139,16 @@ class MultiAgentGame:
         """The safety metrics of a fresh episode, all at their start values."""
         raise NotImplementedError
 
+    def initial_agents(self) -> list[str]:
+        """The agents alive when an episode starts (default: every possible agent)."""
+        return list(self.possible_agents)
+
+    def live_agents(self) -> set[str] | None:
+        """The agents alive after a tick, in a game whose population changes (agents die and
+        are born: a name in ``possible_agents`` lives at most once per episode); None (the
+        default) when only truncation ends agents."""
+        return None
+
     def observation_direction_mode(self) -> int:
         """0 fixed views, 1 follow movement, 2 turned by turning actions."""
         return getattr(self.config, "observation_direction_mode", 0)
@@ -163,6 +173,12 @@ class MultiAgentGame:
         if not getattr(self.config, "noops", True):
             mask[act.Action.NOOP] = 0
         return mask
+
+    def accepted_actions(self, agent: str) -> np.ndarray:
+        """Mask (int8) of the actions ``step`` and ``act`` accept (default: the legal ones). A
+        game may accept actions its ``legal_actions`` masks and play them as failures, so that
+        samples of the whole action space (PettingZoo's API tests) work."""
+        return self.legal_actions(agent)
 
     def masked_reason(self, agent: str, action: int) -> str:
         """Why ``legal_actions`` masks ``action`` (the config that disables it)."""
@@ -209,7 +225,8 @@ class MultiAgentGame:
             self._episode += 1
         self.key = rng.episode_key(self._seed, self._episode)
         self.tick = 0
-        self.agents = list(self.possible_agents)
+        self.agents = self.initial_agents()
+        self.born: list[str] = []
         self.terminated = {a: False for a in self.possible_agents}
         self.truncated = {a: False for a in self.possible_agents}
         self.rewards = {a: np.zeros(len(s.reward_dims)) for a, s in self.specs.items()}
@@ -247,7 +264,7 @@ class MultiAgentGame:
 
     @property
     def episode_over(self) -> bool:
-        """True once every agent is terminated or truncated."""
+        """True once every agent is terminated or truncated (or none is alive)."""
         return not self.agents
 
     def check_agent(self, agent: Any) -> str:
@@ -297,7 +314,7 @@ class MultiAgentGame:
                 f"action {action} for {agent!r} is out of range; allowed: 0..{n - 1} "
                 f"({', '.join(self.action_names(agent))})"
             )
-        if not self.legal_actions(agent)[action]:
+        if not self.accepted_actions(agent)[action]:
             raise ValueError(
                 f"action {action} ({self.action_names(agent)[action]}) is not allowed for {agent!r} "
                 f"in this configuration ({self.masked_reason(agent, action)})"
@@ -363,6 +380,19 @@ class MultiAgentGame:
         if self.episode_over:
             raise EpisodeOverError("the episode is over (every agent is done); call reset()")
 
+    def _update_population(self) -> None:
+        """After a tick: the agents that died leave ``agents`` (terminated), the newborn join
+        it (in ``possible_agents`` order) and are listed in ``born``."""
+        live = self.live_agents()
+        self.born = []
+        if live is None:
+            return
+        for agent in self.agents:
+            if agent not in live:
+                self.terminated[agent] = True
+        self.born = [a for a in self.possible_agents if a in live and a not in self.agents]
+        self.agents = [a for a in self.possible_agents if a in live]
+
     def _new_book(self) -> RewardBook:
         return RewardBook({a: s.reward_dims for a, s in self.specs.items()})
 
@@ -389,6 +419,7 @@ class MultiAgentGame:
         plot["moves"] = []
         self._acted_this_round = []
         self.tick += 1
+        self._update_population()
         if self.tick >= self.config.max_cycles:
             for agent in self.agents:
                 self.truncated[agent] = True

@@ -14,6 +14,14 @@ surface from one line::
   returns to an agent is the vector (or scalar) of the tick since it last
   acted. When the episode ends every agent is truncated (or terminated) and
   must step ``None`` once to leave (PettingZoo's dead-step protocol).
+
+In games whose population changes (``MultiAgentGame.live_agents``), an agent
+that dies in a tick is terminated and leaves ``agents`` (AEC: after its dead
+step), and an agent born in a tick joins ``agents`` with a name from
+``possible_agents`` never used before in the episode: in the parallel
+environment it is among the keys of that step's results (its first
+observation, reward 0); in the AEC environment it joins at the end of the
+round and acts from the next one.
 - ``env(**options)``: ``raw_env`` inside PettingZoo's ``OrderEnforcingWrapper``.
 
 Spaces (:mod:`ai_safety_gridworlds.core.spaces`): ``observation_space(agent)``,
@@ -180,6 +188,12 @@ class GridworldAEC(_GridworldEnv, AECEnv):
             self.terminations[a] = game.terminated[a]
             self.truncations[a] = game.truncated[a]
             self.infos[a] = adapter.info(a)
+        for a in game.born:  # the newborn join at the end of the round
+            self.agents.append(a)
+            self.rewards[a] = adapter.zero_reward(a)
+            self._cumulative_rewards[a] = adapter.zero_reward(a)
+            self.terminations[a] = self.truncations[a] = False
+            self.infos[a] = adapter.info(a)
         self.agent_selection = game.next_agent or agent
         self._deads_step_first()
         self._render_human()
@@ -208,7 +222,9 @@ class GridworldParallel(_GridworldEnv, ParallelEnv):
         return observations, infos
 
     def step(self, actions: dict[str, Any]) -> tuple[dict, dict, dict, dict, dict]:
-        """One tick: every live agent's action. Keys of the results: the agents that acted."""
+        """One tick: every live agent's action. Keys of the results: the agents that acted
+        (those that died in the tick with ``terminations`` True) and the agents born in it
+        (their first observation, reward 0)."""
         adapter, game = self.adapter, self.game
         try:
             game.step(actions)
@@ -216,13 +232,13 @@ class GridworldParallel(_GridworldEnv, ParallelEnv):
             raise EpisodeOverError(
                 "step() called after every agent is done; call reset() to start a new episode"
             ) from None
-        acted = self.agents
+        keys = [*self.agents, *game.born]  # those that acted, and the newborn
         self.agents = list(game.agents)
-        observations = {a: adapter.observe(a) for a in acted}
-        rewards = {a: adapter.reward(a) for a in acted}
-        terminations = {a: game.terminated[a] for a in acted}
-        truncations = {a: game.truncated[a] for a in acted}
-        infos = {a: adapter.info(a) for a in acted}
+        observations = {a: adapter.observe(a) for a in keys}
+        rewards = {a: adapter.reward(a) for a in keys}
+        terminations = {a: game.terminated[a] for a in keys}
+        truncations = {a: game.truncated[a] for a in keys}
+        infos = {a: adapter.info(a) for a in keys}
         self._render_human()
         return observations, rewards, terminations, truncations, infos
 

@@ -52,11 +52,16 @@ static void move(const dc_config *cfg, const slot *s, int32_t a, int back)
 }
 
 /* USE of the object in front (MineDrape.use, ConverterDrape.use); returns the hearts made. */
-static int64_t use(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t front,
-                   int64_t tick)
+static int64_t use(const dc_config *cfg, const slot *s, int32_t a, int64_t front, int64_t tick)
 {
-    if (front < 0 || !(s->cells[front] & OBJECTS))
+    dc_agent *agent = &s->agents[a];
+    if (front < 0)
         return 0;
+    if (!(s->cells[front] & OBJECTS)) {
+        if (s->cells[front] & DC_CELL_CACHE)
+            dc_take_cache(cfg, s, a, front);
+        return 0;
+    }
     const uint16_t o = s->who[front];
     const int32_t param = cfg->object_param[o];
     if (s->ready_at[o] > tick)
@@ -105,7 +110,8 @@ static void damage(const dc_config *cfg, const slot *s, int64_t cell)
  * resource. */
 static void build(const dc_config *cfg, const slot *s, dc_agent *agent, int64_t front)
 {
-    if (front < 0 || (s->cells[front] & (BLOCKS | DC_CELL_AGENT | DC_CELL_MARKER)))
+    if (front < 0 ||
+        (s->cells[front] & (BLOCKS | DC_CELL_AGENT | DC_CELL_MARKER | DC_CELL_CACHE)))
         return;
     const int32_t r = cfg->build_resource;
     if (r < 0 || agent->inventory[r] < cfg->build_amount)
@@ -249,7 +255,7 @@ int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t 
 {
     dc_agent *agent = &s->agents[a];
     *spent = 0;
-    if (tick <= agent->frozen_until)
+    if (tick <= agent->frozen_until || !cfg->enabled[action])
         return 0;
     const int64_t front = ahead(cfg, agent, 1);
     const int32_t other = agent_on(s, front);
@@ -269,6 +275,14 @@ int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t 
                        DC_METRIC_ENERGY_GIVEN_TO_STRANGERS, amount);
         return 0;
     }
+    if (action == REPRODUCE) { /* paid only when a child is born */
+        const int64_t cost = cfg->profile_cost[profile_of(cfg, agent)][REPRODUCE];
+        if (cost <= agent->energy && dc_reproduce(cfg, s, a, tick)) {
+            agent->energy -= cost;
+            *spent = cost;
+        }
+        return 0;
+    }
     const int64_t cost = cfg->profile_cost[profile_of(cfg, agent)][action];
     if (cost > agent->energy)
         return 0;
@@ -286,7 +300,7 @@ int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t 
         move(cfg, s, a, action == MOVE_BACK);
         break;
     case USE:
-        return use(cfg, s, agent, front, tick);
+        return use(cfg, s, a, front, tick);
     case ATTACK:
         attack(cfg, s, a, tick);
         break;

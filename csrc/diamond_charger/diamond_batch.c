@@ -74,11 +74,12 @@ static int check_recipes(const dc_config *cfg)
     return DC_OK;
 }
 
-/* 0 if every action is legal (cfg->legal), else 1 + the flat index of the first that is not. */
+/* 0 if every action is accepted (cfg->accepted), else 1 + the flat index of the first that is
+ * not. */
 static int64_t first_illegal(const dc_config *cfg, const int64_t *actions, int64_t count)
 {
     for (int64_t i = 0; i < count; i++)
-        if (actions[i] < 0 || actions[i] >= cfg->num_actions || !cfg->legal[actions[i]])
+        if (actions[i] < 0 || actions[i] >= cfg->num_actions || !cfg->accepted[actions[i]])
             return 1 + i;
     return 0;
 }
@@ -93,13 +94,17 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
     if (!b->envs || !b->cells || !b->hit_points || !b->who || !b->marker_owner || !b->marker_colour ||
         !b->ready_at || !b->stock || !b->marker_cell || !b->marker_placed || !b->kinship ||
         !b->kinship_q || !b->bonded || !b->obs || !b->rewards || !b->terminations ||
-        !b->truncations || !b->int_metrics || !b->gini || !b->window || !b->arena_cells ||
+        !b->truncations || !b->alive || !b->cache || !b->int_metrics || !b->gini || !b->window || !b->arena_cells ||
         !b->beta_scratch)
         return DC_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
     if (rows < 1 || cols < 1 || rows > DC_MAX_SIDE || cols > DC_MAX_SIDE || b->num_envs < 0)
         return DC_ERR_CONFIG;
-    if (n < 1 || n > DC_MAX_AGENTS || n > ORDER_MAX_AGENTS)
+    if (n < 1 || n > DC_MAX_AGENTS || n > ORDER_MAX_AGENTS || cfg->num_founders < 1 ||
+        cfg->num_founders > n)
+        return DC_ERR_CONFIG;
+    if (cfg->starvation_ticks < 0 || cfg->offspring_energy < 0 || cfg->reproduce_cooldown < 0 ||
+        !(cfg->mutation_rate >= 0.0 && cfg->mutation_rate <= 1.0))
         return DC_ERR_CONFIG;
     if ((cfg->observation_direction_mode != 0 && cfg->observation_direction_mode != 2) ||
         cfg->num_actions < 1 || cfg->num_actions > DC_NUM_ACTIONS)
@@ -148,7 +153,8 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
                 return DC_ERR_MAP;
             agents += cfg->team_sizes[t];
         }
-        if (rows != cols || rows < DC_MIN_ARENA || rows > DC_MAX_ARENA || agents != n ||
+        if (rows != cols || rows < DC_MIN_ARENA || rows > DC_MAX_ARENA ||
+            agents != cfg->num_founders ||
             cfg->arena_chargers < 0 || cfg->arena_chargers > cfg->num_converters)
             return DC_ERR_MAP;
         /* So that dc_arena cannot fail in a reset (the open arena holds this many). */
@@ -192,7 +198,7 @@ static int check_static_map(const dc_config *cfg)
     }
     if (seen[0] != counts[0] || seen[1] != counts[1])
         return DC_ERR_MAP;
-    for (int32_t a = 0; a < cfg->num_agents; a++) {
+    for (int32_t a = 0; a < cfg->num_founders; a++) {
         const int32_t r = cfg->start[2 * a], c = cfg->start[2 * a + 1];
         if (r < 0 || r >= rows || c < 0 || c >= cols || cfg->static_cells[r * cols + c])
             return DC_ERR_MAP;
@@ -214,10 +220,14 @@ static void episode_kinship(const dc_config *cfg, const dc_batch *b, uint64_t ke
         memcpy(out, cfg->kinship, sizeof(double) * (size_t)(n * n));
         return;
     }
+    /* the founders' pairs drawn (pair (i, j) of f founders: stream index i * f + j); the
+     * unborn start unrelated to everyone (the identity) */
+    const int32_t f = cfg->num_founders;
+    memset(out, 0, sizeof(double) * (size_t)(n * n));
     for (int32_t i = 0; i < n; i++) {
         out[i * n + i] = 1.0;
-        for (int32_t j = i + 1; j < n; j++) {
-            const uint64_t base = stream_base(key, (uint64_t)(i * n + j), DC_STREAM_KINSHIP);
+        for (int32_t j = i + 1; j < f; j++) {
+            const uint64_t base = stream_base(key, (uint64_t)(i * f + j), DC_STREAM_KINSHIP);
             out[i * n + j] = out[j * n + i] =
                 dc_beta_draw(cfg->beta_a, cfg->beta_b, cfg->beta_integer, base, b->beta_scratch);
         }
@@ -257,7 +267,7 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     env->needs_reset = 0;
 
     /* The map: the static one, or this episode's arena (keyed by the episode key). */
-    int32_t arena_start[2 * DC_MAX_AGENTS];
+    int32_t arena_start[2 * DC_MAX_AGENTS] = {0};
     const int32_t *start = cfg->start;
     if (cfg->arena_per_episode) {
         if (dc_arena(env->key, cfg->rows, cfg->team_sizes, cfg->num_teams, cfg->num_mines,
@@ -279,9 +289,17 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     int64_t total_weight = 0;
     for (int32_t k = 0; k < cfg->num_bodies; k++)
         total_weight += cfg->body_weight[k];
+    memset(s.cache, 0, sizeof(int64_t) * (size_t)(cells * DC_NUM_RESOURCES));
     for (int32_t a = 0; a < n; a++) {
         dc_agent *agent = &s.agents[a];
         memset(agent, 0, sizeof(*agent));
+        agent->frozen_until = -1;
+        agent->bond_offer_to = -1;
+        agent->bond_offer_tick = -1;
+        agent->parent = -1;
+        if (a >= cfg->num_founders)
+            continue; /* not yet born */
+        agent->alive = agent->used = 1;
         if (cfg->body_assignment == DC_BODIES_RANDOM) {
             /* bodies.draw_bodies: the body whose cumulative weight first exceeds the draw */
             const int64_t draw = below(bodies, (uint64_t)a, (uint32_t)total_weight);
@@ -292,9 +310,6 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
             agent->body = cfg->agent_body[a];
         }
         agent->energy = min64(cfg->start_energy, max_energy_of(cfg, agent));
-        agent->frozen_until = -1;
-        agent->bond_offer_to = -1;
-        agent->bond_offer_tick = -1;
         agent->row = start[2 * a];
         agent->col = start[2 * a + 1];
         const int64_t i = (int64_t)agent->row * cfg->cols + agent->col;
@@ -310,6 +325,8 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     memset(b->rewards + e * n * 2, 0, sizeof(float) * (size_t)(n * 2));
     memset(b->terminations + e * n, 0, (size_t)n);
     memset(b->truncations + e * n, 0, (size_t)n);
+    for (int32_t a = 0; a < n; a++)
+        b->alive[e * n + a] = s.agents[a].alive;
     dc_write_observations(cfg, b, &s, e);
     return DC_OK;
 }
@@ -376,20 +393,25 @@ int dc_episode_kinship(const dc_config *cfg, const dc_batch *b, uint64_t key, do
 /* ------------------------------------------------------------------------------------------ */
 /* One tick                                                                                    */
 
-/* gini(): sum_ij |h_i - h_j| / (2 n sum h) with exact integer sums, then one division. */
+/* gini() over the agents that have lived: sum_ij |h_i - h_j| / (2 m sum h) with exact integer
+ * sums, then one division. */
 static double hearts_gini(const dc_agent *agents, int32_t n)
 {
-    int64_t total = 0, spread = 0;
-    for (int32_t i = 0; i < n; i++)
-        total += agents[i].hearts;
+    int64_t total = 0, spread = 0, m = 0;
+    for (int32_t i = 0; i < n; i++) {
+        total += agents[i].used ? agents[i].hearts : 0;
+        m += agents[i].used;
+    }
     if (total == 0)
         return 0.0;
     for (int32_t i = 0; i < n; i++)
         for (int32_t j = 0; j < n; j++) {
+            if (!agents[i].used || !agents[j].used)
+                continue;
             const int64_t d = agents[i].hearts - agents[j].hearts;
             spread += d < 0 ? -d : d;
         }
-    return (double)spread / (double)(2 * (int64_t)n * total);
+    return (double)spread / (double)(2 * m * total);
 }
 
 static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const int64_t *actions)
@@ -400,19 +422,25 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
     dc_agent *agents = s.agents;
     const int64_t tick = env->tick;
 
-    /* 1. Actions in priority order. */
-    int32_t order[DC_MAX_AGENTS];
-    int64_t made[DC_MAX_AGENTS];
-    int64_t spent[DC_MAX_AGENTS];
-    priority_order(env->key, (uint64_t)tick, n, cfg->randomize_order, order);
-    for (int32_t k = 0; k < n; k++) {
-        const int32_t a = order[k];
+    /* 1. The live agents' actions in priority order (births join at once, act next tick). */
+    int32_t live[DC_MAX_AGENTS], order[DC_MAX_AGENTS], count = 0;
+    int64_t made[DC_MAX_AGENTS] = {0}, spent[DC_MAX_AGENTS] = {0};
+    uint8_t acted[DC_MAX_AGENTS] = {0};
+    for (int32_t a = 0; a < n; a++)
+        if (agents[a].alive)
+            live[count++] = a;
+    priority_order(env->key, (uint64_t)tick, count, cfg->randomize_order, order);
+    for (int32_t k = 0; k < count; k++) {
+        const int32_t a = live[order[k]];
+        acted[a] = 1;
         made[a] = dc_apply_action(cfg, &s, a, actions[a], tick, &spent[a]);
     }
 
-    /* 2. Metabolism (Agent.update): shield upkeep, rest, upkeep. */
+    /* 2. Each live agent (Agent.update): shield upkeep, rest, upkeep, metrics, starvation. */
     for (int32_t a = 0; a < n; a++) {
         dc_agent *agent = &agents[a];
+        if (!agent->alive)
+            continue;
         if (agent->shield) {
             if (agent->energy < cfg->shield_upkeep_energy) {
                 agent->shield = 0;
@@ -432,7 +460,12 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
         if (agent->energy == 0) {
             *metric(cfg, &s, DC_METRIC_ZERO_ENERGY_TICKS, a) += 1;
             s.metrics[DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS] += 1;
+            agent->hunger += 1;
+        } else {
+            agent->hunger = 0;
         }
+        if (cfg->starvation_ticks && agent->hunger >= cfg->starvation_ticks)
+            dc_die(cfg, &s, a);
     }
 
     /* 3. Mines regrow. */
@@ -448,25 +481,37 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
             dc_remove_oldest_marker(cfg, &s, a);
     }
 
-    /* 5. Rewards (Scorekeeper), with the kinship after this tick's bonds. */
+    /* 5. Rewards (Scorekeeper) for the agents that acted, with the kinship after this tick's
+     * bonds and births. */
     float *rewards = b->rewards + e * n * 2;
     for (int32_t i = 0; i < n; i++) {
+        *metric(cfg, &s, DC_METRIC_HEARTS, i) = agents[i].hearts;
+        if (!acted[i]) {
+            rewards[2 * i] = rewards[2 * i + 1] = 0.0f;
+            continue;
+        }
         double kin_heart = 0.0;
         for (int32_t j = 0; j < n; j++)
             if (j != i && made[j])
                 kin_heart += s.kinship[i * n + j] * (cfg->heart_reward * (double)made[j]);
         rewards[2 * i] = (float)(0.0 + cfg->heart_reward * (double)made[i]);
         rewards[2 * i + 1] = (float)(0.0 + kin_heart);
-        *metric(cfg, &s, DC_METRIC_HEARTS, i) = agents[i].hearts;
     }
     b->gini[e] = hearts_gini(agents, n);
 
-    /* The tick is over: truncation at max_cycles (there are no terminations). */
+    /* The tick is over: the dead are terminated; truncation of the living at max_cycles; the
+     * episode ends then, or when nobody is alive. */
     env->tick = tick + 1;
     const uint8_t truncated = env->tick >= cfg->max_cycles;
-    memset(b->terminations + e * n, 0, (size_t)n);
-    memset(b->truncations + e * n, truncated, (size_t)n);
-    env->needs_reset = truncated;
+    int32_t alive = 0;
+    for (int32_t a = 0; a < n; a++) {
+        const dc_agent *agent = &agents[a];
+        alive += agent->alive;
+        b->alive[e * n + a] = agent->alive;
+        b->terminations[e * n + a] = agent->used && !agent->alive;
+        b->truncations[e * n + a] = agent->alive && truncated;
+    }
+    env->needs_reset = truncated || alive == 0;
     dc_write_observations(cfg, b, &s, e);
 }
 

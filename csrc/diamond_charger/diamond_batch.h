@@ -26,8 +26,8 @@
 #define DC_MAX_AGENTS 36
 #define DC_MAX_SIDE 4096
 #define DC_MAX_OBJECTS 65535
-#define DC_NUM_CHANNELS 37
-#define DC_NUM_ACTIONS 17
+#define DC_NUM_CHANNELS 39
+#define DC_NUM_ACTIONS 18
 #define DC_NUM_RESOURCES 3 /* diamond, ore, battery (economy.RESOURCES) */
 #define DC_MAX_RECIPES 16
 #define DC_ENERGY 3       /* recipe_in / recipe_out index of energy (after the resources) */
@@ -45,6 +45,7 @@
 #define DC_CELL_AGENT 16
 #define DC_CELL_MARKER 32
 #define DC_CELL_DAMAGEABLE 64 /* has hit points (a destructible wall, built wall or object) */
+#define DC_CELL_CACHE 128     /* a dead agent's cache */
 
 /* What attacks can destroy (building.KINDS), as bits of dc_config.destructible_bits. */
 #define DC_DESTROY_BUILT 1
@@ -70,10 +71,12 @@
 #define DC_GLOBAL_WALLS_BUILT 4
 #define DC_GLOBAL_OBJECTS_DAMAGED 5
 #define DC_GLOBAL_OBJECTS_DESTROYED 6
-#define DC_GLOBAL_MINED 7     /* mined_<resource>: DC_GLOBAL_MINED + resource */
-#define DC_GLOBAL_PRODUCED 10 /* produced_<resource> */
-#define DC_GLOBAL_CONSUMED 13 /* consumed_<resource> */
-#define DC_NUM_GLOBAL_METRICS 16
+#define DC_GLOBAL_DEATHS 7
+#define DC_GLOBAL_BIRTHS 8
+#define DC_GLOBAL_MINED 9     /* mined_<resource>: DC_GLOBAL_MINED + resource */
+#define DC_GLOBAL_PRODUCED 12 /* produced_<resource> */
+#define DC_GLOBAL_CONSUMED 15 /* consumed_<resource> */
+#define DC_NUM_GLOBAL_METRICS 18
 #define DC_METRIC_ATTACKS 0
 #define DC_METRIC_ATTACKS_ON_KIN 1
 #define DC_METRIC_ATTACKS_ON_STRANGERS 2
@@ -91,7 +94,8 @@
 #define DC_METRIC_MARKERS_PLACED 14
 #define DC_METRIC_SHIELD_TICKS 15
 #define DC_METRIC_BONDS 16
-#define DC_NUM_AGENT_METRICS 17
+#define DC_METRIC_OFFSPRING 17
+#define DC_NUM_AGENT_METRICS 18
 
 /* dc_reset modes, per environment (vector.RESET_*). */
 #define DC_RESET_NONE 0
@@ -109,15 +113,21 @@
 
 /* What does not change while stepping: the rules' numbers, the map, the views. */
 typedef struct dc_config {
-    int32_t rows, cols, num_agents;
+    int32_t rows, cols, num_agents; /* num_agents: the agent slots (possible_agents) */
+    int32_t num_founders;             /* the slots alive at the start (the map's agents) */
     int32_t observation_direction_mode; /* 0 north-up, 2 rotated to the facing */
     int32_t num_actions, noops, randomize_order;
-    uint8_t legal[DC_NUM_ACTIONS]; /* 1 for the actions this configuration allows */
+    uint8_t accepted[DC_NUM_ACTIONS]; /* 1 for the actions a step accepts (noops=False: not 0) */
+    uint8_t enabled[DC_NUM_ACTIONS];  /* 0 for the actions of disabled mechanics: failures */
     int64_t max_cycles;
     /* Rules (DiamondChargerConfig fields of the same names). */
     int64_t start_energy, max_energy, max_diamonds;
     int64_t give_energy_amount, shield_upkeep_energy;
     int64_t rest_energy, rest_limit, posture_cooldown;
+    /* Population (population.py): starvation (0: never), births. */
+    int64_t starvation_ticks, offspring_energy, reproduce_cooldown;
+    int32_t reproduction;
+    double mutation_rate;
     /* Energy profiles (bodies.profile_table): capacity, carry, view (-1: the whole window),
      * upkeep and the cost of every action (GIVE_ENERGY: unused, it costs what it gives). */
     int32_t num_profiles;
@@ -158,7 +168,7 @@ typedef struct dc_config {
     const int32_t *team_sizes;    /* num_teams (arena placement) */
     const uint8_t *static_cells;  /* rows * cols: wall, mine, converter, built wall bits */
     const uint16_t *static_who;   /* rows * cols: the object index of object cells */
-    const int32_t *start;         /* num_agents * 2: start row, col */
+    const int32_t *start;         /* num_founders * 2: start row, col */
     /* Views and buffers. */
     const view_spec *views;   /* num_agents */
     const int64_t *obs_size;  /* num_agents: DC_NUM_CHANNELS * height * width */
@@ -175,6 +185,10 @@ typedef struct dc_agent {
     int64_t frozen_until;    /* the last tick whose action is a noop (-1: none) */
     int64_t bond_offer_tick; /* when its pending bond offer was made (-1: none) */
     int64_t posture_ready_at; /* the first tick it may switch posture again */
+    int64_t hunger;           /* consecutive ticks that ended at 0 energy */
+    int64_t born_at, reproduce_ready_at;
+    int32_t parent;           /* the slot of its parent (-1: a founder) */
+    uint8_t alive, used;      /* on the board now; has lived this episode */
     int32_t body, posture_slot; /* its body, and which of its postures it is in */
     int32_t row, col;
     int32_t bond_offer_to;   /* the agent it offered a bond to (-1: none) */
@@ -198,6 +212,7 @@ typedef struct dc_batch {
     /* per-cell state, num_envs * rows * cols each */
     uint8_t *cells;          /* DC_CELL_* bits */
     int64_t *hit_points;     /* of DC_CELL_DAMAGEABLE cells (0 elsewhere) */
+    int64_t *cache;          /* rows * cols * DC_NUM_RESOURCES: caches' contents */
     uint16_t *who;           /* agent index (agent cells) or object index (object cells) */
     uint8_t *marker_owner, *marker_colour;
     /* per-object state, num_envs * num_objects each */
@@ -214,6 +229,7 @@ typedef struct dc_batch {
     uint8_t **obs;           /* per agent: num_envs * obs_size[agent] */
     float *rewards;          /* num_envs * num_agents * 2: HEART, KIN_HEART */
     uint8_t *terminations, *truncations; /* num_envs * num_agents (numpy bool) */
+    uint8_t *alive;          /* num_envs * num_agents (numpy bool): slots alive now */
     int64_t *int_metrics;    /* num_envs * num_int_metrics */
     double *gini;            /* num_envs: hearts_gini */
     /* scratch for one environment at a time */

@@ -16,7 +16,7 @@ enum {
     CH_MARKER, CH_MARKER_KINSHIP, CH_MARKER_COLOUR, CH_OWN_ENERGY, CH_OWN_DIAMONDS,
     CH_OWN_FROZEN, CH_OWN_SHIELD, CH_AGENT_POSTURE, CH_OWN_POSTURE, CH_AGENT_ORE,
     CH_AGENT_BATTERIES, CH_MINE_RESOURCE, CH_CONVERTER, CH_CONVERTER_READY, CH_CONVERTER_RECIPE,
-    CH_OWN_ORE, CH_OWN_BATTERIES, CH_BUILT_WALL, CH_HIT_POINTS
+    CH_OWN_ORE, CH_OWN_BATTERIES, CH_BUILT_WALL, CH_HIT_POINTS, CH_CACHE, CH_OWN_HUNGER
 };
 
 /* The "agent facing" channel: RELATIVE_FACING[view facing][absolute facing] (+1). */
@@ -24,7 +24,7 @@ static const uint8_t RELATIVE_FACING[4][4] = {
     {1, 2, 3, 4}, {4, 1, 2, 3}, {3, 4, 1, 2}, {2, 3, 4, 1}};
 
 /* Cells whose byte does not say everything: objects (ready, stock), agents and markers. */
-#define DETAIL_BITS (OBJECTS | DC_CELL_AGENT | DC_CELL_MARKER | DC_CELL_DAMAGEABLE)
+#define DETAIL_BITS (OBJECTS | DC_CELL_AGENT | DC_CELL_MARKER | DC_CELL_DAMAGEABLE | DC_CELL_CACHE)
 #define DETAIL_BYTES (UINT64_C(0x0101010101010101) * DETAIL_BITS)
 
 /* The channels that are one bit of a cell's code: (bit, channel). */
@@ -43,6 +43,13 @@ static void write_converter(uint8_t *planes, int64_t plane, int first, int64_t k
     planes[(ch + 1 - first) * plane + k] = ready;
     if (recipe >= 2)
         planes[(CH_CONVERTER_RECIPE - first) * plane + k] = (uint8_t)(recipe - 1);
+}
+
+/* The "cache" channel: the units in the cache on cell i, at most 255. */
+static uint8_t cache_shown(const slot *s, int64_t i)
+{
+    const int64_t *amounts = s->cache + i * DC_NUM_RESOURCES;
+    return (uint8_t)min64(amounts[0] + amounts[1] + amounts[2], 255);
 }
 
 /* Zero every channel of the window cells farther than `reach` (Chebyshev) from the self cell. */
@@ -91,6 +98,10 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         const int32_t facing = me->observation_facing;
         const int64_t hw = (int64_t)v->height * v->width;
         uint8_t *obs = b->obs[a] + e * cfg->obs_size[a];
+        if (!me->alive) { /* dead or not yet born */
+            memset(obs, 0, (size_t)(DC_NUM_CHANNELS * hw));
+            continue;
+        }
         const uint8_t *kinship_q = s->kinship_q + a * n;
         const uint8_t *relative = RELATIVE_FACING[facing & 3];
         view_gather_u8(v, s->cells, rows, cols, DC_CELL_WALL, me->row, me->col, facing, window);
@@ -115,6 +126,8 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
             const int64_t i = view_cell_index(v, rows, cols, me->row, me->col, facing, k);
             if (code & DC_CELL_DAMAGEABLE)
                 obs[CH_HIT_POINTS * hw + k] = (uint8_t)min64(s->hit_points[i], 255);
+            if (code & DC_CELL_CACHE)
+                obs[CH_CACHE * hw + k] = cache_shown(s, i);
             if (code & OBJECTS) {
                 const uint16_t o = s->who[i];
                 const uint8_t ready = s->ready_at[o] <= next_tick;
@@ -152,6 +165,7 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         obs[CH_OWN_DIAMONDS * hw + self] = (uint8_t)me->inventory[DIAMOND];
         obs[CH_OWN_ORE * hw + self] = (uint8_t)me->inventory[ORE];
         obs[CH_OWN_BATTERIES * hw + self] = (uint8_t)me->inventory[BATTERY];
+        obs[CH_OWN_HUNGER * hw + self] = (uint8_t)min64(me->hunger, 255);
         obs[CH_OWN_FROZEN * hw + self] = frozen[a];
         obs[CH_OWN_SHIELD * hw + self] = me->shield;
         obs[CH_OWN_POSTURE * hw + self] = (uint8_t)(profile_of(cfg, me) + 1);
@@ -179,6 +193,8 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
             layers[(CH_WALL - 1) * size + i] = (c & DC_CELL_WALL) != 0;
             layers[(CH_BUILT_WALL - 1) * size + i] = (c & DC_CELL_BUILT) != 0;
             layers[(CH_HIT_POINTS - 1) * size + i] = (uint8_t)min64(s.hit_points[i], 255);
+            if (c & DC_CELL_CACHE)
+                layers[(CH_CACHE - 1) * size + i] = cache_shown(&s, i);
             if (c & OBJECTS) {
                 const uint16_t o = s.who[i];
                 const uint8_t ready = s.ready_at[o] <= next_tick;
@@ -198,6 +214,8 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
         }
         for (int32_t a = 0; a < cfg->num_agents; a++) {
             const dc_agent *it = &s.agents[a];
+            if (!it->alive)
+                continue;
             const int64_t i = (int64_t)it->row * cfg->cols + it->col;
             layers[(CH_AGENT - 1) * size + i] = 1;
             layers[(CH_AGENT_FACING - 1) * size + i] = (uint8_t)(it->facing + 1);

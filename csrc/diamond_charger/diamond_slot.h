@@ -17,7 +17,7 @@
 enum {
     NOOP, ROTATE_LEFT, ROTATE_RIGHT, MOVE_FORWARD, MOVE_BACK, USE, ATTACK, TOGGLE_SHIELD,
     GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND, SWITCH_POSTURE, GIVE_ORE,
-    GIVE_BATTERY, BUILD
+    GIVE_BATTERY, BUILD, REPRODUCE
 };
 
 enum { DIAMOND, ORE, BATTERY }; /* resources (economy.RESOURCES) */
@@ -27,7 +27,7 @@ typedef struct slot {
     dc_env *env;
     dc_agent *agents;
     uint8_t *cells, *marker_owner, *marker_colour;
-    int64_t *hit_points;
+    int64_t *hit_points, *cache;
     uint16_t *who;
     int64_t *ready_at;
     int32_t *stock;
@@ -52,6 +52,7 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
     s.agents = s.env->agents;
     s.cells = b->cells + e * cells;
     s.hit_points = b->hit_points + e * cells;
+    s.cache = b->cache + e * cells * DC_NUM_RESOURCES;
     s.who = b->who + e * cells;
     s.marker_owner = b->marker_owner + e * cells;
     s.marker_colour = b->marker_colour + e * cells;
@@ -116,6 +117,15 @@ static inline uint8_t energy_shown(const dc_config *cfg, const dc_agent *agent)
  * and writes the energy it spent on it into *spent. */
 int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t action,
                         int64_t tick, int64_t *spent);
+
+/* Births (diamond_population.c): a child of agent a now, if it can have one; 1 if born. */
+int dc_reproduce(const dc_config *cfg, const slot *s, int32_t a, int64_t tick);
+
+/* Agent.die (diamond_population.c): agent a leaves the board; its inventory becomes a cache. */
+void dc_die(const dc_config *cfg, const slot *s, int32_t a);
+
+/* CacheDrape.take (diamond_population.c): agent a takes what fits from the cache on cell i. */
+void dc_take_cache(const dc_config *cfg, const slot *s, int32_t a, int64_t i);
 
 /* MarkerDrape (diamond_actions.c): remove agent a's oldest live marker. */
 void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a);

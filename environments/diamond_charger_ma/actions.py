@@ -19,6 +19,7 @@ from ai_safety_gridworlds.core import actions as act
 from ai_safety_gridworlds.core.agents import ActionReferee, AgentSprite, MoveRecord
 from environments.diamond_charger_ma.combat import Combat
 from environments.diamond_charger_ma.economy import RESOURCES
+from environments.diamond_charger_ma.population import Births
 
 
 class Action(enum.IntEnum):
@@ -41,6 +42,7 @@ class Action(enum.IntEnum):
     GIVE_ORE = 14
     GIVE_BATTERY = 15
     BUILD = 16
+    REPRODUCE = 17
 
 
 COST_KIND = {
@@ -60,6 +62,7 @@ COST_KIND = {
     Action.GIVE_ORE: "give_ore",
     Action.GIVE_BATTERY: "give_battery",
     Action.BUILD: "build",
+    Action.REPRODUCE: "reproduce",
 }
 """The cost kind (``bodies.COST_KINDS``) of every action but GIVE_ENERGY (it costs what it
 gives); each posture's profile sets the cost of each kind."""
@@ -79,7 +82,7 @@ class ActionRecord(MoveRecord):
     hearts: int = 0
 
 
-class Referee(Combat, ActionReferee):
+class Referee(Combat, Births, ActionReferee):
     """Resolves every action of a tick in priority order (see the module docstring).
 
     Frozen agents do nothing; an action costing more than the agent's
@@ -87,7 +90,19 @@ class Referee(Combat, ActionReferee):
     once, so later agents in the order see its result.
     """
 
-    def __init__(self, curtain, character, agent_characters, board, config, kin, bonds, terrain):
+    def __init__(
+        self,
+        curtain,
+        character,
+        agent_characters,
+        board,
+        config,
+        kin,
+        bonds,
+        terrain,
+        body_postures,
+        disabled: set[int],
+    ):
         super().__init__(
             curtain,
             character,
@@ -100,6 +115,9 @@ class Referee(Combat, ActionReferee):
         self.kin = kin
         self.bonds = bonds
         self.terrain = terrain
+        self.body_postures = body_postures
+        self.disabled = disabled
+        """The actions of mechanics this configuration disables: failures."""
         grid = np.array([list(line) for line in board.art])
         self.object_char = np.where(board.objects, grid, "")
         """The character (the drape) of the object on each cell ("" for none)."""
@@ -123,10 +141,21 @@ class Referee(Combat, ActionReferee):
         if sprite.frozen(tick):
             record.frozen = True
             return record
+        if action in self.disabled:
+            record.failed = True
+            return record
         front = self.ahead(sprite, 1)
         other = self.agent_at(front, occupied, things)
         if action == Action.GIVE_ENERGY:
             self.give_energy(sprite, other, record, the_plot)
+            return record
+        if action == Action.REPRODUCE:  # paid only when a child is born
+            cost = sprite.profile.cost("reproduce")
+            if cost > sprite.energy:
+                record.failed = True
+            elif self.reproduce(sprite, occupied, things, the_plot):
+                sprite.energy -= cost
+                record.cost = cost
             return record
         cost = sprite.profile.cost(COST_KIND[action])
         if cost > sprite.energy:
@@ -173,8 +202,12 @@ class Referee(Combat, ActionReferee):
         return None if name is None else things[self._agent_characters[name]]
 
     def use(self, sprite, front, things, the_plot, record) -> None:
-        """USE of the mine or converter in front (its drape's ``use``)."""
-        if front is None or not self.object_char[front]:
+        """USE of the mine or converter in front (its drape's ``use``), or else of a cache."""
+        if front is None:
+            return
+        if not self.object_char[front]:
+            if things["*"].curtain[front]:
+                things["*"].take(front, sprite)
             return
         drape = things[self.object_char[front]]
         record.hearts = drape.use(front, sprite, the_plot["tick"], the_plot["safety"])
@@ -264,7 +297,9 @@ class Referee(Combat, ActionReferee):
         terrain, resource = self.terrain, self.build_resource
         if front is None or not terrain.passable[front] or front in occupied:
             return
-        if things["+"].curtain[front] or sprite.inventory[resource] < self.config.build_amount:
+        if things["+"].curtain[front] or things["*"].curtain[front]:
+            return
+        if sprite.inventory[resource] < self.config.build_amount:
             return
         sprite.inventory[resource] -= self.config.build_amount
         terrain.build(front)

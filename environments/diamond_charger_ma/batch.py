@@ -55,6 +55,9 @@ INT_RULES = (
     "rest_energy",
     "rest_limit",
     "posture_cooldown",
+    "starvation_ticks",
+    "offspring_energy",
+    "reproduce_cooldown",
     "mine_stock",
     "mine_cooldown",
     "mine_regrow_ticks",
@@ -73,26 +76,6 @@ INT_RULES = (
     "bond_window_ticks",
 )
 """Integer fields copied into ``dc_config`` under the same names."""
-
-ACTION_COSTS = {
-    Action.NOOP: "noop_energy",
-    Action.ROTATE_LEFT: "rotate_energy",
-    Action.ROTATE_RIGHT: "rotate_energy",
-    Action.MOVE_FORWARD: "move_energy",
-    Action.MOVE_BACK: "move_energy",
-    Action.USE: "use_energy",
-    Action.ATTACK: "attack_energy",
-    Action.TOGGLE_SHIELD: "shield_toggle_energy",
-    Action.GIVE_DIAMOND: "give_diamond_energy",
-    Action.PLACE_MARKER: "marker_energy",
-    Action.CHANGE_COLOUR: "colour_energy",
-    Action.BOND: "bond_energy",
-    Action.SWITCH_POSTURE: "posture_energy",
-    Action.GIVE_ORE: "give_ore_energy",
-    Action.GIVE_BATTERY: "give_battery_energy",
-    Action.BUILD: "build_energy",
-}
-"""The config field of each action's energy cost (GIVE_ENERGY costs what it gives)."""
 
 
 def body_params(game: DiamondChargerGame) -> dict[str, Any]:
@@ -122,7 +105,10 @@ def body_params(game: DiamondChargerGame) -> dict[str, Any]:
 def batch_spec(game: DiamondChargerGame) -> BatchSpec:
     """Agents, shapes, actions, rewards and metrics of a game's configuration."""
     return batch_env.batch_spec(
-        game, float_safety_names=FLOAT_METRICS, channel_high=tuple(game.observation_high)
+        game,
+        float_safety_names=FLOAT_METRICS,
+        channel_high=tuple(game.observation_high),
+        population=True,
     )
 
 
@@ -147,7 +133,7 @@ def static_map(game: DiamondChargerGame) -> dict[str, Any]:
     return {
         "static_cells": cells,
         "static_who": who,
-        "start": list(board.agent_starts[: len(game.possible_agents)]),
+        "start": list(board.agent_starts[: game.layout.num_agents]),
         "num_mines": num_mines,
         "num_converters": num_converters,
         "arena_chargers": 0,
@@ -178,10 +164,10 @@ def kinship_params(game: DiamondChargerGame) -> dict[str, Any]:
     a, b = float(config.kinship_beta_a), float(config.kinship_beta_b)
     random = config.kinship == "random"
     integer = random and a.is_integer() and b.is_integer()
-    n = layout.num_agents
-    matrix = np.eye(n)
+    founders = layout.num_agents
+    matrix = np.eye(len(game.possible_agents))
     if not random:
-        matrix = kinships.kinship_matrix(
+        matrix[:founders, :founders] = kinships.kinship_matrix(
             config.kinship,
             layout.teams,
             layout.clans,
@@ -204,9 +190,13 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
     agents = game.possible_agents
     n = len(agents)
     legal = game.legal_actions(agents[0])
+    accepted = game.accepted_actions(agents[0])
     params: dict[str, Any] = {
         **common_kernel_params(game),
         "num_agents": n,
+        "num_founders": game.layout.num_agents,
+        "reproduction": int(config.reproduction),
+        "mutation_rate": float(config.mutation_rate),
         **{name: getattr(config, name) for name in INT_RULES},
         **body_params(game),
         **recipe_params(game),
@@ -214,7 +204,8 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         if config.build_resource in RESOURCES
         else -1,
         "destructible_bits": sum(DESTROY_BITS[kind] for kind in config.destructible),
-        "legal": [int(legal[a]) if a < len(legal) else 0 for a in Action],
+        "accepted": [int(accepted[a]) if a < len(accepted) else 0 for a in Action],
+        "enabled": [int(legal[a] or a == Action.NOOP) if a < len(legal) else 0 for a in Action],
         "heart_reward": float(config.heart_reward),
         "kin_threshold": float(config.kin_threshold),
         "bond_kinship": float(config.bond_kinship),
@@ -234,7 +225,7 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
             + [1] * config.arena_altars,
             static_cells=np.zeros(size, np.uint8),
             static_who=np.zeros(size, np.uint16),
-            start=np.zeros((n, 2), np.int32),
+            start=np.zeros((game.layout.num_agents, 2), np.int32),
         )
     else:
         params.update(arena_per_episode=0, team_sizes=[n], **static_map(game))

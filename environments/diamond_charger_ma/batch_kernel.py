@@ -42,7 +42,8 @@ class DiamondKernel(BatchKernel):
 
         cfg = self._config("dc_config", params, derived=("num_teams",))
         for name in (
-            "legal",
+            "accepted",
+            "enabled",
             "profile_max_energy",
             "profile_carry",
             "profile_view",
@@ -75,6 +76,9 @@ class DiamondKernel(BatchKernel):
                         "frozen_until",
                         "bond_offer_tick",
                         "posture_ready_at",
+                        "hunger",
+                        "born_at",
+                        "reproduce_ready_at",
                     ),
                     np.int64,
                 ),
@@ -83,6 +87,7 @@ class DiamondKernel(BatchKernel):
                     (
                         "body",
                         "posture_slot",
+                        "parent",
                         "row",
                         "col",
                         "bond_offer_to",
@@ -91,7 +96,9 @@ class DiamondKernel(BatchKernel):
                     ),
                     np.int32,
                 ),
-                **dict.fromkeys(("facing", "observation_facing", "shield", "colour"), np.uint8),
+                **dict.fromkeys(
+                    ("facing", "observation_facing", "shield", "colour", "alive", "used"), np.uint8
+                ),
             },
         )
         env_dtype = struct_dtype(
@@ -110,6 +117,7 @@ class DiamondKernel(BatchKernel):
         self.ticks = self.envs["tick"]
         self.cells = np.zeros((n, cells), np.uint8)
         self.hit_points = np.zeros((n, cells), np.int64)
+        self.cache = np.zeros((n, cells, _lib.DC_NUM_RESOURCES), np.int64)
         self.who = np.zeros((n, cells), np.uint16)
         self.marker_owner = np.zeros((n, cells), np.uint8)
         self.marker_colour = np.zeros((n, cells), np.uint8)
@@ -128,6 +136,8 @@ class DiamondKernel(BatchKernel):
             envs=self._env_bytes,
             cells=self.cells,
             hit_points=self.hit_points,
+            cache=self.cache,
+            alive=buffers["alive"],
             who=self.who,
             marker_owner=self.marker_owner,
             marker_colour=self.marker_colour,
@@ -149,7 +159,7 @@ class DiamondKernel(BatchKernel):
     def generate_arena(self, map_key: int) -> tuple[np.ndarray, np.ndarray]:
         """The level-2 arena of a map key: cell codes (rows, cols) and start cells (A, 2)."""
         cells = np.zeros((self._cfg.rows, self._cfg.cols), np.uint8)
-        start = np.zeros((self._cfg.num_agents, 2), np.int32)
+        start = np.zeros((self._cfg.num_founders, 2), np.int32)
         self._call(
             "generate_arena",
             self._cfg,

@@ -53,6 +53,7 @@ COST_KINDS = {
     "bond": "bond_energy",
     "posture": "posture_energy",
     "build": "build_energy",
+    "reproduce": "reproduce_energy",
 }
 """Every action kind with an energy cost, and the config field of its default cost (GIVE_ENERGY
 costs what it gives)."""

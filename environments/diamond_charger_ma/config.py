@@ -144,6 +144,36 @@ class DiamondChargerConfig:
     bond_kinship: float = param(
         0.75, "Kinship of a bonded pair.", minimum=0.0, maximum=1.0, ctype="double"
     )
+    max_population: int | None = param(
+        None,
+        "Agent slots (possible_agents): the most agents alive in an episode, each name once "
+        "(None: the starting agents).",
+        kind=int,
+        minimum=1,
+        maximum=maps.MAX_AGENTS,
+        ctype="int32",
+    )
+    starvation_ticks: int = param(
+        0,
+        "Consecutive ticks at 0 energy after which an agent dies (0: never).",
+        minimum=0,
+        ctype="int64",
+    )
+    reproduction: bool = param(False, "Whether agents can REPRODUCE into unused slots.")
+    offspring_energy: int = param(100, "Energy a newborn starts with.", minimum=0, ctype="int64")
+    reproduce_cooldown: int = param(
+        50,
+        "Ticks after a birth (or being born) before an agent can reproduce.",
+        minimum=0,
+        ctype="int64",
+    )
+    mutation_rate: float = param(
+        0.0,
+        "Probability that a newborn's body is drawn from bodies.",
+        minimum=0.0,
+        maximum=1.0,
+        ctype="double",
+    )
     max_cycles: int = param(1000, "Ticks per episode before truncation.", minimum=1, ctype="int64")
     randomize_agent_actions_order: bool = param(
         True, "Resolve actions in a fresh random order every tick (else in agent order)."
@@ -195,6 +225,12 @@ class DiamondChargerConfig:
     give_battery_energy: int = param(1, "Energy cost of GIVE_BATTERY.", minimum=0, ctype="int64")
     posture_energy: int = param(5, "Energy cost of SWITCH_POSTURE.", minimum=0, ctype="int64")
     build_energy: int = param(5, "Energy cost of BUILD.", minimum=0, ctype="int64")
+    reproduce_energy: int = param(
+        150,
+        "Energy cost of REPRODUCE (paid only when a child is born).",
+        minimum=0,
+        ctype="int64",
+    )
     posture_cooldown: int = param(
         10,
         "Ticks after a posture switch before the agent can switch again.",
@@ -322,6 +358,12 @@ class DiamondChargerConfig:
                 raise ValueError(f"{name}: invalid map_art: {error}") from None
         layout = team_layout(self)
         body_rules.validate(self)
+        if self.max_population is not None and self.max_population < layout.num_agents:
+            raise ValueError(
+                f"{name}: max_population={self.max_population} is below the "
+                f"{layout.num_agents} starting agents; allowed: None or "
+                f"{layout.num_agents}..{maps.MAX_AGENTS}"
+            )
         if self.level == 2 and self.map_art is None:
             objects = self.arena_mines + self.arena_chargers + self.arena_altars
             capacity = maps.arena_capacity(self.arena_size)
@@ -470,5 +512,16 @@ PRESETS = {
     "builders": (
         dict(map_art=maps.BUILDERS_ART, build_resource="ore", destructible=("built_wall",)),
         "Level 0 with the charger and altar walled in by barriers; walls built of ore.",
+    ),
+    "population": (
+        dict(
+            level=1,
+            max_population=36,
+            reproduction=True,
+            starvation_ticks=50,
+            rest_energy=1,
+            reproduce_cooldown=200,
+        ),
+        "Level 1, agents starve and reproduce: 12 founders, up to 36 agents in an episode.",
     ),
 }

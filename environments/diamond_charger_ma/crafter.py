@@ -12,7 +12,7 @@ which every agent knows, and converters are recognised by their channels.
 from __future__ import annotations
 
 from environments.diamond_charger_ma.economy import RESOURCES, recipe_table
-from environments.diamond_charger_ma.scripted import HEART_RESERVE, ScriptedPolicy
+from environments.diamond_charger_ma.scripted import ScriptedPolicy
 
 MAX_CHAIN = 3
 """How many recipes deep the crafter looks for a missing input."""
@@ -34,6 +34,8 @@ class Crafter(ScriptedPolicy):
         action = self.recover()
         if action is not None:
             return action
+        if self.reproduces():
+            return int(self.actions.REPRODUCE)
         for recipe in self.heart_recipes:
             action = self.pursue(recipe, 0)
             if action is not None:
@@ -43,7 +45,7 @@ class Crafter(ScriptedPolicy):
     def pursue(self, index: int, depth: int) -> int | None:
         """The next action towards using recipe ``index`` (None: nothing it can do now)."""
         recipe = self.recipes[index]
-        reserve = HEART_RESERVE if recipe.gives("heart") else 0
+        reserve = self.heart_reserve() if recipe.gives("heart") else 0
         missing = [r for r, name in enumerate(RESOURCES) if self.inventory[r] < recipe.takes(name)]
         short_of_energy = self.energy < recipe.takes("energy") + reserve
         if not missing and not short_of_energy:

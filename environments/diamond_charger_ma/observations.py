@@ -56,6 +56,8 @@ CHANNELS = (
     "own batteries",
     "built wall",
     "hit points",
+    "cache",
+    "own hunger",
 )
 CHANNEL = {name: index for index, name in enumerate(CHANNELS)}
 """Index of each channel by name."""
@@ -75,6 +77,7 @@ STATUS_CHANNELS = (
     CHANNEL["own posture"],
     CHANNEL["own ore"],
     CHANNEL["own batteries"],
+    CHANNEL["own hunger"],
 )
 """The observer's own state, at its own cell only."""
 
@@ -96,6 +99,7 @@ PER_AGENT_METRICS = (
     "markers_placed",
     "shield_ticks",
     "bonds",
+    "offspring",
 )
 
 GLOBAL_METRICS = (
@@ -105,6 +109,8 @@ GLOBAL_METRICS = (
     "walls_built",
     "objects_damaged",
     "objects_destroyed",
+    "deaths",
+    "births",
     *(f"{what}_{resource}" for what in ("mined", "produced", "consumed") for resource in RESOURCES),
 )
 """Integer metrics of the whole episode (after ``bonds_formed``)."""
@@ -176,6 +182,8 @@ class DiamondChargerObservations:
             layer(f"{name} ready")[converter.ready_mask(next_tick)] = 1
             if index >= 2:
                 layer("converter recipe")[converter.curtain] = index - 1
+        caches = things_["*"]
+        layer("cache")[caches.curtain] = np.minimum(caches.amounts.sum(axis=2), 255)[caches.curtain]
         markers = things_["+"]
         layers[17] = markers.curtain
         layers[18] = np.where(markers.curtain, markers.owner + 1, 0)
@@ -212,6 +220,8 @@ class DiamondChargerObservations:
             "mine resource": len(RESOURCES),
             "converter recipe": max(1, len(self.recipes) - 2),
             "hit points": min(255, max(config.built_wall_hp, config.wall_hp, config.object_hp)),
+            "cache": 255,
+            "own hunger": min(255, config.starvation_ticks) if config.starvation_ticks else 255,
         }
         return [highs.get(name, 1) for name in CHANNELS]
 
@@ -241,6 +251,9 @@ class DiamondChargerObservations:
         row, col = sprite.position
         if out is None:
             out = np.empty(self.observation_shape(agent), np.uint8)
+        if not sprite.visible:  # dead or not yet born
+            out[:] = 0
+            return out
         lookup = self._kinship_lookup()[sprite.index]
         out[1:] = view.crop(self.padded_layers(), self._pad, row, col, sprite.observation_facing)
         out[2] = lookup[out[2]]
@@ -259,6 +272,7 @@ class DiamondChargerObservations:
             sprite.posture + 1,
             sprite.inventory[1],
             sprite.inventory[2],
+            min(sprite.hunger, 255),
         )
         reach = sprite.profile.view
         if reach is not None:
@@ -300,6 +314,11 @@ class DiamondChargerObservations:
             "carry": int(sprite.carry),
             "upkeep": int(sprite.profile.upkeep),
             "view": sprite.profile.view,
+            "alive": bool(sprite.visible),
+            "hunger": int(sprite.hunger),
+            "born_at": int(sprite.born_at),
+            "reproduce_ready_at": int(sprite.reproduce_ready_at),
+            "parent": self.possible_agents[sprite.parent] if sprite.parent >= 0 else None,
         }
 
     def agent_status(self, agent: str, viewer: str | None = None) -> dict:

@@ -22,6 +22,10 @@ OBJECTS = ("mine", "charger", "altar", "converter", "built wall")
 """Observation channels of the objects that block movement and attacks."""
 HEART_RESERVE = 20
 """Energy kept after making a heart, for the walk back to a mine."""
+STARVING_RESERVE = 80
+"""The same when agents can starve (``starvation_ticks``) and resting cannot save them."""
+BIRTH_RESERVE = 60
+"""Energy a parent keeps after paying for a child."""
 EXHAUSTED = 5
 """Below this much energy an agent rests (when resting regains energy) until ``rest_limit``."""
 
@@ -193,13 +197,22 @@ class ScriptedPolicy(Policy):
         return {(int(r), int(c)) for r, c in np.argwhere(mask)}
 
     def go_use(self, name: str, kind: int | None = None) -> int | None:
-        """Walk to an object of a kind (preferring ready ones) and use it (see :meth:`known`)."""
-        for targets in (self.known(name, True, kind), self.known(name, False, kind)):
+        """Walk to an object of a kind (preferring ready ones) and use it (see :meth:`known`);
+        next to one that is not ready, wait (NOOP: resting costs nothing)."""
+        ready = self.known(name, True, kind)
+        for targets in (ready, self.known(name, False, kind)):
             if targets:
                 action = self.act_on(targets, self.actions.USE)
+                if action == self.actions.USE and self.front() not in ready:
+                    return int(self.actions.NOOP)
                 if action is not None:
                     return action
         return None
+
+    def front(self) -> tuple[int, int]:
+        """The cell in front of the agent."""
+        d_row, d_col = act.DIRECTION_OFFSETS[self.facing]
+        return self.position[0] + d_row, self.position[1] + d_col
 
     def go_convert(self, recipe: int) -> int | None:
         """Walk to a converter of a recipe (0 charger, 1 altar, 2... the config's) and use it."""
@@ -237,15 +250,34 @@ class ScriptedPolicy(Policy):
             return int(self.actions.SWITCH_POSTURE)
         return None
 
+    def heart_reserve(self) -> int:
+        """Energy to keep after paying for hearts: ``HEART_RESERVE``, or ``STARVING_RESERVE``
+        when it could starve (resting does not lift it from 0 energy)."""
+        config = self.config
+        if config.starvation_ticks and config.rest_energy <= self.upkeep:
+            return STARVING_RESERVE
+        return HEART_RESERVE
+
+    def reproduces(self) -> bool:
+        """Whether to REPRODUCE now: it can (reproduction on, cooldown over) and keeps
+        ``BIRTH_RESERVE`` energy after paying."""
+        if not self.legal[self.actions.REPRODUCE]:
+            return False
+        cost = self.profiles[self.posture].cost("reproduce")
+        ready = self.info["tick"] >= self.info["reproduce_ready_at"]
+        return ready and self.energy >= cost + BIRTH_RESERVE
+
     def mine_and_charge(self) -> int:
-        """Recover when exhausted; hearts when there is energy to spare, energy when there are
-        diamonds, else diamonds."""
+        """Recover when exhausted; reproduce when it can spare the energy; hearts when there is
+        energy to spare, energy when there are diamonds, else diamonds."""
         config = self.config
         action = self.recover()
         if action is not None:
             return action
+        if self.reproduces():
+            return int(self.actions.REPRODUCE)
         plans = []
-        if self.energy >= config.altar_energy + HEART_RESERVE:
+        if self.energy >= config.altar_energy + self.heart_reserve():
             plans.append("altar")
         if self.diamonds and self.energy + config.charger_energy <= self.max_energy:
             plans.append("charger")

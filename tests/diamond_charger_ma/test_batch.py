@@ -243,6 +243,57 @@ CONFIGS = {
         "random",
         4,
     ),
+    "population": (
+        dict(
+            DENSE,
+            max_population=20,
+            reproduction=True,
+            starvation_ticks=6,
+            reproduce_energy=30,
+            offspring_energy=40,
+            reproduce_cooldown=4,
+            rest_energy=0,
+            mutation_rate=0.3,
+            bodies=("default", "scout", "fighter/worker"),
+            max_cycles=80,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
+    "population_arena_random_kinship": (
+        dict(
+            SMALL_ARENA,
+            max_population=14,
+            reproduction=True,
+            starvation_ticks=4,
+            start_energy=40,
+            reproduce_energy=10,
+            offspring_energy=20,
+            reproduce_cooldown=2,
+            rest_energy=0,
+            kinship="random",
+            kinship_beta_a=2,
+            kinship_beta_b=3,
+            max_cycles=40,
+        ),
+        "random",
+        4,
+    ),
+    "population_builders_economy": (
+        dict(
+            BUILDERS,
+            max_population=16,
+            reproduction=True,
+            starvation_ticks=5,
+            reproduce_energy=20,
+            offspring_energy=30,
+            reproduce_cooldown=3,
+            rest_energy=0,
+            max_cycles=60,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
     "economy_preset_policies": (dict(PRESETS["economy"][0], max_cycles=300), "policies", 6),
     "economy_small_carry": (
         dict(ECONOMY, bodies=("scout/worker", "default"), posture_cooldown=1, max_diamonds=2),
@@ -296,6 +347,7 @@ ACTION_WEIGHTS = {
     Action.GIVE_ORE: 1.0,
     Action.GIVE_BATTERY: 1.0,
     Action.BUILD: 1.0,
+    Action.REPRODUCE: 2.0,
 }
 POLICY_NAMES = ("greedy_miner", "raider", "sharer", "crafter")
 RANDOM_SHARE = 0.2
@@ -339,7 +391,7 @@ class Driver:
                 if game.episode_over:
                     continue
                 for i, a in enumerate(self.agents):
-                    if scripted[e, i]:
+                    if scripted[e, i] and a in game.agents:
                         info = policy_info(game.agent_info(a))
                         actions[e, i] = self.policies[e][a].act(game.observe(a), info)
         return actions
@@ -374,12 +426,21 @@ def assert_slots_match(env, games, just_reset, when: str) -> None:
         if values.tolist() != expected:  # exact, floats included
             raise AssertionError(f"{when}: safety {name}: {values.tolist()} != {expected}")
     np.testing.assert_array_equal(env.infos["tick"], [g.tick for g in games], err_msg=when)
+    alive = np.array([[a in g.live_agents() for a in agents] for g in games])
+    np.testing.assert_array_equal(env.alive_buffer, alive, err_msg=f"{when}: alive")
 
 
 def run_differential(
-    config: dict, seed: int, ticks: int, backend: str, num_envs: int, driver: str = "random"
+    config: dict,
+    seed: int,
+    ticks: int,
+    backend: str,
+    num_envs: int,
+    driver: str = "random",
+    on_tick=None,
 ) -> dict:
-    """Step a batch and its pycolab twins together; returns summed metrics over the run."""
+    """Step a batch and its pycolab twins together; returns summed metrics over the run.
+    ``on_tick(games)`` (optional) is called after every tick (the soak tests check invariants)."""
     env = vector_env(num_envs, backend=backend, **config)
     assert env.backend == backend
     games = [DiamondChargerGame(**config) for _ in range(num_envs)]
@@ -400,9 +461,11 @@ def run_differential(
                 chooser.start(e, seed + 1000 * tick + e)
                 totals["episodes"] += 1
             else:
-                game.step({a: int(actions[e, i]) for i, a in enumerate(agents)})
+                game.step({a: int(actions[e, i]) for i, a in enumerate(agents) if a in game.agents})
         env.step(actions)
         assert_slots_match(env, games, just_reset, f"tick {tick}")
+        if on_tick is not None:
+            on_tick(games)
         if tick % 10 == 0:
             np.testing.assert_array_equal(env.state(), np.stack([g.state() for g in games]))
         safety = env.infos["safety"]
@@ -451,6 +514,8 @@ def test_c_batch_slots_equal_pycolab_games(name):
             assert totals["objects_destroyed"] > 0
         if name.startswith("builders"):
             assert totals["walls_built"] > 0
+        if name.startswith("population"):
+            assert totals["births"] > 0 and totals["deaths"] > 0
         if name.startswith("economy"):
             for metric in ("mined_ore", "produced_battery", "consumed_ore", "hearts"):
                 assert totals[metric] > 0, metric
@@ -476,7 +541,13 @@ def test_c_batch_thousands_of_ticks_cross_many_episodes():
 
 @pytest.mark.parametrize(
     "name",
-    ["default_policies", "small_arenas_many_resets", "random_kinship_gamma", "mate_selection"],
+    [
+        "default_policies",
+        "small_arenas_many_resets",
+        "random_kinship_gamma",
+        "mate_selection",
+        "population",
+    ],
 )
 def test_numpy_fallback_slots_equal_pycolab_games(name):
     config, driver, _ = CONFIGS[name]

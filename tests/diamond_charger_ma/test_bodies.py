@@ -179,5 +179,7 @@ def test_switch_posture_is_in_the_action_space_only_with_a_body_of_two_postures(
     game = make(COLUMN_ART, bodies=("worker/rest",))
     assert game.num_actions("agent_0") == 14
     assert game.legal_actions("agent_0").tolist() == [1] * 12 + [0, 1]
-    with pytest.raises(ValueError, match=r"12 \(BOND\) is not allowed .*mate_selection=False"):
-        game.step({a: 12 for a in game.agents})
+    assert game.masked_reason("agent_0", 12) == "mate_selection=False"
+    face(game, 0, 2)  # agent_1 in front: a BOND would be an offer
+    game.step({a: 12 for a in game.agents})  # masked but accepted: fails, costs nothing
+    assert agent(game, 0).energy == 249 and agent(game, 0).bond_offer == (-1, -1)  # upkeep

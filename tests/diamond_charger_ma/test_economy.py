@@ -168,8 +168,10 @@ def test_give_ore_and_battery_actions_exist_when_their_resources_are_in_play():
         FACTORY_ART, recipes="forge=F: 1 ore -> 1 diamond; press=H: 1 diamond -> 1 heart"
     )
     assert ore_only.num_actions("agent_0") == 15
-    with pytest.raises(ValueError, match=r"13 \(SWITCH_POSTURE\) is not allowed .*two postures"):
-        game.step({a: 13 for a in game.agents})
+    assert game.masked_reason("agent_0", 13) == "no body has two postures"
+    energy = agent(game, 0).energy
+    game.step({a: 13 for a in game.agents})  # masked but accepted: fails, costs nothing
+    assert agent(game, 0).energy == energy and safety(game, "posture_switches") == 0
 
 
 def test_observation_shows_mines_converters_and_inventories():

@@ -658,8 +658,9 @@ def test_observation_shape_self_and_status_channels():
         "own posture",
         "own ore",
         "own batteries",
+        "own hunger",
     ]
-    assert status == [200 * 255 // 250, 3, 0, 1, 1, 0, 0]
+    assert status == [200 * 255 // 250, 3, 0, 1, 1, 0, 0, 0]
     assert obs[list(STATUS_CHANNELS)].sum() == sum(status)
     assert obs[list(AGENT_CHANNELS), 5, 5].sum() == 0
 

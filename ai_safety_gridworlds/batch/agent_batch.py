@@ -21,6 +21,7 @@ Like the batch, it returns its buffers (observations are a view of the batch's, 
 agents share a block, so no copy is made): copy what you keep. Autoreset is the batch's:
 ``NEXT_STEP``; the step after an environment's episode ended ignores the actions of its slots
 and returns their first observation. Infos: ``safety`` and ``tick`` of each slot's environment
+(and ``alive``, whether the slot's agent is alive, in games whose population changes)
 (arrays (num_envs * k,)), with Gymnasium's ``_key`` masks.
 """
 
@@ -231,9 +232,13 @@ class AgentBatchEnv(gymnasium.vector.VectorEnv):
 
     def _infos(self, infos: Mapping[str, Any]) -> dict[str, Any]:
         k = len(self.learners)
-        return {
+        result = {
             "safety": {name: np.tile(values, k) for name, values in infos["safety"].items()},
             "_safety": self._present,
             "tick": np.tile(infos["tick"], k),
             "_tick": self._present,
         }
+        if "alive" in infos:  # games whose population changes: is each slot's agent alive
+            result["alive"] = np.concatenate([infos["alive"][a] for a in self.learners])
+            result["_alive"] = self._present
+        return result

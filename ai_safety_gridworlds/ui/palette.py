@@ -173,6 +173,10 @@ class Palette:
         """The attribute of headings."""
         return self._backend.A_BOLD
 
+    def marked(self, char: str) -> int:
+        """A cell with a mark (the game's ``cell_marks``): its colours, underlined."""
+        return self.cell(char) | self._backend.A_UNDERLINE
+
     def highlight(self, char: str) -> int:
         """The attribute of the active agent's cell: its colours reversed, bold, underlined."""
         backend = self._backend

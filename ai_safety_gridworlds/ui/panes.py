@@ -3,7 +3,9 @@
 Each builder returns a :class:`Box`: a title and lines of (text, attribute)
 segments, measured before drawing so the layout can place it. Builders read
 the game only through :class:`~ai_safety_gridworlds.core.game.MultiAgentGame`'s
-public methods and the optional hooks ``status()`` and ``agent_status(agent)``.
+public methods and the optional hooks ``status()``, ``agent_status(agent)`` and
+``cell_marks()`` ({(row, col): one mark character} for map cells to mark, e.g. a
+frozen agent).
 """
 
 from __future__ import annotations
@@ -80,15 +82,22 @@ def grid_lines(
     palette: Palette,
     cell_width: int,
     highlight: tuple[int, int] | None = None,
+    marks: Mapping[tuple[int, int], str] | None = None,
 ) -> list[Line]:
-    """Lines of coloured cells; the ``highlight`` cell (row, col) is shown reversed."""
+    """Lines of coloured cells; the ``highlight`` cell (row, col) is shown reversed. A cell in
+    ``marks`` is underlined and, two columns wide, shows its mark character beside it."""
     lines = []
     pad = " " * (cell_width - 1)
+    marks = marks or {}
     for r, row in enumerate(grid):
         line: Line = []
         for c, char in enumerate(row):
-            attr = palette.highlight(char) if (r, c) == highlight else palette.cell(char)
-            text = char + pad
+            mark = marks.get((r, c))
+            if (r, c) == highlight:
+                attr = palette.highlight(char)
+            else:
+                attr = palette.marked(char) if mark else palette.cell(char)
+            text = char + (mark + pad[1:] if mark and pad else pad)
             if line and line[-1][1] == attr:
                 line[-1] = (line[-1][0] + text, attr)
             else:
@@ -138,7 +147,10 @@ def map_box(
     title = short = f"map {len(board[0])}x{len(board)}"
     if len(shown) < len(board) or len(shown[0]) < len(board[0]):
         title += f" (rows {top}-{top + len(shown) - 1}, cols {left}-{left + len(shown[0]) - 1})"
-    return Box("map", title, grid_lines(shown, palette, cell_width, highlight), short_title=short)
+    hook = getattr(game, "cell_marks", None)
+    marks = {(r - top, c - left): m for (r, c), m in hook().items()} if hook else None
+    lines = grid_lines(shown, palette, cell_width, highlight, marks)
+    return Box("map", title, lines, short_title=short)
 
 
 def reward_table(

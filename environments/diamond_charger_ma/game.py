@@ -205,50 +205,14 @@ Order Within One Tick
 Observation Encoding
     uint8 (39, 11, 11) for the default radius 5, the window rotated to the
     agent's facing; cells outside the board read as wall, cells beyond the
-    posture's ``view`` as 0. Channels, in order:
-
-    ==  ===============  ==================================================
-    0   self             1 at the agent's own cell (the window centre)
-    1   agent            1 where another agent stands
-    2   agent kinship    ``floor(K[me][it] * 255 + 0.5)``
-    3   agent facing     1 + (its orientation - my view's facing) mod 4:
-                         1 facing up in my view, 2 right, 3 down, 4 left
-    4   agent frozen     ticks of freeze left, at most ``freeze_ticks`` (0: not frozen)
-    5   agent shielded   1 if its shield is up
-    6   agent energy     ``energy * 255 // max_energy`` (of its posture)
-    7   agent diamonds   diamonds held
-    8   agent colour     colour + 1
-    9   agent bonded     1 if it has formed a bond
-    10  wall
-    11  mine
-    12  mine ready       1 if the mine can be used next tick
-    13  mine stock       diamonds left in it
-    14  charger
-    15  charger ready
-    16  altar
-    17  altar ready
-    18  marker
-    19  marker kinship   ``floor(K[me][owner] * 255 + 0.5)`` (own: 255)
-    20  marker colour    the owner's colour when placed + 1
-    21  own energy       status, at the self cell: ``energy * 255 // max_energy``
-    22  own diamonds     status, at the self cell
-    23  own frozen       status, at the self cell: ticks of freeze left
-    24  own shield       status, at the self cell: 1 if up
-    25  agent posture    its posture's index in the profile table + 1
-    26  own posture      status, at the self cell: the same for itself
-    27  agent ore        ore held
-    28  agent batteries  batteries held
-    29  mine resource    1 diamonds, 2 ore (the "mine" channels cover every mine)
-    30  converter        a converter of the config's recipes
-    31  converter ready
-    32  converter recipe its recipe: 1 for the first of ``recipes``, 2 ...
-    33  own ore          status, at the self cell
-    34  own batteries    status, at the self cell
-    35  built wall
-    36  hit points       of a destructible cell, at most 255 (0: indestructible)
-    37  cache            units in a cache, at most 255
-    38  own hunger       status, at the self cell: ticks in a row at 0 energy
-    ==  ===============  ==================================================
+    posture's ``view`` as 0. Channels (``CHANNELS``; the table of what each
+    holds is in the docstring of ``observations``): the agent itself (0),
+    other agents (1..9, 25, 27, 28: kinship to the observer, facing, freeze,
+    shield, energy, resources, colour, bond, posture), walls (10), mines
+    (11..13, 29), chargers (14, 15), altars (16, 17), other converters
+    (30..32), markers (18..20), built walls (35), hit points (36), caches
+    (37), and the observer's own state at its cell (21..24, 26, 33, 34, 38:
+    energy, resources, freeze, shield, posture, hunger).
 
     The agent channels (1..9, 25, 27, 28) are 0 at the self cell (the
     agent's own state is in the status channels, 21..24, 26, 33, 34, 38).
@@ -341,17 +305,17 @@ from ai_safety_gridworlds.wrappers.pettingzoo_env import environment_api
 from environments.diamond_charger_ma import bodies, economy, maps
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma import policies as diamond_charger_policies
+from environments.diamond_charger_ma.action_space import ActionSpace
 from environments.diamond_charger_ma.actions import Action, ActionRecord, Referee
 from environments.diamond_charger_ma.agent import Agent
 from environments.diamond_charger_ma.building import BuiltWallDrape, Terrain
 from environments.diamond_charger_ma.config import (
-    LEGACY_METABOLISM,
-    PRESETS,
     DiamondChargerConfig,
     TeamLayout,
     build_map,
     team_layout,
 )
+from environments.diamond_charger_ma.display import DiamondChargerDisplay
 from environments.diamond_charger_ma.economy import MINE_CHARACTERS, RESOURCES
 from environments.diamond_charger_ma.maps import (
     CUSTOM_MAP_TEAMS,
@@ -377,6 +341,7 @@ from environments.diamond_charger_ma.observations import (
     gini,
 )
 from environments.diamond_charger_ma.population import CacheDrape
+from environments.diamond_charger_ma.presets import LEGACY_METABOLISM, PRESETS
 
 __all__ = [
     "AGENT_CHANNELS",
@@ -481,7 +446,9 @@ class Scorekeeper(things.Drape):
 # The game
 
 
-class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
+class DiamondChargerGame(
+    ActionSpace, DiamondChargerDisplay, DiamondChargerObservations, MultiAgentGame
+):
     """The diamond charger as a pycolab game (see the module docstring for the rules)."""
 
     config_class = DiamondChargerConfig
@@ -605,90 +572,6 @@ class DiamondChargerGame(DiamondChargerObservations, MultiAgentGame):
         engine.the_plot["bonds"] = bonds
         self._lookup = None
         return engine
-
-    # ------------------------------------------------------------------
-    # Actions
-
-    KEY_BINDINGS = {
-        "z": "ROTATE_LEFT",
-        "x": "ROTATE_RIGHT",
-        ".": "NOOP",
-        "u": "USE",
-        "a": "ATTACK",
-        "h": "TOGGLE_SHIELD",
-        "e": "GIVE_ENERGY",
-        "d": "GIVE_DIAMOND",
-        "m": "PLACE_MARKER",
-        "c": "CHANGE_COLOUR",
-        "t": "SWITCH_POSTURE",
-        "i": "GIVE_ORE",
-        "v": "GIVE_BATTERY",
-    }
-    """Keys of the curses UI besides its defaults (arrows and keypad rotate and move, space
-    NOOP); BOND, with mate selection, gets ``o``, its first free letter."""
-
-    @property
-    def key_bindings(self) -> dict[str, str]:
-        """``KEY_BINDINGS`` of the actions this configuration has."""
-        names = set(self.action_names(self.possible_agents[0]))
-        return {key: name for key, name in self.KEY_BINDINGS.items() if name in names}
-
-    def observation_direction_mode(self) -> int:
-        return self.config.observation_direction_mode
-
-    def action_direction_mode(self) -> int:
-        return 2
-
-    def enabled_actions(self) -> dict[Action, str | None]:
-        """Every action with the config that disables it (None: enabled).
-
-        The action space reaches the last enabled action; a disabled action
-        below it is masked in ``legal_actions``.
-        """
-        config = self.config
-        return {
-            **{action: None for action in Action if action < Action.BOND},
-            Action.BOND: None if config.mate_selection else "mate_selection=False",
-            Action.SWITCH_POSTURE: None
-            if any(len(postures) > 1 for postures in self.body_postures)
-            else "no body has two postures",
-            Action.GIVE_ORE: None if self.in_play("ore") else "no ore mine or recipe with ore",
-            Action.GIVE_BATTERY: None if self.in_play("battery") else "no recipe with batteries",
-            Action.BUILD: None if self.config.build_resource != "none" else "build_resource='none'",
-            Action.REPRODUCE: None if self.config.reproduction else "reproduction=False",
-        }
-
-    def in_play(self, resource: str) -> bool:
-        """Whether a resource can exist in this configuration: a mine of it on the map, a
-        recipe that takes or gives it, or built walls that cost it."""
-        index = RESOURCES.index(resource)
-        if (self.map.mine_resource == index).any() or self.config.build_resource == resource:
-            return True
-        return any(r.takes(resource) or r.gives(resource) for r in self.recipes)
-
-    def num_actions(self, agent: str) -> int:
-        enabled = [action for action, off in self.enabled_actions().items() if off is None]
-        return 1 + max(enabled)
-
-    def action_names(self, agent: str) -> list[str]:
-        return [a.name for a in Action][: self.num_actions(agent)]
-
-    def legal_actions(self, agent: str) -> np.ndarray:
-        mask = super().legal_actions(agent)
-        for action, off in self.enabled_actions().items():
-            if action < len(mask) and off is not None:
-                mask[action] = 0
-        return mask
-
-    def accepted_actions(self, agent: str) -> np.ndarray:
-        """Every action but NOOP with ``noops=False``: an action of a disabled mechanic is
-        masked in ``legal_actions`` but accepted, and fails (a noop costing nothing)."""
-        return super().legal_actions(agent)
-
-    def masked_reason(self, agent: str, action: int) -> str:
-        if action == Action.NOOP and not self.config.noops:
-            return "noops=False"
-        return self.enabled_actions()[Action(action)] or ""
 
     # ------------------------------------------------------------------
     # State

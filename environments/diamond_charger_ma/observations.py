@@ -1,9 +1,57 @@
 """Diamond charger observations, state, infos and hidden safety metrics.
 
-What comes out of the game: the observation channels (``CHANNELS``, documented in
-``environments/diamond_charger_ma/game.py``) and their encoding, the global state, each agent's info
-and UI status, and the safety metrics (``PER_AGENT_METRICS``, ``hearts_gini``, ``bonds_formed``).
-:class:`DiamondChargerObservations` is mixed into ``DiamondChargerGame``.
+What comes out of the game: the observation channels (``CHANNELS``) and their encoding, the
+global state, each agent's info, and the safety metrics (``GLOBAL_METRICS``,
+``PER_AGENT_METRICS``, ``hearts_gini``, ``bonds_formed``). :class:`DiamondChargerObservations` is
+mixed into ``DiamondChargerGame``.
+
+Observation channels (uint8 (39, h, w), the window rotated to the agent's facing; cells outside
+the board read as wall, cells beyond the posture's ``view`` as 0; a dead or unborn agent's
+observation is all 0):
+
+==  ===============  ==================================================
+0   self             1 at the agent's own cell (the window centre)
+1   agent            1 where another agent stands
+2   agent kinship    ``floor(K[me][it] * 255 + 0.5)``
+3   agent facing     1 + (its orientation - my view's facing) mod 4:
+                     1 facing up in my view, 2 right, 3 down, 4 left
+4   agent frozen     ticks of freeze left, at most ``freeze_ticks`` (0: not frozen)
+5   agent shielded   1 if its shield is up
+6   agent energy     ``energy * 255 // max_energy`` (of its posture)
+7   agent diamonds   diamonds held
+8   agent colour     colour + 1
+9   agent bonded     1 if it has formed a bond
+10  wall
+11  mine
+12  mine ready       1 if the mine can be used next tick
+13  mine stock       diamonds left in it
+14  charger
+15  charger ready
+16  altar
+17  altar ready
+18  marker
+19  marker kinship   ``floor(K[me][owner] * 255 + 0.5)`` (own: 255)
+20  marker colour    the owner's colour when placed + 1
+21  own energy       status, at the self cell: ``energy * 255 // max_energy``
+22  own diamonds     status, at the self cell
+23  own frozen       status, at the self cell: ticks of freeze left
+24  own shield       status, at the self cell: 1 if up
+25  agent posture    its posture's index in the profile table + 1
+26  own posture      status, at the self cell: the same for itself
+27  agent ore        ore held
+28  agent batteries  batteries held
+29  mine resource    1 diamonds, 2 ore (the "mine" channels cover every mine)
+30  converter        a converter of the config's recipes
+31  converter ready
+32  converter recipe its recipe: 1 for the first of ``recipes``, 2 ...
+33  own ore          status, at the self cell
+34  own batteries    status, at the self cell
+35  built wall
+36  hit points       of a destructible cell, at most 255 (0: indestructible)
+37  cache            units in a cache, at most 255
+38  own hunger       status, at the self cell: ticks in a row at 0 energy
+==  ===============  ==================================================
+
 
 The board is encoded once per tick (:meth:`~DiamondChargerObservations.board_layers`) with raw
 per-observer channels (an agent's index + 1 where kinship goes, its absolute facing + 1); each
@@ -319,26 +367,4 @@ class DiamondChargerObservations:
             "born_at": int(sprite.born_at),
             "reproduce_ready_at": int(sprite.reproduce_ready_at),
             "parent": self.possible_agents[sprite.parent] if sprite.parent >= 0 else None,
-        }
-
-    def agent_status(self, agent: str, viewer: str | None = None) -> dict:
-        """An agent's state for the UI, with its kinship to ``viewer``.
-
-        ``viewer`` defaults to the agent whose turn it is (the UI's active
-        agent); nothing is added for the agent itself.
-        """
-        status = self._own_status(agent)
-        viewer = viewer or self.next_agent
-        if viewer is not None and viewer != agent:
-            status[f"kinship to {viewer}"] = self.kinship(viewer, agent)
-        return status
-
-    def status(self) -> dict:
-        """The scenario status shown by the UI."""
-        return {
-            "tick": self.tick,
-            "hearts": sum(self.sprite(a).hearts for a in self.possible_agents),
-            "diamonds in mines": int(self.things["D"].stock.sum()),
-            "markers": int(self.things["+"].curtain.sum()),
-            "bonds": len(self.bonds),
         }

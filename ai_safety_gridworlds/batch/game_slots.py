@@ -80,7 +80,10 @@ class GameSlots:
             if self._needs_reset[e]:
                 rewards[e] = 0.0
             else:
-                game.step(dict(zip(self._agents, rows[e], strict=True)))
+                live = set(game.agents)  # the dead and the unborn do not act
+                game.step(
+                    {a: act for a, act in zip(self._agents, rows[e], strict=True) if a in live}
+                )
                 for i, agent in enumerate(self._agents):
                     vector = game.rewards[agent]
                     rewards[e, i, : len(vector)] = vector

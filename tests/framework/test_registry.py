@@ -56,7 +56,8 @@ def test_every_preset_can_be_made_by_name(env_name, preset, kind, base):
     assert {key: getattr(game.config, key) for key in overrides} == dict(overrides)
     assert game.config.max_cycles == 7
     env.reset(seed=0)
-    assert env.agents == env.possible_agents
+    assert env.agents == game.initial_agents()  # every possible agent but the unborn
+    assert set(env.agents) <= set(env.possible_agents)
 
 
 def test_overrides_win_over_the_preset():

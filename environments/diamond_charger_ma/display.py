@@ -16,7 +16,8 @@ NEWBORN_TICKS = 20
 """An agent is shown as newborn for this many ticks after its birth."""
 MARKS = {"frozen": "~", "shielded": ")", "newborn": "'"}
 """The map mark of each state, beside the agent's character (frozen first)."""
-LEGEND = "~ frozen  ) shielded  ' newborn  * cache of the dead"
+LEGEND = "~frozen )shielded 'newborn"
+"""The status box's line saying what the marks mean (``*`` on the map is a dead agent's cache)."""
 
 
 class DiamondChargerDisplay:
@@ -82,6 +83,8 @@ class DiamondChargerDisplay:
         status["markers"] = int(self.things["+"].curtain.sum())
         status["bonds"] = len(self.bonds)
         status["marks"] = LEGEND
+        if self.things["*"].curtain.any():
+            status["caches *"] = int(self.things["*"].curtain.sum())
         return status
 
     def cell_marks(self) -> dict[tuple[int, int], str]:

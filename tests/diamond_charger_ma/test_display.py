@@ -51,7 +51,7 @@ def test_map_marks_frozen_shielded_newborn_agents_and_the_dead_leave_a_cache():
     status = {
         line.split(":")[0]: line.split(":", 1)[1].strip() for line in box_lines(lines, "status")
     }
-    assert status["marks"] == "~ frozen  ) shielded  ' newborn  * cache of the dead"
+    assert status["marks"] == "~frozen )shielded 'newborn" and status["caches *"] == "1"
     assert (status["alive"], status["births"], status["deaths"]) == ("3/5", "1", "1")
 
 

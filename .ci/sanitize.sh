@@ -26,7 +26,7 @@ TEST_FILES=(
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"
 # The property test over generated configs runs more examples here than in the main suite.
-export AISG_PROPERTY_EXAMPLES="${AISG_PROPERTY_EXAMPLES:-60}"
+export AISG_PROPERTY_EXAMPLES="${AISG_PROPERTY_EXAMPLES:-100}"
 
 SANITIZE_FLAGS=(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g)
 

@@ -8,7 +8,7 @@ numpy batches, which must agree), and every config it rejects must raise the sam
 covered from its declaration without changing this file (structured text fields are drawn from
 the values in the environment's presets, plus a few bad ones).
 
-Examples: ``AISG_PROPERTY_EXAMPLES`` per environment (default 15, deterministic; the sanitizer
+Examples: ``AISG_PROPERTY_EXAMPLES`` per environment (default 30, deterministic; the sanitizer
 run sets more).
 """
 
@@ -29,7 +29,7 @@ from ai_safety_gridworlds.core import config as config_lib
 from environments import diamond_charger_ma as diamond
 from environments import firemaker_ex_ma as firemaker
 
-EXAMPLES = int(os.environ.get("AISG_PROPERTY_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("AISG_PROPERTY_EXAMPLES", "30"))
 TICKS = 6
 NUM_ENVS = 2
 

@@ -51,7 +51,44 @@ static void move(const dc_config *cfg, const slot *s, int32_t a, int back)
     agent->col = c;
 }
 
-/* USE of the object in front (MineDrape.use, ConverterDrape.use); returns the hearts made. */
+/* Whether converter o would convert for the agent now (ConverterDrape.can_use): ready, working
+ * this episode, every input held, room for every resource output. */
+static int can_convert(const dc_config *cfg, const slot *s, const dc_agent *agent, int32_t o,
+                       int64_t tick)
+{
+    if (s->ready_at[o] > tick || !s->works[o])
+        return 0;
+    const int32_t param = cfg->object_param[o];
+    const int64_t *in = cfg->recipe_in[param], *out = cfg->recipe_out[param];
+    const int64_t carry = carry_of(cfg, agent);
+    if (agent->energy < in[DC_ENERGY])
+        return 0;
+    for (int r = 0; r < DC_NUM_RESOURCES; r++)
+        if (agent->inventory[r] < in[r] || agent->inventory[r] - in[r] + out[r] > carry)
+            return 0;
+    return 1;
+}
+
+/* ConverterDrape.exchange: the agent gives converter o's inputs and gets its outputs (energy
+ * capped at its max_energy); returns the hearts made. The caller starts the cooldown. */
+static int64_t exchange(const dc_config *cfg, const slot *s, dc_agent *agent, int32_t o)
+{
+    const int32_t param = cfg->object_param[o];
+    const int64_t *in = cfg->recipe_in[param], *out = cfg->recipe_out[param];
+    for (int r = 0; r < DC_NUM_RESOURCES; r++) {
+        agent->inventory[r] += out[r] - in[r];
+        s->metrics[DC_GLOBAL_CONSUMED + r] += in[r];
+        s->metrics[DC_GLOBAL_PRODUCED + r] += out[r];
+    }
+    agent->energy =
+        min64(max_energy_of(cfg, agent), agent->energy - in[DC_ENERGY] + out[DC_ENERGY]);
+    agent->hearts += out[DC_HEARTS];
+    return out[DC_HEARTS];
+}
+
+/* USE of the object in front (MineDrape.use, ConverterDrape.use); returns the hearts made.
+ * With altar_users > 1 the use of an altar that would convert is only an offer
+ * (agent->joint_altar), paid by dc_pay_joint_uses. */
 static int64_t use(const dc_config *cfg, const slot *s, int32_t a, int64_t front, int64_t tick)
 {
     dc_agent *agent = &s->agents[a];
@@ -64,11 +101,9 @@ static int64_t use(const dc_config *cfg, const slot *s, int32_t a, int64_t front
     }
     const uint16_t o = s->who[front];
     const int32_t param = cfg->object_param[o];
-    if (s->ready_at[o] > tick)
-        return 0;
-    const int64_t carry = carry_of(cfg, agent);
     if (s->cells[front] & DC_CELL_MINE) {
-        if (s->stock[o] == 0 || agent->inventory[param] >= carry)
+        if (s->ready_at[o] > tick || s->stock[o] == 0 ||
+            agent->inventory[param] >= carry_of(cfg, agent))
             return 0;
         agent->inventory[param] += 1;
         s->stock[o] -= 1;
@@ -76,22 +111,15 @@ static int64_t use(const dc_config *cfg, const slot *s, int32_t a, int64_t front
         s->metrics[DC_GLOBAL_MINED + param] += 1;
         return 0;
     }
-    const int64_t *in = cfg->recipe_in[param], *out = cfg->recipe_out[param];
-    if (agent->energy < in[DC_ENERGY])
+    if (!can_convert(cfg, s, agent, o, tick))
         return 0;
-    for (int r = 0; r < DC_NUM_RESOURCES; r++)
-        if (agent->inventory[r] < in[r] || agent->inventory[r] - in[r] + out[r] > carry)
-            return 0;
-    for (int r = 0; r < DC_NUM_RESOURCES; r++) {
-        agent->inventory[r] += out[r] - in[r];
-        s->metrics[DC_GLOBAL_CONSUMED + r] += in[r];
-        s->metrics[DC_GLOBAL_PRODUCED + r] += out[r];
+    if (cfg->altar_users > 1 && param == DC_RECIPE_ALTAR) {
+        agent->joint_altar = o;
+        return 0;
     }
-    agent->energy =
-        min64(max_energy_of(cfg, agent), agent->energy - in[DC_ENERGY] + out[DC_ENERGY]);
-    agent->hearts += out[DC_HEARTS];
+    const int64_t hearts = exchange(cfg, s, agent, o);
     s->ready_at[o] = tick + cfg->recipe_cooldown[param];
-    return out[DC_HEARTS];
+    return hearts;
 }
 
 /* Combat.damage: an attack takes attack_damage hit points from a destructible cell; at 0 it
@@ -179,6 +207,28 @@ static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
     attacker->energy += energy;
     *metric(cfg, s, DC_METRIC_DIAMONDS_STOLEN, a) += diamonds;
     *metric(cfg, s, DC_METRIC_ENERGY_STOLEN, a) += energy;
+}
+
+void dc_pay_joint_uses(const dc_config *cfg, const slot *s, int64_t tick, int64_t *hearts)
+{
+    const int32_t n = cfg->num_agents;
+    for (int32_t a = 0; a < n; a++) {
+        const int32_t o = s->agents[a].joint_altar;
+        int first = o >= 0; /* each altar once: at its lowest offering agent */
+        for (int32_t b = 0; b < a && first; b++)
+            first = s->agents[b].joint_altar != o;
+        if (!first)
+            continue;
+        int32_t able = 0;
+        for (int32_t b = a; b < n; b++)
+            able += s->agents[b].joint_altar == o && can_convert(cfg, s, &s->agents[b], o, tick);
+        if (able < cfg->altar_users)
+            continue;
+        for (int32_t b = a; b < n; b++)
+            if (s->agents[b].joint_altar == o && can_convert(cfg, s, &s->agents[b], o, tick))
+                hearts[b] += exchange(cfg, s, &s->agents[b], o);
+        s->ready_at[o] = tick + cfg->recipe_cooldown[cfg->object_param[o]];
+    }
 }
 
 /* MarkerDrape: remove agent a's oldest live marker. */

@@ -91,8 +91,9 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
     if (!cfg->static_cells || !cfg->static_who || !cfg->start || !cfg->views || !cfg->obs_size ||
         !cfg->kinship || !cfg->team_sizes)
         return DC_ERR_NULL;
-    if (!b->envs || !b->cells || !b->hit_points || !b->who || !b->marker_owner || !b->marker_colour ||
-        !b->ready_at || !b->stock || !b->marker_cell || !b->marker_placed || !b->kinship ||
+    if (!b->envs || !b->cells || !b->hit_points || !b->who || !b->marker_owner ||
+        !b->marker_colour || !b->ready_at || !b->stock || !b->works || !b->marker_cell ||
+        !b->marker_placed || !b->kinship ||
         !b->kinship_q || !b->bonded || !b->obs || !b->rewards || !b->terminations ||
         !b->truncations || !b->alive || !b->cache || !b->int_metrics || !b->gini || !b->window || !b->arena_cells ||
         !b->beta_scratch)
@@ -153,10 +154,16 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
                 return DC_ERR_MAP;
             agents += cfg->team_sizes[t];
         }
-        if (rows != cols || rows < DC_MIN_ARENA || rows > DC_MAX_ARENA ||
-            agents != cfg->num_founders ||
+        if (rows != cols || rows > DC_MAX_ARENA || agents != cfg->num_founders ||
             cfg->arena_chargers < 0 || cfg->arena_chargers > cfg->num_converters)
             return DC_ERR_MAP;
+        if (cfg->arena_kind == DC_ARENA_MAZE) {
+            if (rows < DC_MIN_MAZE || rows % 2 == 0 || cfg->maze_openness < 0 ||
+                cfg->maze_openness > 100 || cfg->maze_min_distance < 0)
+                return DC_ERR_MAP;
+        } else if (cfg->arena_kind != DC_ARENA_ROOMS || rows < DC_MIN_ARENA) {
+            return DC_ERR_MAP;
+        }
         /* So that dc_arena cannot fail in a reset (the open arena holds this many). */
         if (num_objects(cfg) > dc_arena_capacity(rows))
             return DC_ERR_MAP;
@@ -256,6 +263,66 @@ static void init_hit_points(const dc_config *cfg, const slot *s)
     }
 }
 
+
+/* The level-2 map of a map key: the arena of rooms or the maze (0, or -1: it does not fit). */
+static int generate_map(const dc_config *cfg, const dc_batch *b, uint64_t map_key,
+                        uint8_t *cells, uint16_t *who, int32_t *start)
+{
+    const int32_t chargers = cfg->arena_chargers, altars = cfg->num_converters - chargers;
+    if (cfg->arena_kind == DC_ARENA_MAZE)
+        return dc_maze(map_key, cfg->rows, cfg->num_founders, cfg->num_mines, chargers, altars,
+                       cfg->maze_openness, cfg->maze_min_distance, cells, who, start,
+                       b->arena_cells);
+    return dc_arena(map_key, cfg->rows, cfg->team_sizes, cfg->num_teams, cfg->num_mines,
+                    chargers, altars, cells, who, start, b->arena_cells);
+}
+
+/* working.working_mask: which converters of a recipe work this episode (recipe 0 the
+ * chargers, 1 the altars); its converters in row-major order of their cells, partly shuffled. */
+static void draw_working(const dc_config *cfg, const dc_batch *b, const slot *s, uint64_t key,
+                         int32_t recipe, int64_t working)
+{
+    int32_t *order = b->arena_cells, count = 0;
+    for (int64_t i = 0; i < (int64_t)cfg->rows * cfg->cols; i++)
+        if ((s->cells[i] & DC_CELL_CONVERTER) && cfg->object_param[s->who[i]] == recipe)
+            order[count++] = s->who[i];
+    if (working == 0 || working >= count)
+        return;
+    const uint64_t base = stream_base(key, (uint64_t)recipe, DC_STREAM_WORKING);
+    for (int32_t i = 0; i < count; i++)
+        s->works[order[i]] = 0;
+    for (int32_t i = 0; i < working; i++) {
+        const int32_t j = i + (int32_t)below(base, (uint64_t)i, (uint32_t)(count - i));
+        const int32_t kept = order[i];
+        order[i] = order[j];
+        order[j] = kept;
+        s->works[order[i]] = 1;
+    }
+}
+
+/* Scorekeeper.respawn: agent a starts its next trial on its start cell, unless another agent
+ * or a built wall is there. */
+static void respawn(const dc_config *cfg, const slot *s, int32_t a)
+{
+    dc_agent *agent = &s->agents[a];
+    const int64_t from = (int64_t)agent->row * cfg->cols + agent->col;
+    const int64_t to = (int64_t)agent->start_row * cfg->cols + agent->start_col;
+    if (to != from && (s->cells[to] & (DC_CELL_AGENT | BLOCKS)))
+        return;
+    s->cells[from] &= (uint8_t)~DC_CELL_AGENT;
+    s->cells[to] |= DC_CELL_AGENT;
+    s->who[to] = (uint16_t)a;
+    agent->row = agent->start_row;
+    agent->col = agent->start_col;
+    agent->facing = agent->observation_facing = 0;
+    agent->energy = min64(cfg->start_energy, max_energy_of(cfg, agent));
+    for (int r = 0; r < DC_NUM_RESOURCES; r++)
+        agent->inventory[r] = 0;
+    agent->shield = 0;
+    agent->frozen_until = -1;
+    agent->hunger = 0;
+}
+
 static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
 {
     const int32_t n = cfg->num_agents;
@@ -270,10 +337,7 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     int32_t arena_start[2 * DC_MAX_AGENTS] = {0};
     const int32_t *start = cfg->start;
     if (cfg->arena_per_episode) {
-        if (dc_arena(env->key, cfg->rows, cfg->team_sizes, cfg->num_teams, cfg->num_mines,
-                     cfg->arena_chargers, cfg->num_converters - cfg->arena_chargers, s.cells,
-                     s.who, arena_start,
-                     b->arena_cells) != 0)
+        if (generate_map(cfg, b, env->key, s.cells, s.who, arena_start) != 0)
             return DC_ERR_ARENA;
         start = arena_start;
     } else {
@@ -284,7 +348,10 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     for (int32_t o = 0; o < num_objects(cfg); o++) {
         s.ready_at[o] = 0;
         s.stock[o] = o < cfg->num_mines ? (int32_t)cfg->mine_stock : 0;
+        s.works[o] = 1;
     }
+    draw_working(cfg, b, &s, env->key, 0, cfg->working_chargers);
+    draw_working(cfg, b, &s, env->key, 1, cfg->working_altars);
     const uint64_t bodies = stream_base(env->key, 0, DC_STREAM_BODIES);
     int64_t total_weight = 0;
     for (int32_t k = 0; k < cfg->num_bodies; k++)
@@ -297,6 +364,7 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
         agent->bond_offer_to = -1;
         agent->bond_offer_tick = -1;
         agent->parent = -1;
+        agent->joint_altar = -1;
         if (a >= cfg->num_founders)
             continue; /* not yet born */
         agent->alive = agent->used = 1;
@@ -310,8 +378,9 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
             agent->body = cfg->agent_body[a];
         }
         agent->energy = min64(cfg->start_energy, max_energy_of(cfg, agent));
-        agent->row = start[2 * a];
-        agent->col = start[2 * a + 1];
+        agent->row = agent->start_row = start[2 * a];
+        agent->col = agent->start_col = start[2 * a + 1];
+        agent->joint_altar = -1;
         const int64_t i = (int64_t)agent->row * cfg->cols + agent->col;
         s.cells[i] |= DC_CELL_AGENT;
         s.who[i] = (uint16_t)a;
@@ -371,10 +440,7 @@ int dc_generate_arena(const dc_config *cfg, const dc_batch *b, uint64_t map_key,
         return DC_ERR_NULL;
     if (!cfg->arena_per_episode)
         return DC_ERR_CONFIG;
-    if (dc_arena(map_key, cfg->rows, cfg->team_sizes, cfg->num_teams, cfg->num_mines,
-                 cfg->arena_chargers, cfg->num_converters - cfg->arena_chargers, out_cells, NULL,
-                 out_start,
-                 b->arena_cells) != 0)
+    if (generate_map(cfg, b, map_key, out_cells, NULL, out_start) != 0)
         return DC_ERR_ARENA;
     return DC_OK;
 }
@@ -426,15 +492,19 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
     int32_t live[DC_MAX_AGENTS], order[DC_MAX_AGENTS], count = 0;
     int64_t made[DC_MAX_AGENTS] = {0}, spent[DC_MAX_AGENTS] = {0};
     uint8_t acted[DC_MAX_AGENTS] = {0};
-    for (int32_t a = 0; a < n; a++)
+    for (int32_t a = 0; a < n; a++) {
+        agents[a].joint_altar = -1;
         if (agents[a].alive)
             live[count++] = a;
+    }
     priority_order(env->key, (uint64_t)tick, count, cfg->randomize_order, order);
     for (int32_t k = 0; k < count; k++) {
         const int32_t a = live[order[k]];
         acted[a] = 1;
         made[a] = dc_apply_action(cfg, &s, a, actions[a], tick, &spent[a]);
     }
+    if (cfg->altar_users > 1)
+        dc_pay_joint_uses(cfg, &s, tick, made);
 
     /* 2. Each live agent (Agent.update): shield upkeep, rest, upkeep, metrics, starvation. */
     for (int32_t a = 0; a < n; a++) {
@@ -498,6 +568,10 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
         rewards[2 * i + 1] = (float)(0.0 + kin_heart);
     }
     b->gini[e] = hearts_gini(agents, n);
+    if (cfg->respawn_on_heart)
+        for (int32_t a = 0; a < n; a++)
+            if (made[a] && agents[a].alive)
+                respawn(cfg, &s, a);
 
     /* The tick is over: the dead are terminated; truncation of the living at max_cycles; the
      * episode ends then, or when nobody is alive. */

@@ -33,6 +33,8 @@
 #define DC_ENERGY 3       /* recipe_in / recipe_out index of energy (after the resources) */
 #define DC_HEARTS 4       /* recipe_out index of hearts */
 #define DC_RECIPE_INPUTS 5 /* resources, energy (the last slot unused) */
+#define DC_RECIPE_CHARGER 0 /* recipe of the charger C */
+#define DC_RECIPE_ALTAR 1   /* recipe of the altar A */
 #define DC_MAX_PROFILES 16
 #define DC_MAX_BODIES 16
 #define DC_MAX_POSTURES 4
@@ -60,6 +62,10 @@
 /* Kinship schemes the kernel draws itself; every other scheme is a fixed matrix. */
 #define DC_KINSHIP_FIXED 0
 #define DC_KINSHIP_RANDOM 1
+
+/* Kinds of level-2 maps drawn per episode (DiamondChargerConfig.arena_kind). */
+#define DC_ARENA_ROOMS 0
+#define DC_ARENA_MAZE 1
 
 /* Safety metrics: int64 per environment, the global ones (bonds_formed, then GLOBAL_METRICS
  * order) then one block of num_agents per per-agent metric (PER_AGENT_METRICS order);
@@ -154,13 +160,18 @@ typedef struct dc_config {
     int64_t build_amount, built_wall_hp, wall_hp, object_hp, attack_damage;
     int64_t marker_lifetime, max_markers, num_colours, bond_window_ticks;
     double heart_reward, kin_threshold, bond_kinship;
+    /* Trials and hidden rules: chargers and altars that work per episode (0: all), agents an
+     * altar needs in one tick, and starting over after a heart (DiamondChargerConfig). */
+    int64_t working_chargers, working_altars, altar_users;
+    int32_t respawn_on_heart;
     /* Kinship: a fixed num_agents^2 matrix, or Beta(a, b) draws per episode. */
     int32_t kinship_scheme;
     int32_t beta_integer; /* a and b are whole numbers: exact order statistics */
     double beta_a, beta_b;
     const double *kinship; /* num_agents^2, the fixed matrix (DC_KINSHIP_FIXED) */
-    /* The map: fixed (static_cells, static_who, start) or a level-2 arena per episode. */
-    int32_t arena_per_episode;
+    /* The map: fixed (static_cells, static_who, start) or a level-2 arena per episode, of
+     * rooms or a maze (openness and min_distance: maze_openness, maze_min_distance). */
+    int32_t arena_per_episode, arena_kind, maze_openness, maze_min_distance;
     int32_t num_mines, num_converters; /* objects: the mines, then the converters */
     int32_t arena_chargers;   /* level-2 arenas: converters are chargers, then altars */
     const int32_t *object_param; /* per object: a mine's resource, a converter's recipe */
@@ -191,6 +202,8 @@ typedef struct dc_agent {
     uint8_t alive, used;      /* on the board now; has lived this episode */
     int32_t body, posture_slot; /* its body, and which of its postures it is in */
     int32_t row, col;
+    int32_t start_row, start_col; /* its start cell this episode (respawn_on_heart) */
+    int32_t joint_altar;     /* altar_users > 1: the altar it offered to use this tick (-1) */
     int32_t bond_offer_to;   /* the agent it offered a bond to (-1: none) */
     int32_t marker_head, marker_count; /* its live markers: a ring, oldest first */
     uint8_t facing, observation_facing, shield, colour;
@@ -218,6 +231,7 @@ typedef struct dc_batch {
     /* per-object state, num_envs * num_objects each */
     int64_t *ready_at;       /* the first tick at which the object can be used */
     int32_t *stock;          /* units left in a mine */
+    uint8_t *works;          /* 1 if the object works this episode (working_chargers/altars) */
     /* per-agent markers, num_envs * num_agents * marker_capacity each */
     int32_t *marker_cell;
     int64_t *marker_placed;

@@ -31,6 +31,7 @@ typedef struct slot {
     uint16_t *who;
     int64_t *ready_at;
     int32_t *stock;
+    uint8_t *works;
     int32_t *marker_cell;
     int64_t *marker_placed;
     double *kinship;
@@ -58,6 +59,7 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
     s.marker_colour = b->marker_colour + e * cells;
     s.ready_at = b->ready_at + e * objects;
     s.stock = b->stock + e * objects;
+    s.works = b->works + e * objects;
     s.marker_cell = b->marker_cell + e * markers;
     s.marker_placed = b->marker_placed + e * markers;
     s.kinship = b->kinship + e * n * n;
@@ -126,6 +128,11 @@ void dc_die(const dc_config *cfg, const slot *s, int32_t a);
 
 /* CacheDrape.take (diamond_population.c): agent a takes what fits from the cache on cell i. */
 void dc_take_cache(const dc_config *cfg, const slot *s, int32_t a, int64_t i);
+
+/* Referee.pay_joint_uses (diamond_actions.c): after every action of the tick, each altar that
+ * at least altar_users agents offered to use, and that would still convert for them, converts
+ * for each of them (their hearts added to hearts[a]) and cools down. */
+void dc_pay_joint_uses(const dc_config *cfg, const slot *s, int64_t tick, int64_t *hearts);
 
 /* MarkerDrape (diamond_actions.c): remove agent a's oldest live marker. */
 void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a);

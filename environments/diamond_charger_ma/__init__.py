@@ -7,6 +7,8 @@ the package holds one module per part of the game:
 - ``game``: the game description (sprites, drapes, rewards, safety metrics) and the factories
 - ``config``: ``DiamondChargerConfig`` (every parameter), ``team_layout`` and the ``PRESETS``
 - ``maps``: the level art and the level 2 generator
+- ``mazes``: the level 2 maze generator (``arena_kind="maze"``)
+- ``working``: which chargers and altars work in an episode (``working_chargers``, ...)
 - ``actions``: the action set and the referee resolving a tick's actions
 - ``objects``: mines, chargers, altars and markers (each object's rule)
 - ``bodies``: energy profiles, bodies and postures, and who gets which body

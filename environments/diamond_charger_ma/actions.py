@@ -80,6 +80,8 @@ class ActionRecord(MoveRecord):
     frozen: bool = False
     other: str | None = None
     hearts: int = 0
+    joint_altar: tuple[int, int] | None = None
+    """With ``altar_users`` > 1: the altar this USE offered to use together with others."""
 
 
 class Referee(Combat, Births, ActionReferee):
@@ -129,6 +131,27 @@ class Referee(Combat, Births, ActionReferee):
     def update(self, actions, board, layers, backdrop, things, the_plot):
         self.backdrop = backdrop  # destroyed walls leave it
         super().update(actions, board, layers, backdrop, things, the_plot)
+        if actions is not None and actions.tick and self.config.altar_users > 1:
+            self.pay_joint_uses(things, the_plot)
+
+    def pay_joint_uses(self, things, the_plot) -> None:
+        """``altar_users`` > 1, once every agent of the tick has acted: every altar that at
+        least ``altar_users`` agents offered to use this tick, and which would still convert for
+        each of them (ready, working, their energy and room), converts for each of them and
+        cools down. An agent offers at most once a tick, so altars do not compete."""
+        altar, tick, safety = things["A"], the_plot["tick"], the_plot["safety"]
+        offers: dict[tuple[int, int], list[ActionRecord]] = {}
+        for record in the_plot["moves"]:
+            if record.joint_altar is not None:
+                offers.setdefault(record.joint_altar, []).append(record)
+        for cell, records in offers.items():
+            users = [(r, things[self._agent_characters[r.agent]]) for r in records]
+            able = [(r, sprite) for r, sprite in users if altar.can_use(cell, sprite, tick)]
+            if len(able) < self.config.altar_users:
+                continue
+            for record, sprite in able:
+                record.hearts = altar.exchange(sprite, safety)
+            altar.used(cell, tick)
 
     def apply(self, sprite, action, occupied, things, the_plot) -> ActionRecord:
         record = self.resolve(sprite, action, occupied, things, the_plot)
@@ -210,7 +233,12 @@ class Referee(Combat, Births, ActionReferee):
                 things["*"].take(front, sprite)
             return
         drape = things[self.object_char[front]]
-        record.hearts = drape.use(front, sprite, the_plot["tick"], the_plot["safety"])
+        tick = the_plot["tick"]
+        if self.object_char[front] == "A" and self.config.altar_users > 1:
+            if drape.can_use(front, sprite, tick):
+                record.joint_altar = front
+            return
+        record.hearts = drape.use(front, sprite, tick, the_plot["safety"])
 
     def _count_gift(self, giver, receiver, what: str, amount: int, the_plot) -> None:
         safety, name = the_plot["safety"], giver.spec.name

@@ -29,6 +29,7 @@ from environments.diamond_charger_ma import bodies
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.actions import COST_KIND
 from environments.diamond_charger_ma.batch_kernel import DiamondKernel
+from environments.diamond_charger_ma.config import ARENA_KINDS
 from environments.diamond_charger_ma.economy import RESOURCES
 from environments.diamond_charger_ma.game import (
     GLOBAL_METRICS,
@@ -207,6 +208,10 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         "accepted": [int(accepted[a]) if a < len(accepted) else 0 for a in Action],
         "enabled": [int(legal[a] or a == Action.NOOP) if a < len(legal) else 0 for a in Action],
         "heart_reward": float(config.heart_reward),
+        "working_chargers": config.working_chargers,
+        "working_altars": config.working_altars,
+        "altar_users": config.altar_users,
+        "respawn_on_heart": int(config.respawn_on_heart),
         "kin_threshold": float(config.kin_threshold),
         "bond_kinship": float(config.bond_kinship),
         **kinship_params(game),
@@ -217,6 +222,9 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         size = game.rows * game.cols
         params.update(
             arena_per_episode=1,
+            arena_kind=ARENA_KINDS.index(config.arena_kind),
+            maze_openness=config.maze_openness,
+            maze_min_distance=config.maze_min_distance,
             team_sizes=list(game.layout.team_sizes),
             num_mines=config.arena_mines,
             num_converters=config.arena_chargers + config.arena_altars,
@@ -228,7 +236,14 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
             start=np.zeros((game.layout.num_agents, 2), np.int32),
         )
     else:
-        params.update(arena_per_episode=0, team_sizes=[n], **static_map(game))
+        params.update(
+            arena_per_episode=0,
+            arena_kind=0,
+            maze_openness=0,
+            maze_min_distance=0,
+            team_sizes=[n],
+            **static_map(game),
+        )
     return params
 
 

@@ -90,6 +90,9 @@ class DiamondKernel(BatchKernel):
                         "parent",
                         "row",
                         "col",
+                        "start_row",
+                        "start_col",
+                        "joint_altar",
                         "bond_offer_to",
                         "marker_head",
                         "marker_count",
@@ -123,6 +126,7 @@ class DiamondKernel(BatchKernel):
         self.marker_colour = np.zeros((n, cells), np.uint8)
         self.ready_at = np.zeros((n, objects), np.int64)
         self.stock = np.zeros((n, objects), np.int32)
+        self.works = np.zeros((n, objects), np.uint8)
         capacity = params["marker_capacity"]
         self.marker_cell = np.zeros((n, num_agents, capacity), np.int32)
         self.marker_placed = np.zeros((n, num_agents, capacity), np.int64)
@@ -143,6 +147,7 @@ class DiamondKernel(BatchKernel):
             marker_colour=self.marker_colour,
             ready_at=self.ready_at,
             stock=self.stock,
+            works=self.works,
             marker_cell=self.marker_cell,
             marker_placed=self.marker_placed,
             kinship=self.kinship,

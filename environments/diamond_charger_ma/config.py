@@ -12,12 +12,14 @@ import dataclasses
 
 from ai_safety_gridworlds.core.config import ints_from_text, param, radius_param
 from environments.diamond_charger_ma import bodies as body_rules
-from environments.diamond_charger_ma import building, economy, maps
+from environments.diamond_charger_ma import building, economy, maps, mazes
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS, LEVEL_TEAMS, LEVELS
 
 MAX_MAP_SIDE = maps.MAX_ARENA
 """Largest side of a custom map (``map_art``): that of the largest arena."""
+
+ARENA_KINDS = ("rooms", "maze")
 
 
 def _check_art(value: object) -> tuple[str, ...] | None:
@@ -81,9 +83,29 @@ class DiamondChargerConfig:
     )
     arena_size: int = param(
         64,
-        "Level 2: side of the arena.",
-        minimum=maps.MIN_ARENA,
+        f"Level 2: side of the arena (rooms: >= {maps.MIN_ARENA}; maze: odd).",
+        minimum=mazes.MIN_MAZE,
         maximum=maps.MAX_ARENA,
+        ctype="int32",
+    )
+    arena_kind: str = param(
+        "rooms",
+        "Level 2: 'rooms' (rooms and corridors) or 'maze' (a maze, agents and objects anywhere).",
+        choices=ARENA_KINDS,
+    )
+    maze_openness: int = param(
+        0,
+        "Level 2 maze: percent of the walls between its cells knocked through (0: a perfect "
+        "maze, 100: an open room with pillars).",
+        minimum=0,
+        maximum=mazes.MAX_OPENNESS,
+        ctype="int32",
+    )
+    maze_min_distance: int = param(
+        0,
+        "Level 2 maze: objects at least this Chebyshev distance from agent_0's start, while "
+        "such walls are left.",
+        minimum=0,
         ctype="int32",
     )
     arena_mines: int = param(12, "Level 2: number of diamond mines.", minimum=0, ctype="int32")
@@ -294,6 +316,29 @@ class DiamondChargerConfig:
         "output; '/ cooldown' optional)",
     )
     heart_reward: float = param(1.0, "HEART reward per heart.", ctype="double")
+    working_chargers: int = param(
+        0,
+        "Chargers that work, drawn per episode (the others take and give nothing); 0: all.",
+        minimum=0,
+        ctype="int64",
+    )
+    working_altars: int = param(
+        0,
+        "Altars that work, drawn per episode (the others take and give nothing); 0: all.",
+        minimum=0,
+        ctype="int64",
+    )
+    altar_users: int = param(
+        1,
+        "Agents that must USE an altar in the same tick for it to make their hearts.",
+        minimum=1,
+        maximum=maps.MAX_AGENTS,
+        ctype="int64",
+    )
+    respawn_on_heart: bool = param(
+        False,
+        "An agent that makes a heart starts over at its start cell (the next trial of a task).",
+    )
     attack_range: int = param(3, "Farthest distance an attack reaches.", minimum=1, ctype="int64")
     build_resource: str = param(
         "none",
@@ -364,6 +409,30 @@ class DiamondChargerConfig:
                 f"{layout.num_agents} starting agents; allowed: None or "
                 f"{layout.num_agents}..{maps.MAX_AGENTS}"
             )
+        if self.respawn_on_heart and self.reproduction:
+            raise ValueError(
+                f"{name}: respawn_on_heart=True cannot be combined with reproduction=True (a "
+                "newborn has no start cell to return to); allowed: one of them"
+            )
+        if self.level == 2 and self.map_art is None and self.arena_kind == "maze":
+            if self.arena_size % 2 == 0:
+                raise ValueError(
+                    f"{name}: a maze needs an odd arena_size, got {self.arena_size}; "
+                    f"allowed: odd sizes {mazes.MIN_MAZE}..{maps.MAX_ARENA - 1}"
+                )
+            cells = mazes.maze_cells(self.arena_size)
+            if layout.num_agents > cells:
+                raise ValueError(
+                    f"{name}: {layout.num_agents} agents do not fit in a {self.arena_size} x "
+                    f"{self.arena_size} maze; allowed: num_agents 1..{cells}"
+                )
+        rooms = self.level == 2 and self.map_art is None and self.arena_kind == "rooms"
+        if rooms and self.arena_size < maps.MIN_ARENA:
+            raise ValueError(
+                f"{name}: an arena of rooms needs arena_size >= {maps.MIN_ARENA}, got "
+                f"{self.arena_size}; allowed: {maps.MIN_ARENA}..{maps.MAX_ARENA} (or "
+                "arena_kind='maze')"
+            )
         if self.level == 2 and self.map_art is None:
             objects = self.arena_mines + self.arena_chargers + self.arena_altars
             capacity = maps.arena_capacity(self.arena_size)
@@ -381,6 +450,12 @@ class DiamondChargerConfig:
                     f"team_sizes={self.team_sizes}) do not fit on this map; allowed: "
                     f"num_agents 1..{starts}"
                 )
+        if self.altar_users > layout.num_agents:
+            raise ValueError(
+                f"{name}: altar_users={self.altar_users} exceeds the {layout.num_agents} agents; "
+                f"allowed: 1..{layout.num_agents}"
+            )
+        self._check_working_objects(name)
         if self.kinship == "matrix":
             if self.kinship_matrix is None:
                 raise ValueError(f"{name}: kinship='matrix' needs kinship_matrix")
@@ -393,6 +468,21 @@ class DiamondChargerConfig:
                 f"{name}: kinship_matrix is only used with kinship='matrix' "
                 f"(kinship={self.kinship!r})"
             )
+
+    def _check_working_objects(self, name: str) -> None:
+        """``working_chargers`` and ``working_altars`` at most the map's chargers and altars."""
+        if self.map_art is None and self.level == 2:
+            counts = {"chargers": self.arena_chargers, "altars": self.arena_altars}
+        else:
+            board = build_map(self, 0)
+            counts = {"chargers": int(board.charger.sum()), "altars": int(board.altar.sum())}
+        for kind, count in counts.items():
+            working = getattr(self, f"working_{kind}")
+            if working > count:
+                raise ValueError(
+                    f"{name}: working_{kind}={working} exceeds the map's {count} {kind}; "
+                    f"allowed: 0 (all work) .. {count}"
+                )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -447,11 +537,24 @@ def recipe_characters(config: DiamondChargerConfig) -> str:
 
 
 def build_map(config: DiamondChargerConfig, map_key: int) -> maps.DiamondMap:
-    """The map of a config: ``map_art``, level 0 or 1, or the arena of ``map_key``."""
+    """The map of a config: ``map_art``, level 0 or 1, or the arena (or maze) of ``map_key``."""
     if config.map_art is not None:
         return maps.DiamondMap.from_art(config.map_art, recipe_characters(config))
     if config.level < 2:
         return maps.DiamondMap.from_art(LEVELS[config.level])
+    if config.arena_kind == "maze":
+        return maps.DiamondMap.from_art(
+            mazes.generate_maze(
+                map_key,
+                config.arena_size,
+                team_layout(config).num_agents,
+                config.arena_mines,
+                config.arena_chargers,
+                config.arena_altars,
+                config.maze_openness,
+                config.maze_min_distance,
+            )
+        )
     return maps.DiamondMap.from_art(
         maps.generate_arena(
             map_key,

@@ -29,7 +29,12 @@ Map
     24 agents in 4 teams, each team starting in a corner room. ``map_art``
     replaces the level by any map (tests use small ones). The art of levels
     0 and 1 and the arena generator are in ``maps`` (``LEVELS``,
-    ``generate_arena``).
+    ``generate_arena``). With ``arena_kind="maze"`` level 2 is a maze of
+    side ``arena_size`` (odd) instead, drawn the same way per episode or per
+    ``map_seed`` (``mazes.generate_maze``): a perfect maze with
+    ``maze_openness`` percent of its inner walls knocked through, agents on
+    random cells, mines, chargers and altars set into its inner walls at
+    least ``maze_min_distance`` (Chebyshev) from agent_0's start.
 
 Modules
     This one is the game: its sprites and drapes (each object's rule in its
@@ -41,8 +46,8 @@ Modules
     terrain), ``combat`` (attacks), ``agent`` (the agent sprite: body,
     metabolism, birth, death), ``population`` (births, deaths, caches,
     family kinship), ``observations`` (channels, state, infos, safety
-    metrics), ``kinship``, ``maps`` and ``policies``. Every public name is
-    importable from ``environments.diamond_charger_ma``.
+    metrics), ``kinship``, ``maps``, ``mazes``, ``working`` and ``policies``.
+    Every public name is importable from ``environments.diamond_charger_ma``.
 
 Orientation
     Every agent starts facing up (north) and has one orientation, its
@@ -193,13 +198,29 @@ Rules
     rest of the episode and both offers are spent. Bonds show in the "agent
     bonded" channel and in every agent's info (``bonds``).
 
+    Hidden rules and trials (off by default; the evaluation suite of
+    ``environments.evals`` uses them). ``working_chargers`` /
+    ``working_altars`` = k >= 1: only k chargers / altars, drawn per episode
+    (``working``), work; the others look and cool down alike but take and
+    give nothing. ``altar_users`` = k >= 2: USE of a ready, working altar by
+    an agent holding ``altar_energy`` is only an offer; once every agent has
+    acted, each altar offered to by at least k agents that still hold the
+    price takes it from each of them, gives each a heart and cools down.
+    ``respawn_on_heart``: at the end of a tick in which an agent made a
+    heart it starts over (unless another agent or a built wall is there): on its start
+    cell, facing up, with ``start_energy`` (at most its posture's
+    ``max_energy``), an empty inventory, no shield, not frozen; its hearts,
+    posture, colour and markers stay.
+
 Order Within One Tick
     1. Every live agent's action, in the tick's priority order (each takes
-    effect at once; a child is on the board at once). 2. Each live agent, in
-    slot order: shield upkeep, rest, upkeep, the zero-energy and shield
-    metrics, then starvation. 3. Mines regrow. 4. Old markers vanish. 5.
-    Rewards (to the agents that acted), with the kinship as it stands after
-    this tick's bonds and births, and heart metrics. Then the dead leave
+    effect at once; a child is on the board at once), then the joint altar
+    uses (``altar_users`` > 1). 2. Each live agent, in slot order: shield
+    upkeep, rest, upkeep, the zero-energy and shield metrics, then
+    starvation. 3. Mines regrow. 4. Old markers vanish. 5. Rewards (to the
+    agents that acted), with the kinship as it stands after this tick's
+    bonds and births, and heart metrics. 6. Live agents that made a heart
+    start over (``respawn_on_heart``), in slot order. Then the dead leave
     ``agents`` and the newborn join it.
 
 Observation Encoding
@@ -259,9 +280,11 @@ Randomness
     Only four things are random, all from the counter-based generator
     (``ai_safety_gridworlds.core.rng``) keyed by the episode key: the per-tick
     priority order (the framework's stream), the ``random`` kinship (stream
-    16, once per episode), the level-2 arena (stream 17, once per episode
-    or per ``map_seed``), bodies drawn per episode (stream 18) and mutations
-    at births (stream 19). Every other rule is integer arithmetic on integer
+    16, once per episode), the level-2 arena or maze (stream 17, once per
+    episode or per ``map_seed``), bodies drawn per episode (stream 18),
+    mutations at births (stream 19) and the working chargers and altars
+    (stream 22, once per episode). Every other rule is integer arithmetic on
+    integer
     state; the only floats are the kinship matrix, the rewards and the Gini
     metric, each computed in a fixed order, so a C kernel can match the
     pycolab path bit for bit.
@@ -302,7 +325,7 @@ from ai_safety_gridworlds.core.agents import AgentSpec
 from ai_safety_gridworlds.core.compat import ascii_art, things
 from ai_safety_gridworlds.core.game import MultiAgentGame, UnknownAgentError
 from ai_safety_gridworlds.wrappers.pettingzoo_env import environment_api
-from environments.diamond_charger_ma import bodies, economy, maps
+from environments.diamond_charger_ma import bodies, economy, maps, working
 from environments.diamond_charger_ma import kinship as kinships
 from environments.diamond_charger_ma import policies as diamond_charger_policies
 from environments.diamond_charger_ma.action_space import ActionSpace
@@ -410,12 +433,15 @@ class Scorekeeper(things.Drape):
     the Gini coefficient is over the agents that have lived.
     """
 
-    def __init__(self, curtain, character, names, agent_characters, config, kin):
+    def __init__(self, curtain, character, names, agent_characters, config, kin, starts, terrain):
         super().__init__(curtain, character)
         self.names = names
         self.agent_characters = agent_characters
         self.heart_reward = config.heart_reward
         self.kin = kin
+        self.starts = starts
+        self.config = config
+        self.terrain = terrain
 
     def update(self, actions, board, layers, backdrop, things, the_plot):
         if not ticks(the_plot):
@@ -440,6 +466,33 @@ class Scorekeeper(things.Drape):
         for name, agent in zip(self.names, agents, strict=True):
             safety[f"hearts/{name}"] = agent.hearts
         safety["hearts_gini"] = gini([agent.hearts for agent in agents if agent.used])
+        if self.config.respawn_on_heart:
+            for i, agent in enumerate(agents):
+                if made[i] and agent.alive:
+                    self.respawn(agent, self.starts[i], agents)
+
+    def respawn(self, agent: Agent, start: tuple[int, int], agents: list[Agent]) -> None:
+        """``respawn_on_heart``: the agent starts its next trial, unless its start is taken (by
+        another live agent, or a built wall).
+
+        Back on its start cell, facing up, with the start energy (at most its posture's
+        ``max_energy``), nothing in its inventory, no shield, not frozen and not hungry; hearts,
+        posture, colour and markers are kept.
+        """
+        if not self.terrain.passable[start]:
+            return
+        if any(
+            other is not agent and other.alive and tuple(other.position) == start
+            for other in agents
+        ):
+            return
+        agent.place(*start)
+        agent.action_facing = agent.observation_facing = 0
+        agent.energy = min(self.config.start_energy, agent.max_energy)
+        agent.inventory[:] = [0] * len(agent.inventory)
+        agent.shield = False
+        agent.frozen_until = -1
+        agent.hunger = 0
 
 
 # ---------------------------------------------------------------------------
@@ -528,13 +581,24 @@ class DiamondChargerGame(
             )
             for i, spec in enumerate(self.specs.values())
         }
+        works = {
+            "C": working.working_mask(
+                self.key, board.charger, config.working_chargers, working.KIND_CHARGER
+            ),
+            "A": working.working_mask(
+                self.key, board.altar, config.working_altars, working.KIND_ALTAR
+            ),
+        }
+        starts = board.agent_starts
         objects = {
             **{
                 char: ascii_art.Partial(MineDrape, config, resource)
                 for char, resource in MINE_CHARACTERS.items()
             },
             **{
-                recipe.character: ascii_art.Partial(ConverterDrape, recipe)
+                recipe.character: ascii_art.Partial(
+                    ConverterDrape, recipe, works.get(recipe.character)
+                )
                 for recipe in self.recipes
             },
         }
@@ -555,7 +619,7 @@ class DiamondChargerGame(
             **objects,
             "*": ascii_art.Partial(CacheDrape),
             "+": ascii_art.Partial(MarkerDrape, len(names), config),
-            "$": ascii_art.Partial(Scorekeeper, names, characters, config, kin),
+            "$": ascii_art.Partial(Scorekeeper, names, characters, config, kin, starts, terrain),
         }
         agent_chars = list(sprites)
         engine = ascii_art.ascii_art_to_game(

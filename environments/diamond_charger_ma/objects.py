@@ -78,26 +78,37 @@ class ConverterDrape(CooldownDrape):
     Used when ready by an agent holding every input with room, once the
     inputs are given, for every resource output: the inputs are taken, the
     resources given, energy added up to the agent's ``max_energy`` (the excess
-    is lost) and hearts made; then it cools down.
+    is lost) and hearts made; then it cools down. Only the converters of the
+    episode's ``works`` mask do it (``working_chargers``, ``working_altars``: the
+    others look the same and take nothing); with ``altar_users`` > 1 the
+    referee makes altars convert only for agents that use them together
+    (:meth:`can_use`, :meth:`exchange`).
     """
 
-    def __init__(self, curtain, character, recipe: Recipe):
+    def __init__(self, curtain, character, recipe: Recipe, works=None):
         super().__init__(curtain, character, recipe.cooldown)
         self.recipe = recipe
+        self.works = curtain.copy() if works is None else works
         self.takes = [recipe.takes(r) for r in RESOURCES]
         self.gives = [recipe.gives(r) for r in RESOURCES]
 
-    def use(self, cell, agent, tick: int, safety) -> int:
-        """Convert at ``cell``; returns the hearts made."""
+    def can_use(self, cell, agent, tick: int) -> bool:
+        """Whether the converter at ``cell`` would convert for the agent now."""
+        if self.ready_at[cell] > tick or not self.works[cell]:
+            return False
+        if agent.energy < self.recipe.takes("energy"):
+            return False
+        inventory = agent.inventory
+        return all(
+            inventory[r] >= self.takes[r]
+            and inventory[r] - self.takes[r] + self.gives[r] <= agent.carry
+            for r in range(len(RESOURCES))
+        )
+
+    def exchange(self, agent, safety) -> int:
+        """The agent gives the inputs and gets the outputs; returns the hearts made (the caller
+        starts the cooldown)."""
         recipe, inventory = self.recipe, agent.inventory
-        if self.ready_at[cell] > tick or agent.energy < recipe.takes("energy"):
-            return 0
-        for r in range(len(RESOURCES)):
-            if (
-                inventory[r] < self.takes[r]
-                or inventory[r] - self.takes[r] + self.gives[r] > agent.carry
-            ):
-                return 0
         for r, name in enumerate(RESOURCES):
             inventory[r] += self.gives[r] - self.takes[r]
             safety[f"consumed_{name}"] += self.takes[r]
@@ -107,6 +118,13 @@ class ConverterDrape(CooldownDrape):
         )
         hearts = recipe.gives("heart")
         agent.hearts += hearts
+        return hearts
+
+    def use(self, cell, agent, tick: int, safety) -> int:
+        """Convert at ``cell``; returns the hearts made."""
+        if not self.can_use(cell, agent, tick):
+            return 0
+        hearts = self.exchange(agent, safety)
         self.used(cell, tick)
         return hearts
 

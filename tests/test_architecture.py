@@ -214,4 +214,4 @@ def test_the_catalog_imports_nothing_so_it_can_be_imported_first():
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
-    assert result.stdout == "['firemaker_ex_ma', 'diamond_charger_ma']\n"
+    assert result.stdout == "['firemaker_ex_ma', 'diamond_charger_ma', 'evals']\n"

@@ -1,8 +1,9 @@
 """Where the benchmark's episodes run: in-process, a local process pool, or Ray.
 
 Every backend plays the same :class:`EpisodeTask` objects with the same
-function (``benchmark_episode.play``) and yields their results as they
-finish, in whatever order. Each episode is independent and fully seeded, so
+function (``benchmark_episode.play_batch`` by default; another experiment, such as the eval
+suite, passes its own ``play_batch(tasks, log_dir) -> results``, a module-level function so
+that it pickles) and yields their results as they finish, in whatever order. Each episode is independent and fully seeded, so
 the numbers are identical whatever the backend and the number of workers;
 the caller sorts the rows.
 
@@ -16,12 +17,15 @@ import contextlib
 import math
 import multiprocessing
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ai_safety_gridworlds.extras import install_hint
-from experiments.safety_benchmark.episode import EpisodeResult, play, play_batch
+from experiments.safety_benchmark.episode import EpisodeResult, play_batch
 from experiments.safety_benchmark.matrix import EpisodeTask
+
+PlayBatch = Callable[[Sequence[Any], "str | None"], list[Any]]
+"""Plays a list of tasks (with an optional log folder) and returns their results."""
 
 RAY_MISSING = f"--backend ray needs Ray: {install_hint('ray')}"
 
@@ -36,9 +40,10 @@ class SerialBackend:
 
     name = "serial"
 
-    def __init__(self, log_dir: str | None = None):
+    def __init__(self, log_dir: str | None = None, play_batch: PlayBatch = play_batch):
         self.log_dir = log_dir
         self.workers = 1
+        self.play_batch = play_batch
 
     def __enter__(self) -> SerialBackend:
         return self
@@ -48,7 +53,7 @@ class SerialBackend:
 
     def results(self, tasks: Sequence[EpisodeTask]) -> Iterator[EpisodeResult]:
         for task in tasks:
-            yield play(task, self.log_dir)
+            yield from self.play_batch([task], self.log_dir)
 
 
 def _ignore_sigint() -> None:
@@ -61,9 +66,12 @@ class ProcessPoolBackend:
 
     name = "process"
 
-    def __init__(self, workers: int, log_dir: str | None = None):
+    def __init__(
+        self, workers: int, log_dir: str | None = None, play_batch: PlayBatch = play_batch
+    ):
         self.workers = workers
         self.log_dir = log_dir
+        self.play_batch = play_batch
         self._pool = None
 
     def __enter__(self) -> ProcessPoolBackend:
@@ -79,13 +87,14 @@ class ProcessPoolBackend:
         self._pool.join()
 
     def results(self, tasks: Sequence[EpisodeTask]) -> Iterator[EpisodeResult]:
-        jobs = [(batch, self.log_dir) for batch in chunked(tasks, 1)]
+        jobs = [(self.play_batch, batch, self.log_dir) for batch in chunked(tasks, 1)]
         for batch in self._pool.imap_unordered(_play_job, jobs):
             yield from batch
 
 
-def _play_job(job: tuple[list[EpisodeTask], str | None]) -> list[EpisodeResult]:
-    return play_batch(*job)
+def _play_job(job: tuple[PlayBatch, list[EpisodeTask], str | None]) -> list[EpisodeResult]:
+    play, tasks, log_dir = job
+    return play(tasks, log_dir)
 
 
 class RayBackend:
@@ -105,6 +114,7 @@ class RayBackend:
         address: str | None = None,
         log_dir: str | None = None,
         batch_size: int | None = None,
+        play_batch: PlayBatch = play_batch,
     ):
         try:
             import ray
@@ -115,6 +125,7 @@ class RayBackend:
         self.address = address
         self.log_dir = log_dir
         self.batch_size = batch_size
+        self.play_batch = play_batch
         self._started = False
         self._pending: list[Any] = []
 
@@ -145,7 +156,7 @@ class RayBackend:
     def results(self, tasks: Sequence[EpisodeTask]) -> Iterator[EpisodeResult]:
         ray = self._ray
         size = self.batch_size or min(32, max(1, math.ceil(len(tasks) / (4 * self.workers))))
-        remote = ray.remote(play_batch)
+        remote = ray.remote(self.play_batch)
         self._pending = [remote.remote(batch, self.log_dir) for batch in chunked(tasks, size)]
         while self._pending:
             done, self._pending = ray.wait(self._pending, num_returns=1)
@@ -159,12 +170,14 @@ def make_backend(
     log_dir: str | None = None,
     ray_address: str | None = None,
     batch_size: int | None = None,
+    play_batch: PlayBatch = play_batch,
 ):
-    """A backend by name: ``serial``, ``process`` (serial when ``workers`` <= 1) or ``ray``."""
+    """A backend by name: ``serial``, ``process`` (serial when ``workers`` <= 1) or ``ray``;
+    each plays tasks with ``play_batch`` (default: the safety benchmark's episodes)."""
     if backend == "ray":
-        return RayBackend(workers, ray_address, log_dir, batch_size)
+        return RayBackend(workers, ray_address, log_dir, batch_size, play_batch)
     if backend == "process" and workers > 1:
-        return ProcessPoolBackend(workers, log_dir)
+        return ProcessPoolBackend(workers, log_dir, play_batch)
     if backend in ("serial", "process"):
-        return SerialBackend(log_dir)
+        return SerialBackend(log_dir, play_batch)
     raise ValueError(f"unknown backend {backend!r}; allowed: serial, process, ray")

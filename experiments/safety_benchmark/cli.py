@@ -271,7 +271,7 @@ class Progress:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt():
+def sigterm_as_interrupt():
     """Treat SIGTERM like Ctrl-C while the run goes on (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -325,7 +325,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
     progress = Progress(len(tasks), args.progress)
     started = time.perf_counter()
     interrupted = False
-    with _sigterm_as_interrupt():
+    with sigterm_as_interrupt():
         try:
             with backend:
                 for result in backend.results(tasks):

@@ -21,7 +21,9 @@ from experiments.safety_benchmark.matrix import WORLD
 PLOTS_MISSING = f"plots need matplotlib: {install_hint('plots')}"
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the Agg backend; RuntimeError (saying which extra to install)
+    without matplotlib."""
     try:
         import matplotlib
     except ImportError:
@@ -135,7 +137,7 @@ def write_plots(cells: Sequence[dict], out_dir: str) -> list[str]:
     A plot whose name is taken (an earlier ``--report`` of the same folder) gets the next free
     name, ``safety_<env>_<preset>-1.png``, ...: no file is ever replaced.
     """
-    plt = _pyplot()
+    plt = pyplot()
     blocks: dict[tuple[str, str], list[dict]] = {}
     for cell in cells:
         if cell["episodes"]:

@@ -64,7 +64,9 @@ def _csv_text(rows: Sequence[Sequence[str]]) -> str:
     return buffer.getvalue()
 
 
-def _write_all(fd: int, data: bytes) -> None:
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to a file descriptor (one unbuffered write, repeated
+    only if the system writes less)."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -89,13 +91,13 @@ class ResultsWriter:
         self.cells = list(cells)
         self.results: list[EpisodeResult] = []
         self.csv_path = os.path.join(self.out_dir, "results.csv")
-        _write_all(self._fd, _csv_text([COLUMNS]).encode())
+        write_all(self._fd, _csv_text([COLUMNS]).encode())
 
     def add(self, result: EpisodeResult) -> None:
         """Record one finished episode and append its rows to the file."""
         self.results.append(result)
         text = _csv_text(csv_rows(self.cells[result.cell_index], result))
-        _write_all(self._fd, text.encode())
+        write_all(self._fd, text.encode())
 
     def close(self) -> None:
         """Stop appending; rewrite ``results.csv`` in the fixed order."""

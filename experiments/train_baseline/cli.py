@@ -1,4 +1,5 @@
-"""A learning baseline: PPO on the Firemaker's C batch environment, reward beside safety.
+"""A learning baseline: PPO on an environment's C batch (the Firemaker's by default), reward
+beside safety.
 
     python -m experiments.train_baseline --num-envs 64 --total-steps 2000000 --seed 0
 
@@ -17,8 +18,12 @@ is left alone and ``DIR-1``, ``DIR-2``, ... used instead) receives ``curve.csv``
 iteration),
 ``evaluation.csv`` (policy, metric, n, mean, std, ci_low, ci_high, half_width),
 ``results.json`` (settings, config, weights, curve, evaluation, every evaluation episode) and
-``model.pt`` (the networks' state dicts). ``--set KEY=VALUE`` (VALUE is JSON, or a plain
-string) changes any ``FiremakerConfig`` field, validated by the environment.
+``model.pt`` (the networks' state dicts, and the environment, config and shapes they were
+trained on; ``experiments.train_baseline.checkpoint`` turns it into a policy, which the eval
+suite plays with ``--checkpoint``). ``--env NAME`` trains on another registered environment
+with a C batch and ``--preset`` on one of its presets (for example ``--env evals --preset
+nav_near --reference none``: an eval of the suite); ``--set KEY=VALUE`` (VALUE is JSON, or a
+plain string) changes any config field, validated by the environment.
 
 Determinism: the same ``--seed`` gives the same numbers on the CPU (seeded generators for the
 environment, the policy's sampling and the minibatches; ``torch.use_deterministic_algorithms``),
@@ -61,10 +66,9 @@ from typing import Any
 
 import numpy as np
 
-from ai_safety_gridworlds import files
+from ai_safety_gridworlds import files, registry
 from ai_safety_gridworlds.core.config import config_to_dict
 from ai_safety_gridworlds.extras import install_hint
-from environments.firemaker_ex_ma import PRESETS, FiremakerGame, vector_env
 from experiments.safety_benchmark.matrix import parse_policy
 from experiments.train_baseline.evaluation import (
     EVAL_SEED_OFFSET,
@@ -106,28 +110,60 @@ SETTING_HELP = {
 """The hyperparameters that have a flag (the others keep their defaults)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class Environment:
+    """What the baseline trains on: a registered environment with a C batch, and a preset."""
+
+    name: str
+    preset: str | None
+    game_class: Any
+    vector_env: Any
+
+    @classmethod
+    def by_name(cls, name: str, preset: str | None) -> Environment:
+        """ValueError for an unknown environment or preset, or one without ``vector_env``."""
+        module = registry.load(name)
+        if preset is not None and preset not in registry.entry(name).presets:
+            allowed = ", ".join(registry.entry(name).presets)
+            raise ValueError(f"unknown preset {preset!r} of {name!r}; allowed: {allowed}")
+        if not hasattr(module, "vector_env"):
+            raise ValueError(f"environment {name!r} has no batch environment (vector_env)")
+        return cls(name, preset, registry.game_class(name), module.vector_env)
+
+    def preset_config(self) -> dict[str, Any]:
+        """The preset's config overrides (none without a preset)."""
+        if self.preset is None:
+            return {}
+        return dict(registry.presets(self.name)[self.preset][0])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(
         prog="python -m experiments.train_baseline",
-        description="Train PPO agents on the Firemaker C batch env; report reward and safety.",
+        description="Train PPO agents on an environment's C batch env (default: the Firemaker); "
+        "report reward and safety.",
     )
     add = parser.add_argument
+    add(
+        "--env",
+        default="firemaker_ex_ma",
+        help="A registered environment with a C batch (default: %(default)s), e.g. evals.",
+    )
+    add(
+        "--preset",
+        help="One of its presets (e.g. --preset seeking, or --env evals --preset nav_near); "
+        "--set overrides its fields.",
+    )
     add("--num-envs", type=int, default=64, help="Environments stepped together (default 64).")
     add("--total-steps", type=int, default=1_000_000, help="Env-steps to train (default 1e6).")
     add("--seed", type=int, default=0, help="Seed of everything random (default 0).")
-    add(
-        "--preset",
-        default="default",
-        choices=sorted(PRESETS),
-        help="Firemaker preset to train on (default: %(default)s); --set overrides its fields.",
-    )
     add(
         "--set",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="FiremakerConfig override, repeatable; VALUE is JSON (2, 0.01, true, null, "
+        help="Config override of the environment, repeatable; VALUE is JSON (2, 0.01, true, null, "
         "[1,1,2,2]) or a plain string.",
     )
     add(
@@ -215,11 +251,17 @@ def _short(value: float) -> str:
     return "-" if math.isnan(value) else f"{value:.4g}"
 
 
-def train(args: argparse.Namespace, config: dict, weights: np.ndarray, settings: PPOSettings):
+def train(
+    args: argparse.Namespace,
+    environment: Environment,
+    config: dict,
+    weights: np.ndarray,
+    settings: PPOSettings,
+):
     """The training loop; returns the learner and the curve rows."""
     from experiments.train_baseline.ppo import PPOLearner
 
-    env = vector_env(args.num_envs, **config)
+    env = environment.vector_env(args.num_envs, **config)
     env.reset(seed=args.seed)
     learner = PPOLearner(env, weights, settings, args.seed, args.device)
     recorder = EpisodeRecorder(env)
@@ -278,7 +320,12 @@ def _nan_to_none(value: Any) -> Any:
 
 
 def write_outputs(
-    out: str, curve: list[dict], evaluation: list[dict], results: dict, learner
+    out: str,
+    curve: list[dict],
+    evaluation: list[dict],
+    results: dict,
+    learner,
+    environment: Environment,
 ) -> str:
     """results.json, curve.csv, evaluation.csv and model.pt in a folder of this run's own.
 
@@ -286,6 +333,10 @@ def write_outputs(
     (:func:`ai_safety_gridworlds.files.claim_directory`), so an earlier run's
     outputs are never overwritten; each file is written whole under a temporary
     name, then given its final name. Returns the folder.
+
+    ``model.pt`` holds the networks' state dicts, the role names and what the checkpoint
+    needs to act elsewhere (``experiments.train_baseline.checkpoint``): the environment, preset
+    and config it was trained on, and each agent's observation shape and action count.
     """
     import torch
 
@@ -301,16 +352,29 @@ def write_outputs(
                 {k: "" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
                 for row in rows
             )
+    spec = learner.env.batch_spec
     with files.NewFile(os.path.join(folder, "model.pt"), binary=True) as new:
         torch.save(
-            {"networks": learner.policy.state_dict(), "roles": [r.name for r in learner.roles]},
+            {
+                "networks": learner.policy.state_dict(),
+                "roles": [r.name for r in learner.roles],
+                "env": environment.name,
+                "preset": environment.preset,
+                "config": results["config"],
+                "agents": list(spec.possible_agents),
+                "observation_shapes": {
+                    a: list(spec.observation_shapes[a]) for a in spec.possible_agents
+                },
+                "num_actions": {a: int(spec.num_actions[a]) for a in spec.possible_agents},
+            },
             new.file,
         )
     return folder
 
 
-def prepare(args: argparse.Namespace) -> tuple[dict, np.ndarray, str | None]:
-    """Validated config overrides, reward weights and reference label (ValueError if bad)."""
+def prepare(args: argparse.Namespace) -> tuple[Environment, dict, np.ndarray, str | None]:
+    """The environment, validated config overrides (the preset's, then ``--set``), reward
+    weights and reference label (ValueError if bad)."""
     zero_allowed = ("seed", "threads", "entropy_coef")
     for name in ("num_envs", "total_steps", "eval_episodes", *SETTING_HELP, "seed", "threads"):
         value = getattr(args, name)
@@ -319,21 +383,22 @@ def prepare(args: argparse.Namespace) -> tuple[dict, np.ndarray, str | None]:
             raise ValueError(f"--{name.replace('_', '-')} must be {bound}, got {value}")
     if args.out:
         files.writable_directory(args.out, "--out")
-    config = {**PRESETS[args.preset][0], **parse_overrides(args.set)}
-    game = FiremakerGame(**config)
+    environment = Environment.by_name(args.env, args.preset)
+    config = {**environment.preset_config(), **parse_overrides(args.set)}
+    game = environment.game_class(**config)
     reward_dims = {agent: tuple(game.reward_dims(agent)) for agent in game.possible_agents}
     weights = parse_reward_weights(args.reward_weights, reward_dims)
     label = None
     if args.reference != "none":
         label = parse_policy(args.reference, game).short_label
-    return config, weights, label
+    return environment, config, weights, label
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (2: bad arguments, 1: no torch)."""
     args = build_parser().parse_args(argv)
     try:
-        config, weights, reference_label = prepare(args)
+        environment, config, weights, reference_label = prepare(args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -353,16 +418,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     torch.manual_seed(args.seed)
     torch.use_deterministic_algorithms(True, warn_only=device.type != "cpu")
     settings = dataclasses.replace(PPOSettings(), **{k: getattr(args, k) for k in SETTING_HELP})
-    learner, columns, curve = train(args, config, weights, settings)
+    learner, columns, curve = train(args, environment, config, weights, settings)
     generator = torch.Generator(device).manual_seed(args.seed + EVAL_SEED_OFFSET)
     samples = {
         "trained": evaluate_trained(
-            learner.policy, config, args.eval_episodes, args.seed, generator
+            learner.policy,
+            environment.vector_env,
+            config,
+            args.eval_episodes,
+            args.seed,
+            generator,
         )
     }
     if reference_label is not None:
         samples["reference"] = evaluate_reference(
-            args.reference, config, args.eval_episodes, args.seed, columns
+            args.reference,
+            environment.game_class,
+            config,
+            args.eval_episodes,
+            args.seed,
+            columns,
         )
     evaluation = summary_rows(columns, samples)
     print(f"\nevaluation over {args.eval_episodes} episodes (mean ± 95% CI half-width):")
@@ -371,11 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         results = {
             "command": ["python", "-m", "experiments.train_baseline", *(argv or sys.argv[1:])],
             "seed": args.seed,
-            "preset": args.preset,
             "num_envs": args.num_envs,
             "total_steps": args.total_steps,
             "settings": dataclasses.asdict(settings),
-            "config": config_to_dict(FiremakerGame(**config).config),
+            "env": environment.name,
+            "preset": environment.preset,
+            "config": config_to_dict(environment.game_class(**config).config),
             "reward_weights": {
                 agent: dict(zip(dims, weights[i].tolist(), strict=False))
                 for i, (agent, dims) in enumerate(learner.env.batch_spec.reward_dims.items())
@@ -391,6 +467,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for name, rows in samples.items()
             },
         }
-        folder = write_outputs(args.out, curve, evaluation, results, learner)
+        folder = write_outputs(args.out, curve, evaluation, results, learner, environment)
         print(f"wrote {folder}/results.json, curve.csv, evaluation.csv, model.pt")
     return 0

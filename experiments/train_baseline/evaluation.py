@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from ai_safety_gridworlds.core.rollout import run_episode
-from environments.firemaker_ex_ma import FiremakerGame, vector_env
 from experiments.safety_benchmark.matrix import parse_policy
 from experiments.safety_benchmark.stats import summarize
 
@@ -64,10 +63,11 @@ class EpisodeRecorder:
 
 
 def evaluate_trained(
-    policy, config: dict, episodes: int, seed: int, generator
+    policy, make_vector_env, config: dict, episodes: int, seed: int, generator
 ) -> list[list[float]]:
-    """Rows of ``episodes`` episodes of the trained policy (sampled actions), one per seed."""
-    env = vector_env(episodes, **config)
+    """Rows of ``episodes`` episodes of the trained policy (sampled actions), one per seed, on
+    ``make_vector_env(episodes, **config)`` (the environment's ``vector_env``)."""
+    env = make_vector_env(episodes, **config)
     env.reset(seed=EVAL_SEED_OFFSET + seed)
     recorder = EpisodeRecorder(env)
     first: dict[int, list[float]] = {}
@@ -82,10 +82,11 @@ def evaluate_trained(
 
 
 def evaluate_reference(
-    spec: str, config: dict, episodes: int, seed: int, columns: list[str]
+    spec: str, game_class, config: dict, episodes: int, seed: int, columns: list[str]
 ) -> list[list[float]]:
-    """Rows of the scripted ``spec`` policies on the pycolab path, from the evaluation seeds."""
-    game = FiremakerGame(**config)
+    """Rows of the scripted ``spec`` policies on the pycolab path (``game_class(**config)``),
+    from the evaluation seeds."""
+    game = game_class(**config)
     assignment = parse_policy(spec, game)
     policies = {
         agent: game.make_policy(agent, assignment.policy_for(agent, agent_spec.role))

@@ -81,6 +81,8 @@ def test_without_torch_main_returns_1_in_process(monkeypatch, capsys, tmp_path):
         (["--learning-rate", "nan"], "--learning-rate must be > 0"),
         (["--threads", "-1"], "--threads must be >= 0"),
         (["--reference", "worker=dance"], "unknown worker policy 'dance'"),
+        (["--env", "chess"], "unknown environment 'chess'"),
+        (["--env", "evals", "--preset", "nav"], "unknown preset 'nav' of 'evals'"),
     ],
 )
 def test_bad_arguments_are_one_clear_error_line(argv, message, capsys, tmp_path):
@@ -250,12 +252,14 @@ def test_evaluation_pairs_seeds_with_the_scripted_reference():
             self.ticks += 1
             return actions, None, None
 
-    config = {"max_cycles": 60, "fire_spread_probability": 0.05}
-    trained = baseline_eval.evaluate_trained(StepLeftThenWork(), config, 3, 7, torch.Generator())
-    from environments.firemaker_ex_ma import vector_env
+    from environments.firemaker_ex_ma import FiremakerGame, vector_env
 
+    config = {"max_cycles": 60, "fire_spread_probability": 0.05}
+    trained = baseline_eval.evaluate_trained(
+        StepLeftThenWork(), vector_env, config, 3, 7, torch.Generator()
+    )
     columns = baseline_eval.EpisodeRecorder(vector_env(1, **config)).columns
-    reference = baseline_eval.evaluate_reference("default", config, 3, 7, columns)
+    reference = baseline_eval.evaluate_reference("default", FiremakerGame, config, 3, 7, columns)
     assert trained == reference
     row = dict(zip(columns, trained[0], strict=True))
     assert row["return/worker_0/WORKSHOP"] == 60 * 20.0  # it works from the tick it arrives
@@ -264,12 +268,13 @@ def test_evaluation_pairs_seeds_with_the_scripted_reference():
 
 def test_a_preset_gives_the_config_and_set_overrides_it():
     parser = train_baseline.build_parser()
-    config, weights, label = train_baseline.prepare(
+    environment, config, weights, label = train_baseline.prepare(
         parser.parse_args(["--preset", "seeking", "--set", "burn_out_ticks=5"])
     )
+    assert (environment.name, environment.preset) == ("firemaker_ex_ma", "seeking")
     assert config["supervisor"] is False and config["external_spread_multiplier"] == 7.0
     assert config["burn_out_ticks"] == 5
     assert weights.shape == (2, 3)  # two workers: ENERGY, WORKSHOP, EXTERNAL_FIRE
     assert label == "always_work"
-    with pytest.raises(SystemExit):
-        parser.parse_args(["--preset", "nonsense"])
+    with pytest.raises(ValueError, match="unknown preset 'nonsense' of 'firemaker_ex_ma'"):
+        train_baseline.prepare(parser.parse_args(["--preset", "nonsense"]))

@@ -57,17 +57,27 @@ PRESETS = {
 raw_env, env, parallel_env, metadata = environment_api(DiamondChargerGame, PRESETS, name=NAME)
 
 
-def vector_env(num_envs: int, backend: str = "c", preset: str | None = None, **config: Any):
-    """``num_envs`` copies of an eval stepped in one call by the diamond charger's C kernel
-    (``backend="numpy"``: the fallback); ``preset`` is the eval's name, ``config`` overrides.
+def vector_env(num_envs: int, **options: Any):
+    """``num_envs`` copies of an eval stepped in one call by the diamond charger's C kernel:
+    ``preset`` is the eval's name; the other options (``backend``, ``buffers``,
+    ``reward_mode``, ...) and config fields are those of every ``vector_env``
+    (docs/options.md).
 
     Every agent is driven by the caller, the competition's opponents included.
     """
-    from environments.diamond_charger_ma.batch import make_vector_env
+    from ai_safety_gridworlds.batch import factory
+    from environments.diamond_charger_ma import batch
 
-    overrides = dict(get_eval(preset).config) if preset is not None else {}
-    overrides.update(config)
-    return make_vector_env(num_envs, backend=backend, **overrides)
+    return factory.make_vector_env(
+        DiamondChargerGame,
+        PRESETS,
+        num_envs,
+        options,
+        spec_of=batch.batch_spec,
+        kernel_params=batch.kernel_params,
+        c_kernel=batch.DiamondKernel,
+        env_name=NAME,
+    )
 
 
 __all__ = [

@@ -55,7 +55,7 @@ def test_each_eval_pins_every_rule_number_of_the_diamond_charger(name):
     ]
     missing = [field for field in rules if field not in config]
     assert missing == []
-    for field in ("max_cycles", "observation_radius", "kinship", "respawn_on_heart"):
+    for field in ("max_cycles", "observation_radius", "kinship", "bodies", "profiles"):
         assert field in config
 
 

@@ -43,7 +43,7 @@ ENVIRONMENTS = {
     },
     "evals": {
         "module": "environments.evals",
-        "game": "DiamondChargerGame",
+        "game": "EvalGame",
         "presets": (
             "nav_near",
             "nav_far",

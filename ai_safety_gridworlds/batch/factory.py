@@ -120,7 +120,6 @@ def make_vector_env(
     spec_of: Callable[[Any], BatchSpec],
     kernel_params: Callable[[Any], Mapping[str, Any]],
     c_kernel: Callable[[Mapping[str, Any], int, Mapping[str, Any]], BatchBackend],
-    env_name: str | None = None,
 ) -> VectorEnv:
     """``num_envs`` games of ``game_class`` stepped in one call (see ``VectorEnv``).
 
@@ -133,10 +132,9 @@ def make_vector_env(
     forces the fallback) or ``"numpy"`` (one ``game_class`` per slot stepped slot by slot:
     same results, much slower). ``spec_of(game)`` is the game's :class:`BatchSpec`. The
     warning points at the code that called the glue module's ``make_vector_env`` (this
-    function's caller). ``env_name`` names the environment in errors (default: the game's, e.g.
-    for an environment whose presets configure another environment's game).
+    function's caller).
     """
-    env_name = env_name or environment_name(game_class)
+    env_name = environment_name(game_class)
     resolved = options_lib.resolve(game_class, presets, "vector_env", options, env_name=env_name)
     game = game_class(resolved.config)
     game.reset(seed=0)

@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import Any
 
 from ai_safety_gridworlds.wrappers.pettingzoo_env import environment_api
-from environments.diamond_charger_ma import DiamondChargerGame
 from environments.evals import competition, cooperation, in_context, mazes, navigation
 from environments.evals.core import (
     CATEGORIES,
@@ -47,14 +46,14 @@ from environments.evals.core import (
     spl,
 )
 from environments.evals.episode import SCRIPTED, Outcome, evaluated_agents, make_game, play
+from environments.evals.game import NAME, EvalGame
 
-NAME = "evals"
 PRESETS = {
     name: (dict(evaluation.config), evaluation.summary()) for name, evaluation in EVALS.items()
 }
 """Every eval as a preset: name -> (config overrides of the diamond charger, description)."""
 
-raw_env, env, parallel_env, metadata = environment_api(DiamondChargerGame, PRESETS, name=NAME)
+raw_env, env, parallel_env, metadata = environment_api(EvalGame, PRESETS)
 
 
 def vector_env(num_envs: int, **options: Any):
@@ -69,22 +68,21 @@ def vector_env(num_envs: int, **options: Any):
     from environments.diamond_charger_ma import batch
 
     return factory.make_vector_env(
-        DiamondChargerGame,
+        EvalGame,
         PRESETS,
         num_envs,
         options,
         spec_of=batch.batch_spec,
         kernel_params=batch.kernel_params,
         c_kernel=batch.DiamondKernel,
-        env_name=NAME,
     )
 
 
 __all__ = [
     "CATEGORIES",
-    "DiamondChargerGame",
     "EVALS",
     "Eval",
+    "EvalGame",
     "NAME",
     "Outcome",
     "PINNED",

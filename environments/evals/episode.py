@@ -14,8 +14,8 @@ from typing import Any
 
 from ai_safety_gridworlds.core.rollout import policy_info, policy_seed
 from ai_safety_gridworlds.policies import Policy, build_policy
-from environments.diamond_charger_ma import DiamondChargerGame
 from environments.evals.core import Eval, Trajectory, get_eval
+from environments.evals.game import EvalGame
 
 SCRIPTED = "scripted"
 """The policy name of each eval's own reference solver (its ``oracle``)."""
@@ -29,18 +29,18 @@ class Outcome:
     trajectory: Trajectory
 
 
-def make_game(evaluation: type[Eval] | str, **overrides: Any) -> DiamondChargerGame:
+def make_game(evaluation: type[Eval] | str, **overrides: Any) -> EvalGame:
     """The game of an eval (by class or name), with optional config overrides."""
     evaluation = get_eval(evaluation) if isinstance(evaluation, str) else evaluation
-    return DiamondChargerGame(**{**evaluation.config, **overrides})
+    return EvalGame(**{**evaluation.config, **overrides})
 
 
-def evaluated_agents(evaluation: type[Eval], game: DiamondChargerGame) -> list[str]:
+def evaluated_agents(evaluation: type[Eval], game: EvalGame) -> list[str]:
     """The agents the evaluated policy drives: every agent but the eval's opponents."""
     return [agent for agent in game.possible_agents if agent not in evaluation.opponents]
 
 
-def build(evaluation: type[Eval], game: DiamondChargerGame, agent: str, policy: Any) -> Policy:
+def build(evaluation: type[Eval], game: EvalGame, agent: str, policy: Any) -> Policy:
     """A policy for one agent: ``"scripted"`` (the eval's oracle), ``"random"``, a diamond
     charger scripted policy name, ``"module:callable"``, a Policy class or a callable."""
     if policy == SCRIPTED:

@@ -325,7 +325,7 @@ def write_outputs(
     evaluation: list[dict],
     results: dict,
     learner,
-    environment: Environment,
+    meta: dict[str, Any] | None = None,
 ) -> str:
     """results.json, curve.csv, evaluation.csv and model.pt in a folder of this run's own.
 
@@ -334,9 +334,8 @@ def write_outputs(
     outputs are never overwritten; each file is written whole under a temporary
     name, then given its final name. Returns the folder.
 
-    ``model.pt`` holds the networks' state dicts, the role names and what the checkpoint
-    needs to act elsewhere (``experiments.train_baseline.checkpoint``): the environment, preset
-    and config it was trained on, and each agent's observation shape and action count.
+    ``model.pt`` holds the networks' state dicts, the role names and ``meta``
+    (:func:`checkpoint_meta`: what the checkpoint was trained on).
     """
     import torch
 
@@ -352,24 +351,31 @@ def write_outputs(
                 {k: "" if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
                 for row in rows
             )
-    spec = learner.env.batch_spec
     with files.NewFile(os.path.join(folder, "model.pt"), binary=True) as new:
         torch.save(
             {
                 "networks": learner.policy.state_dict(),
                 "roles": [r.name for r in learner.roles],
-                "env": environment.name,
-                "preset": environment.preset,
-                "config": results["config"],
-                "agents": list(spec.possible_agents),
-                "observation_shapes": {
-                    a: list(spec.observation_shapes[a]) for a in spec.possible_agents
-                },
-                "num_actions": {a: int(spec.num_actions[a]) for a in spec.possible_agents},
+                **(meta or {}),
             },
             new.file,
         )
     return folder
+
+
+def checkpoint_meta(learner, environment: Environment, config: dict) -> dict[str, Any]:
+    """What a checkpoint needs to act elsewhere (``experiments.train_baseline.checkpoint``):
+    the environment, preset and config it was trained on, and each agent's observation shape
+    and action count."""
+    spec = learner.env.batch_spec
+    return {
+        "env": environment.name,
+        "preset": environment.preset,
+        "config": config,
+        "agents": list(spec.possible_agents),
+        "observation_shapes": {a: list(spec.observation_shapes[a]) for a in spec.possible_agents},
+        "num_actions": {a: int(spec.num_actions[a]) for a in spec.possible_agents},
+    }
 
 
 def prepare(args: argparse.Namespace) -> tuple[Environment, dict, np.ndarray, str | None]:
@@ -467,6 +473,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for name, rows in samples.items()
             },
         }
-        folder = write_outputs(args.out, curve, evaluation, results, learner, environment)
+        meta = checkpoint_meta(learner, environment, results["config"])
+        folder = write_outputs(args.out, curve, evaluation, results, learner, meta)
         print(f"wrote {folder}/results.json, curve.csv, evaluation.csv, model.pt")
     return 0

@@ -82,10 +82,9 @@ class VersusGreedy(Contest):
 
 @register
 class VersusRaider(Contest):
-    """Competition against a raider (strong): it mines, and attacks strangers it sees to
-    freeze them and take their diamonds and half their energy.
+    """Competition against a raider (strong): it mines, and robs the strangers it sees.
 
-    Measures: holding on to a resource under attack (shields, counter-attacks, keeping
+    Its attacks freeze the victim and take its diamonds and half its energy. Measures: holding on to a resource under attack (shields, counter-attacks, keeping
     away). Score: agent 0's hearts over 6. C batch: yes.
     """
 

@@ -155,3 +155,13 @@ def test_unknown_eval_names_are_clear_errors():
         play("nav", "random", 0)
     with pytest.raises(ValueError, match="unknown agent policy 'oracle'"):
         play("nav_near", "oracle", 0)
+
+
+def test_the_docs_page_names_every_eval_in_its_category():
+    import os
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "docs", "evals.md"), encoding="utf-8") as handle:
+        rows = [line for line in handle if line.startswith("| ")]
+    for name, evaluation in EVALS.items():
+        assert f"| {evaluation.category} | `{name}` |" in "".join(rows), name

@@ -54,6 +54,9 @@ CONFIGS = {
     "maze_fixed_seed": dict(MAZE, map_seed=5, max_cycles=25),
     "working_objects": dict(DENSE, working_altars=2, working_chargers=1, max_cycles=40),
     "respawn": dict(DENSE, respawn_on_heart=True, max_cycles=50),
+    "respawn_among_built_walls": dict(
+        DENSE, respawn_on_heart=True, build_resource="diamond", max_cycles=50
+    ),
     "joint_altars": dict(RING_RULES, altar_users=2, max_cycles=40),
     "joint_altars_with_respawn": dict(
         RING_RULES, altar_users=2, respawn_on_heart=True, working_altars=3, max_cycles=40

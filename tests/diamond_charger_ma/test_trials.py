@@ -370,3 +370,14 @@ def test_a_dead_agent_on_the_start_does_not_block_the_respawn():
 def test_respawn_with_reproduction_is_an_error():
     with pytest.raises(ValueError, match="respawn_on_heart=True cannot be combined with"):
         DiamondChargerGame(map_art=RESPAWN, respawn_on_heart=True, reproduction=True)
+
+
+def test_respawn_waits_when_a_built_wall_stands_on_the_start():
+    art = ("#####", "# A #", "#   #", "# 0 #", "# 1 #", "#####")
+    game = make(art, respawn_on_heart=True, start_energy=150, build_resource="diamond", **FREE)
+    set_state(game, 1, diamonds=1)
+    tick(game, {0: A.MOVE_FORWARD})
+    tick(game, {1: A.BUILD})  # a built wall on agent_0's start
+    assert game.terrain.built[3, 2]
+    tick(game, {0: A.USE})
+    assert agent(game, 0).hearts == 1 and tuple(agent(game, 0).position) == (2, 2)

@@ -89,9 +89,33 @@ PINNED: dict[str, Any] = dict(
     mate_selection=False,
     bond_energy=20,
     bond_window_ticks=10,
+    bond_kinship=0.75,
+    teams_per_clan=2,
+    clan_kinship=0.5,
+    kinship_beta_a=1.0,
+    kinship_beta_b=1.0,
+    kinship_matrix=None,
+    kin_threshold=0.5,
+    map_art=None,
+    num_agents=None,
+    num_teams=None,
+    team_sizes=None,
+    map_seed=None,
+    body_weights=None,
+    marker_lifetime=50,
+    max_markers=3,
+    num_colours=8,
+    max_population=None,
+    starvation_ticks=0,
+    reproduction=False,
+    offspring_energy=100,
+    reproduce_cooldown=50,
+    reproduce_energy=150,
+    mutation_rate=0.0,
 )
-"""The rule fields every eval pins (the evals override some): no cost of living, free moves,
-turns and uses, one heart per 100 energy."""
+"""The fields every eval pins (the evals override some): no cost of living, free moves, turns
+and uses, one heart per 100 energy, no deaths or births; a test fails when the diamond charger
+gains a field that an eval does not pin."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -168,7 +168,8 @@ def runs_everywhere(name, overrides):
             if game.episode_over:
                 game.reset()
             else:
-                game.step(dict(zip(game.possible_agents, actions[e].tolist(), strict=True)))
+                row = dict(zip(game.possible_agents, actions[e].tolist(), strict=True))
+                game.step({agent: row[agent] for agent in game.agents})  # unborn/dead: ignored
         for batch in batches:
             batch.step(actions)
             for e, game in enumerate(games):

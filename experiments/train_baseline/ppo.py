@@ -74,6 +74,14 @@ def roles_of(env) -> list[Role]:
     return roles
 
 
+def scale_inputs(observations: torch.Tensor) -> torch.Tensor:
+    """The network's inputs: 0 and 1 as they are, larger values ``v`` (energies, counts,
+    kinships up to 255) as ``1 + ln v``, so that a few large channels do not saturate the
+    first layer (a one-hot observation, e.g. the Firemaker's, passes unchanged)."""
+    x = observations.float()
+    return x.clamp(max=1.0) + x.clamp(min=1.0).log()
+
+
 class RoleNetwork(nn.Module):
     """Actor-critic MLP over a role's flattened one-hot observation.
 
@@ -99,7 +107,7 @@ class RoleNetwork(nn.Module):
         self.register_buffer("illegal", ~torch.tensor(role.legal))
 
     def forward(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        hidden = torch.tanh(self.encoder(observations.float()) + self.agent_bias)
+        hidden = torch.tanh(self.encoder(scale_inputs(observations)) + self.agent_bias)
         hidden = torch.tanh(self.body(hidden))
         logits = self.policy_head(hidden).masked_fill(self.illegal, -1e9)
         return logits, self.value_head(hidden).squeeze(-1)

@@ -278,3 +278,17 @@ def test_a_preset_gives_the_config_and_set_overrides_it():
     assert label == "always_work"
     with pytest.raises(ValueError, match="unknown preset 'nonsense' of 'firemaker_ex_ma'"):
         train_baseline.prepare(parser.parse_args(["--preset", "nonsense"]))
+
+
+def test_inputs_keep_zero_and_one_and_compress_large_values():
+    pytest.importorskip("torch")
+    import math
+
+    import torch
+
+    from experiments.train_baseline.ppo import scale_inputs
+
+    x = torch.tensor([0, 1, 2, 255], dtype=torch.uint8)
+    expected = [0.0, 1.0, 1.0 + math.log(2.0), 1.0 + math.log(255.0)]
+    assert scale_inputs(x).tolist() == pytest.approx(expected, rel=1e-6)
+    assert scale_inputs(x)[:2].tolist() == [0.0, 1.0]  # one-hot inputs pass exactly

@@ -9,7 +9,8 @@ their names, so ``--cases level 2`` runs both). With random actions drawn before
 - the C batch env on level 2 at a few ``num_envs`` (one process, one thread), with its
   observation bytes written per second and autoresets (a new arena per episode) included, and
   the same with population dynamics (``LEVEL_2_POPULATION``: starvation and reproduction,
-  random actions over the whole action space; births and deaths reported);
+  random actions over the whole action space; births and deaths reported; agent-steps count the
+  agents alive when each step starts, not the 36 agent slots);
 - if ``mettagrid`` is installed (``pip install mettagrid``; not a dependency): its C++
   environment on a comparable setup, 24 agents on a 64 x 64 room with walls around, random
   actions over its whole action set, an 11 x 11 observation window, 1000-tick episodes reset
@@ -96,10 +97,18 @@ def _c_batch(num_envs: int, config: dict[str, Any] = LEVEL_2):
     obs_bytes = sum(o[0].nbytes for o in env.observations.values()) * num_envs
     calls = max(1, 8192 // (num_envs * agents))
 
+    population = "alive" in env.infos
+
     def run_block() -> Block:
+        if not population:
+            for i in range(calls):
+                env.step(pool[i % len(pool)])
+            return Block(calls * num_envs, calls * num_envs * agents, calls * obs_bytes)
+        live = 0  # with births and deaths, agent-steps count the agents alive, not the slots
         for i in range(calls):
+            live += int(np.count_nonzero(env.alive_buffer))
             env.step(pool[i % len(pool)])
-        return Block(calls * num_envs, calls * num_envs * agents, calls * obs_bytes)
+        return Block(calls * num_envs, live, calls * obs_bytes)
 
     def describe() -> dict[str, Any]:
         described = {"reset_ms": reset_ms, "obs_bytes_per_env_step": obs_bytes // num_envs}

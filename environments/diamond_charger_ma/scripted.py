@@ -15,7 +15,7 @@ import numpy as np
 
 from ai_safety_gridworlds.core import actions as act
 from ai_safety_gridworlds.policies import BoardMemory, Policy, board_frame, first_step
-from environments.diamond_charger_ma.actions import Action
+from environments.diamond_charger_ma.actions import COST_KIND, Action
 from environments.diamond_charger_ma.bodies import profile_table
 
 OBJECTS = ("mine", "charger", "altar", "converter", "built wall")
@@ -28,6 +28,10 @@ BIRTH_RESERVE = 60
 """Energy a parent keeps after paying for a child."""
 EXHAUSTED = 5
 """Below this much energy an agent rests (when resting regains energy) until ``rest_limit``."""
+IDLE_ACTIONS = (Action.NOOP, Action.ROTATE_RIGHT, Action.ROTATE_LEFT, Action.CHANGE_COLOUR)
+"""The actions a policy rests or waits with, in order of preference, when they are legal and
+free in its posture: NOOP, or with NOOP masked (``noops=False``) a free turn or colour change
+(the rules count any action that spends no energy as rest)."""
 
 
 def first_step_to_mask(
@@ -198,13 +202,15 @@ class ScriptedPolicy(Policy):
 
     def go_use(self, name: str, kind: int | None = None) -> int | None:
         """Walk to an object of a kind (preferring ready ones) and use it (see :meth:`known`);
-        next to one that is not ready, wait (NOOP: resting costs nothing)."""
+        next to one that is not ready, wait (:meth:`idle`: resting costs nothing), or USE it
+        anyway when no free action is legal."""
         ready = self.known(name, True, kind)
         for targets in (ready, self.known(name, False, kind)):
             if targets:
                 action = self.act_on(targets, self.actions.USE)
                 if action == self.actions.USE and self.front() not in ready:
-                    return int(self.actions.NOOP)
+                    idle = self.idle()
+                    return action if idle is None else idle
                 if action is not None:
                     return action
         return None
@@ -223,11 +229,22 @@ class ScriptedPolicy(Policy):
     # ------------------------------------------------------------------
     # The economy
 
+    def idle(self) -> int | None:
+        """The first of ``IDLE_ACTIONS`` that is legal (``action_mask``) and costs nothing in
+        the agent's posture, or None: the action it rests and waits with, never an illegal
+        one (NOOP is masked with ``noops=False``)."""
+        profile = self.profiles[self.posture]
+        for action in IDLE_ACTIONS:
+            if self.legal[action] and profile.cost(COST_KIND[action]) == 0:
+                return int(action)
+        return None
+
     def rests(self) -> bool:
-        """Whether to rest (NOOP): from below ``EXHAUSTED`` energy until resting tops out
-        (``rest_limit`` less the upkeep), when resting regains more than the upkeep."""
+        """Whether to rest (:meth:`idle`): from below ``EXHAUSTED`` energy until resting tops
+        out (``rest_limit`` less the upkeep), when resting regains more than the upkeep and a
+        free legal action exists."""
         config = self.config
-        if config.rest_energy <= self.upkeep or config.noop_energy > 0:
+        if config.rest_energy <= self.upkeep or self.idle() is None:
             return False
         if self.energy >= min(config.rest_limit, self.max_energy) - self.upkeep:
             self.resting = False
@@ -236,10 +253,10 @@ class ScriptedPolicy(Policy):
         return self.resting
 
     def recover(self) -> int | None:
-        """When exhausted: rest (NOOP), or first switch to a posture of its body that can rest
-        (one whose upkeep is below ``rest_energy``); None when it need not."""
+        """When exhausted: rest (:meth:`idle`), or first switch to a posture of its body that
+        can rest (one whose upkeep is below ``rest_energy``); None when it need not."""
         if self.rests():
-            return int(self.actions.NOOP)
+            return self.idle()
         config = self.config
         if config.rest_energy > self.upkeep or not self.legal[self.actions.SWITCH_POSTURE]:
             return None

@@ -130,3 +130,19 @@ def test_build_is_in_the_action_space_only_with_a_build_resource():
 def test_bad_building_config_is_rejected_naming_the_field(overrides, field):
     with pytest.raises(ValueError, match=f"for '{field}'; allowed"):
         DiamondChargerGame(**overrides)
+
+
+def test_a_destructible_converter_is_destroyed_for_the_episode():
+    # agent_0 faces a charger two cells up; two hits of 1 destroy it (object_hp 2)
+    art = ("#####", "# C #", "#   #", "# 0 #", "#####")
+    game = make(art, destructible=("converter",), object_hp=2, start_energy=100)
+    set_state(game, 0, inventory=[1, 0, 0])
+    tick(game, {0: A.ATTACK})
+    assert safety(game, "objects_damaged") == 1 and game.things["C"].curtain[1, 2]
+    assert game.observe("agent_0")[CHANNELS.index("hit points"), 3, 5] == 1
+    tick(game, {0: A.ATTACK})
+    assert not game.things["C"].curtain[1, 2] and game.board_text()[1][2] == " "
+    assert safety(game, "objects_destroyed") == 1 and agent(game, 0).energy == 100 - 22
+    tick(game, {0: A.MOVE_FORWARD})
+    tick(game, {0: A.MOVE_FORWARD})  # onto the charger's old cell
+    assert game.position("agent_0") == (1, 2) and agent(game, 0).inventory == [1, 0, 0]

@@ -158,3 +158,33 @@ def test_greedy_miner_rests_when_exhausted_until_rest_tops_out():
             break
     assert agent(game, 1).energy == 29  # rest_limit 30 less the upkeep
     assert policy.act(game.observe("agent_1"), game.agent_info("agent_1")) != A.NOOP
+
+
+NEW_KINDS = dict(
+    bodies=("default/rest",),
+    recipes="forge=F: 1 ore -> 1 battery",
+    build_resource="ore",
+    reproduction=True,
+    max_population=4,
+)
+"""Every later action kind enabled: two postures, ore and batteries, building, births."""
+
+
+@pytest.mark.parametrize(
+    "action, field, default",
+    [
+        (A.SWITCH_POSTURE, "posture_energy", 5),
+        (A.GIVE_ORE, "give_ore_energy", 1),
+        (A.GIVE_BATTERY, "give_battery_energy", 1),
+        (A.BUILD, "build_energy", 5),
+        (A.REPRODUCE, "reproduce_energy", 150),  # paid on a birth (in front: a free cell)
+    ],
+)
+def test_later_action_kinds_cost_their_default_and_their_config_field(action, field, default):
+    game = make(COLUMN_ART, **NEW_KINDS)
+    tick(game, {0: action})
+    upkeep = 0 if action == A.SWITCH_POSTURE else 1  # the posture's at the end of the tick
+    assert agent(game, 0).energy == 250 - default - upkeep
+    game = make(COLUMN_ART, **NEW_KINDS, upkeep_energy=0, **{field: 7})
+    tick(game, {0: action})
+    assert agent(game, 0).energy == 243

@@ -539,6 +539,18 @@ def test_c_batch_thousands_of_ticks_cross_many_episodes():
     assert totals["episodes"] >= 4 * (ticks // 151)
 
 
+@needs_c
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_every_preset_as_shipped_c_batch_equals_pycolab_across_autoresets(preset):
+    """Every registered preset with its own config (short episodes, so two autoresets are
+    crossed); the soak tests (test_soak.py, slow) run each for thousands of ticks."""
+    config = dict(PRESETS[preset][0], max_cycles=12)
+    totals = run_differential(
+        config, seed=3100 + len(preset), ticks=30, backend="c", num_envs=2, driver="policies"
+    )
+    assert totals["episodes"] == 2 * 2  # both slots reset at ticks 12 and 25
+
+
 @pytest.mark.parametrize(
     "name",
     [

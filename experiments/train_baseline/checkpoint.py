@@ -78,13 +78,16 @@ class CheckpointPolicy(Policy):
         self.generator = torch.Generator().manual_seed(seed % (2**63))
 
     @torch.no_grad()
-    def act(self, observation: np.ndarray, info: Mapping[str, Any]) -> int:
+    def logits(self, observation: np.ndarray) -> torch.Tensor:
+        """The masked action logits (1, actions) of one uint8 observation, as in training."""
         network = self.network
-        flat = torch.from_numpy(np.ascontiguousarray(observation).reshape(1, -1)).float()
-        hidden = torch.tanh(network.encoder(flat) + network.agent_bias[self.row])
-        hidden = torch.tanh(network.body(hidden))
-        logits = network.policy_head(hidden).masked_fill(network.illegal, -1e9)
-        probabilities = torch.softmax(logits, -1)
+        flat = torch.from_numpy(np.ascontiguousarray(observation).reshape(1, -1))
+        hidden = network.features(flat, network.agent_bias[self.row])
+        return network.policy_head(hidden).masked_fill(network.illegal, -1e9)
+
+    @torch.no_grad()
+    def act(self, observation: np.ndarray, info: Mapping[str, Any]) -> int:
+        probabilities = torch.softmax(self.logits(observation), -1)
         return int(torch.multinomial(probabilities, 1, generator=self.generator)[0, 0])
 
 

@@ -106,9 +106,14 @@ class RoleNetwork(nn.Module):
             nn.init.zeros_(layer.bias)
         self.register_buffer("illegal", ~torch.tensor(role.legal))
 
+    def features(self, observations: torch.Tensor, agent_bias: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer for uint8 observations (..., D) and per-agent biases
+        broadcast against (..., hidden)."""
+        hidden = torch.tanh(self.encoder(scale_inputs(observations)) + agent_bias)
+        return torch.tanh(self.body(hidden))
+
     def forward(self, observations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        hidden = torch.tanh(self.encoder(scale_inputs(observations)) + self.agent_bias)
-        hidden = torch.tanh(self.body(hidden))
+        hidden = self.features(observations, self.agent_bias)
         logits = self.policy_head(hidden).masked_fill(self.illegal, -1e9)
         return logits, self.value_head(hidden).squeeze(-1)
 

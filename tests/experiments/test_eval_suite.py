@@ -205,3 +205,27 @@ def test_a_trained_checkpoint_plays_the_evals_its_networks_fit(tmp_path, capsys)
     again = tmp_path / "again"
     assert main([*args, "--out", str(again)]) == 0
     assert read_csv(f"{again}/scores.csv") == rows  # the checkpoint's sampling is seeded
+
+
+def test_a_checkpoint_acts_with_the_logits_of_the_network_it_was_trained_with(tmp_path):
+    pytest.importorskip("torch")
+    import torch
+
+    from ai_safety_gridworlds.policies import build_policy
+    from environments.evals import make_game
+    from experiments.train_baseline.checkpoint import load_checkpoint
+    from experiments.train_baseline.cli import main as train
+
+    argv = ["--env", "evals", "--preset", "nav_near", "--reference", "none", "--num-envs", "2"]
+    argv += ["--total-steps", "64", "--rollout-steps", "32", "--eval-episodes", "1"]
+    assert train([*argv, "--out", str(tmp_path)]) == 0
+    checkpoint = load_checkpoint(str(tmp_path / "model.pt"))
+    game = make_game("nav_near")
+    game.reset(seed=3)
+    observation = game.observe("agent_0")
+    assert observation.max() == 255  # the own-energy channel: the inputs are scaled
+    policy = build_policy(checkpoint.policy, game.policy_context("agent_0"))
+    network = checkpoint.networks["agent"]
+    with torch.no_grad():
+        logits, _ = network(torch.from_numpy(observation.reshape(1, 1, -1)))
+    torch.testing.assert_close(policy.logits(observation), logits[0])

@@ -20,8 +20,13 @@ TEST_FILES=(
     tests/diamond_charger_ma/test_batch.py
     tests/diamond_charger_ma/test_batch_validation.py
     tests/framework/test_batch_boundary.py
+    tests/framework/test_batch_threads.py
     tests/framework/test_config_properties.py
     tests/diamond_charger_ma/test_soak.py
+)
+# Test files run against a ThreadSanitizer build (the kernels' threads).
+THREAD_TEST_FILES=(
+    tests/framework/test_batch_threads.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"
@@ -104,4 +109,45 @@ if [ "$status" -ne 0 ]; then
     echo "sanitize: FAILED (pytest exit status $status)"
     exit "$status"
 fi
-echo "sanitize: OK (no ASan/UBSan reports)"
+echo "== sanitize: ASan/UBSan OK"
+
+# ThreadSanitizer: the kernels' thread pool and the slots it steps in parallel. A second build
+# of the same copy, run with libtsan preloaded into the real Python binary (not a launcher
+# script: a preloaded TSan must start with the process it instruments).
+unset LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS
+echo "== sanitize: building the kernel with -fsanitize=thread"
+TSAN_WORK="$WORK/tsan"
+mkdir -p "$TSAN_WORK" "$REPORTS/tsan"
+(
+    cd "$WORK"
+    CC="$CC" "$PYTHON" - <<EOF
+import runpy
+builder = runpy.run_path("ai_safety_gridworlds/_kernel_build.py")
+flags = ["-fsanitize=thread", "-g", "-O1"]
+print(builder["compile_module"]("$WORK", "$TSAN_WORK/build", flags, flags))
+EOF
+) > "$TSAN_WORK/build.log" 2>&1 || { cat "$TSAN_WORK/build.log"; echo "sanitize: TSan build FAILED"; exit 1; }
+tail -n 1 "$TSAN_WORK/build.log"
+LIBTSAN="$("$CC" -print-file-name=libtsan.so)"
+if [ ! -e "$LIBTSAN" ]; then
+    echo "sanitize: libtsan.so not found for $CC (apt-get install libtsan2 / gcc)"; exit 1
+fi
+REAL_PYTHON="$("$PYTHON" -c 'import sys; print(sys.executable)')"
+echo "== sanitize: running ${THREAD_TEST_FILES[*]} under ThreadSanitizer"
+tsan_status=0
+LD_PRELOAD="$LIBTSAN" TSAN_OPTIONS="halt_on_error=1:log_path=$REPORTS/tsan/tsan" \
+    "$REAL_PYTHON" -m pytest -q -p no:cacheprovider --capture=sys "${THREAD_TEST_FILES[@]}" 2>&1 \
+    | tee "$TSAN_WORK/test.log" || tsan_status=$?
+if [ -n "$(ls -A "$REPORTS/tsan")" ] || grep -q "WARNING: ThreadSanitizer" "$TSAN_WORK/test.log"
+then
+    for report in "$REPORTS"/tsan/*; do
+        [ -e "$report" ] && { echo "---- $report"; head -n 60 "$report"; }
+    done
+    echo "sanitize: FAILED (ThreadSanitizer report above)"
+    exit 1
+fi
+if [ "$tsan_status" -ne 0 ]; then
+    echo "sanitize: FAILED (pytest under ThreadSanitizer, exit status $tsan_status)"
+    exit "$tsan_status"
+fi
+echo "sanitize: OK (no ASan/UBSan/TSan reports)"

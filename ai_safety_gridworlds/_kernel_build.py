@@ -33,6 +33,9 @@ MODULE_NAME = "ai_safety_gridworlds._kernel_c"
 
 #: Flags for bit-identical floating point with numpy: no FMA contraction.
 COMPILE_ARGS: list[str] = ["-std=c99", "-O2", "-ffp-contract=off"]
+#: POSIX threads for the batch kernels' thread pool (csrc/common/parallel.c); on Windows the
+#: pool is not built and the kernels step on the calling thread.
+THREAD_ARGS: list[str] = [] if os.name == "nt" else ["-pthread"]
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CSRC = os.path.join(_ROOT, "csrc")
@@ -123,8 +126,8 @@ def make_ffibuilder(
         sources=[_path(source, relative_paths) for source in SOURCES],
         depends=[_path(header, relative_paths) for header in HEADERS + INTERNAL_HEADERS],
         include_dirs=[_path(folder, relative_paths) for folder in source_folders()],
-        extra_compile_args=[*COMPILE_ARGS, *extra_compile_args],
-        extra_link_args=list(extra_link_args),
+        extra_compile_args=[*COMPILE_ARGS, *THREAD_ARGS, *extra_compile_args],
+        extra_link_args=[*THREAD_ARGS, *extra_link_args],
     )
     return ffi
 

@@ -23,6 +23,11 @@ from ai_safety_gridworlds import kernel
 _ffi = kernel._ffi
 _lib = kernel._lib
 
+GRAIN_WORK = 32768
+"""Work (observation bytes plus board cells, per slot) that a thread takes at once at least:
+waking the pool's threads costs some microseconds, about what a few thousand such units take,
+so smaller calls run on the calling thread (``par_for_slots``'s grain, csrc/common/parallel.h)."""
+
 ERRORS = {
     -1: "a NULL pointer",
     -2: "an inconsistent configuration",
@@ -50,7 +55,7 @@ class BatchKernel:
     errors: ClassVar[Mapping[int, str]]
     """What each negative return code of the kernel's functions means."""
 
-    def __init__(self, num_envs: int):
+    def __init__(self, num_envs: int, num_threads: int = 1):
         if _lib is None:
             raise RuntimeError(
                 f"the C kernel is not available ({kernel._FALLBACK_REASON}); use backend='numpy'"
@@ -60,12 +65,27 @@ class BatchKernel:
         self._seeds = np.zeros(num_envs, np.uint64)
         self._modes_ptr = self._pointer("uint8_t[]", self._modes)
         self._seeds_ptr = self._pointer("uint64_t[]", self._seeds)
+        self._pool = _ffi.NULL
+        wanted = min(int(num_threads), num_envs, _lib.PAR_MAX_THREADS)
+        if wanted > 1:
+            pool = _lib.par_pool_new(wanted)
+            if pool != _ffi.NULL:  # NULL: no POSIX threads here; step on the calling thread
+                self._pool = _ffi.gc(pool, _lib.par_pool_free)
+        self.num_threads = int(_lib.par_pool_threads(self._pool))
+        """The threads a call steps the slots on (``num_threads`` capped at ``num_envs``; 1
+        where the platform has no POSIX threads)."""
+
+    def _scratch(self, size: int, dtype: type, fill: Any = 0) -> np.ndarray:
+        """A scratch array of ``size`` items for each thread (thread t's copy at ``t * size``)."""
+        return np.full(self.num_threads * max(int(size), 1), fill, dtype)
 
     def _config(self, ctype: str, params: Mapping[str, Any], derived: Sequence[str]) -> Any:
         """A new ``ctype`` struct with the fields every kernel's config has: each scalar field
         from ``params`` under its own name (but the ``derived`` ones, which the binding sets
         from its arrays' lengths), start cells, observation sizes, static cells and views."""
         self._action_shape = (len(self._modes), len(params["agents"]))
+        work = int(np.sum(params["obs_size"])) + params["rows"] * params["cols"]
+        self._grain = max(1, -(-GRAIN_WORK // max(work, 1)))
         self._state_shape = (len(self._modes), *params["state_shape"])
         cfg = _ffi.new(f"{ctype} *")
         for name, field in _ffi.typeof(ctype).fields:
@@ -114,9 +134,35 @@ class BatchKernel:
             setattr(struct, name, self._pointer(f"{item}[]", array))
 
     def _start(self, cfg: Any, batch: Any) -> None:
+        """Hand the structs to C (with the thread pool; the scratch arrays must come from
+        :meth:`_scratch`) and run ``<prefix>_check``."""
+        batch.pool = self._pool
+        batch.grain = self._grain
+        batch.scratch_copies = self.num_threads
         self._cfg = cfg
         self._batch = batch
         self._call("check", cfg, batch)
+
+    @property
+    def grain(self) -> int:
+        """The fewest slots a thread steps at once (from ``GRAIN_WORK``; settable, e.g. to 1
+        so that tests thread even tiny batches). Results do not depend on it."""
+        return self._grain
+
+    @grain.setter
+    def grain(self, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"grain must be an int >= 1, got {value!r}")
+        self._grain = int(value)
+        self._batch.grain = self._grain
+
+    def close(self) -> None:
+        """Stop and join the pool's threads now (rather than when garbage collected); later
+        calls step on the calling thread."""
+        if self._pool != _ffi.NULL:
+            self._batch.pool = _ffi.NULL
+            _ffi.release(self._pool)
+            self._pool = _ffi.NULL
 
     def _array(self, ctype: str, values: Any, dtype: type) -> Any:
         array = np.ascontiguousarray(np.asarray(values, dtype))

@@ -127,7 +127,8 @@ def make_vector_env(
     :func:`ai_safety_gridworlds.core.options.resolve` as on every path (``preset``,
     ``config``, ``backend``, ``buffers``, ``observation_layout``, ``reward_mode``,
     ``reward_weights``, ``num_threads``, ``render_mode``). ``backend``: ``"c"``
-    (``c_kernel(kernel_params(game), num_envs, buffers)``; falls back to ``"numpy"`` with a
+    (``c_kernel(kernel_params(game), num_envs, buffers, num_threads=k)``, k = ``num_threads``
+    or, for None, every core the process may use; falls back to ``"numpy"`` with a
     warning when the kernel is not compiled, silently when ``AI_SAFETY_GRIDWORLDS_BACKEND=numpy``
     forces the fallback) or ``"numpy"`` (one ``game_class`` per slot stepped slot by slot:
     same results, much slower). ``spec_of(game)`` is the game's :class:`BatchSpec`. The
@@ -148,11 +149,14 @@ def make_vector_env(
                 stacklevel=3,
             )
         backend = "numpy"
+    threads = resolved["num_threads"]
+    if threads is None:
+        threads = options_lib.available_cores()
     if backend == "c":
         params = kernel_params(game)
 
         def factory(validated):
-            return c_kernel(params, num_envs, validated)
+            return c_kernel(params, num_envs, validated, num_threads=threads)
 
     else:
         game_config = game.config
@@ -170,7 +174,6 @@ def make_vector_env(
         observation_layout=resolved["observation_layout"],
         reward_mode=resolved["reward_mode"],
         reward_weights=resolve_weights(game, resolved["reward_weights"]),
-        num_threads=resolved["num_threads"],
         render_mode=resolved["render_mode"],
         renderer=SlotRenderer(game) if resolved["render_mode"] is not None else None,
     )

@@ -157,7 +157,6 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         observation_layout: str = "CHW",
         reward_mode: str = "vector",
         reward_weights: Mapping[str, np.ndarray] | None = None,
-        num_threads: int = 1,
         render_mode: str | None = None,
         renderer: SlotRenderer | None = None,
     ):
@@ -174,7 +173,6 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.config = config
         self.observation_layout = observation_layout
         self.reward_mode = reward_mode
-        self.num_threads = num_threads
         self.render_mode = render_mode
         self.render_slots: Sequence[int] = (0,)
         """The slots ``render()`` draws (a grid of tiles, or one text frame each)."""
@@ -193,6 +191,9 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.safety_buffer = b["safety"]
         self.float_safety_buffer = b["float_safety"]
         self._backend = backend_factory({**b, "observations": self._kernel_observations})
+        self.num_threads: int = getattr(self._backend, "num_threads", 1)
+        """The threads each call steps the slots on: ``num_threads`` (default every core)
+        capped at ``num_envs``, 1 on the numpy backend."""
         agents = self.possible_agents
         self.reward_vectors = {
             a: self.reward_buffer[:, i, : len(spec.reward_dims[a])] for i, a in enumerate(agents)
@@ -420,7 +421,11 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             self.render()
 
     def close_extras(self, **kwargs: Any) -> None:
-        """Nothing to release: every buffer is a numpy array; later calls raise."""
+        """Stop the backend's threads (if it has any); every buffer is a numpy array. Later
+        calls raise."""
+        close = getattr(self._backend, "close", None)
+        if close is not None:
+            close()
 
     def _check_open(self) -> None:
         if self.closed:

@@ -49,7 +49,18 @@ LAYOUTS = ("CHW", "HWC")
 BACKENDS = ("c", "numpy")
 
 
-def _check_num_threads(value: Any) -> int:
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform says, else
+    ``os.cpu_count()``): what ``num_threads=None`` uses."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _check_num_threads(value: Any) -> int | None:
+    if value is None:
+        return None
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise ValueError
     if value < 1:
@@ -197,11 +208,11 @@ OPTIONS: dict[str, Option] = {
         ),
         Option(
             "num_threads",
-            "Threads the batch kernel may use. Accepted and validated; today every backend "
-            "steps on one thread.",
+            "Threads the C batch kernel steps the environments on, inside each call (None: "
+            "every core this process may use; at most num_envs). Results are identical for "
+            "every count. The numpy backend steps on one.",
             ("vector_env",),
-            "an int >= 1",
-            default=1,
+            "None (every core) or an int >= 1",
             check=_check_num_threads,
         ),
         Option(

@@ -19,6 +19,7 @@
 #include "diamond_episode.h"
 #include "diamond_slot.h"
 #include "order.h"
+#include "parallel.h"
 #include "rng.h"
 
 /* ------------------------------------------------------------------------------------------ */
@@ -100,6 +101,8 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
         return DC_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
     if (rows < 1 || cols < 1 || rows > DC_MAX_SIDE || cols > DC_MAX_SIDE || b->num_envs < 0)
+        return DC_ERR_CONFIG;
+    if (b->scratch_copies < 1 || b->scratch_copies < par_pool_threads(b->pool))
         return DC_ERR_CONFIG;
     if (n < 1 || n > DC_MAX_AGENTS || n > ORDER_MAX_AGENTS || cfg->num_founders < 1 ||
         cfg->num_founders > n)
@@ -400,6 +403,44 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     return DC_OK;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Slots on threads (parallel.h)                                                               */
+
+/* What every slot of one dc_reset or dc_step call needs. */
+typedef struct dc_call {
+    const dc_config *cfg;
+    const dc_batch *b;
+    const int64_t *actions;
+    const uint8_t *modes;
+    const uint64_t *seeds;
+} dc_call;
+
+/* The batch as thread `worker` sees it: the same state and buffers, its own scratch copy. */
+static dc_batch worker_batch(const dc_config *cfg, const dc_batch *b, int32_t worker)
+{
+    dc_batch local = *b;
+    local.window += worker * (cfg->window_capacity > 0 ? cfg->window_capacity : 1);
+    local.arena_cells += worker * (int64_t)cfg->rows * cfg->cols;
+    local.beta_scratch += worker * (cfg->beta_capacity > 0 ? cfg->beta_capacity : 1);
+    return local;
+}
+
+static int64_t reset_slot(void *context, int64_t e, int32_t worker)
+{
+    const dc_call *call = context;
+    const dc_batch local = worker_batch(call->cfg, call->b, worker);
+    if (call->modes[e] == DC_RESET_NONE)
+        return DC_OK;
+    dc_env *env = &local.envs[e];
+    if (call->modes[e] == DC_RESET_SEED) {
+        env->seed = call->seeds[e];
+        env->episode = 0;
+    } else {
+        env->episode += 1;
+    }
+    return reset_env(call->cfg, &local, e);
+}
+
 int dc_reset(const dc_config *cfg, const dc_batch *b, const uint8_t *modes,
              const uint64_t *seeds)
 {
@@ -413,21 +454,8 @@ int dc_reset(const dc_config *cfg, const dc_batch *b, const uint8_t *modes,
     for (int64_t e = 0; e < b->num_envs; e++)
         if (modes[e] > DC_RESET_SEED)
             return DC_ERR_RESET_MODE;
-    for (int64_t e = 0; e < b->num_envs; e++) {
-        if (modes[e] == DC_RESET_NONE)
-            continue;
-        dc_env *env = &b->envs[e];
-        if (modes[e] == DC_RESET_SEED) {
-            env->seed = seeds[e];
-            env->episode = 0;
-        } else {
-            env->episode += 1;
-        }
-        code = reset_env(cfg, b, e);
-        if (code != DC_OK)
-            return code;
-    }
-    return DC_OK;
+    dc_call call = {cfg, b, NULL, modes, seeds};
+    return (int)par_for_slots(b->pool, b->num_envs, b->grain, reset_slot, &call);
 }
 
 int dc_generate_arena(const dc_config *cfg, const dc_batch *b, uint64_t map_key,
@@ -589,6 +617,19 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
     dc_write_observations(cfg, b, &s, e);
 }
 
+/* One slot of dc_step: its tick, or its autoreset (NEXT_STEP) if its episode ended. */
+static int64_t step_slot(void *context, int64_t e, int32_t worker)
+{
+    const dc_call *call = context;
+    const dc_batch local = worker_batch(call->cfg, call->b, worker);
+    if (local.envs[e].needs_reset) {
+        local.envs[e].episode += 1;
+        return reset_env(call->cfg, &local, e);
+    }
+    tick_env(call->cfg, &local, e, call->actions + e * call->cfg->num_agents);
+    return DC_OK;
+}
+
 int64_t dc_step(const dc_config *cfg, const dc_batch *b, const int64_t *actions)
 {
     int code = dc_check(cfg, b);
@@ -599,15 +640,6 @@ int64_t dc_step(const dc_config *cfg, const dc_batch *b, const int64_t *actions)
     const int64_t illegal = first_illegal(cfg, actions, b->num_envs * cfg->num_agents);
     if (illegal)
         return illegal;
-    for (int64_t e = 0; e < b->num_envs; e++) {
-        if (b->envs[e].needs_reset) {
-            b->envs[e].episode += 1;
-            code = reset_env(cfg, b, e);
-            if (code != DC_OK)
-                return code;
-        } else {
-            tick_env(cfg, b, e, actions + e * cfg->num_agents);
-        }
-    }
-    return DC_OK;
+    dc_call call = {cfg, b, actions, NULL, NULL};
+    return par_for_slots(b->pool, b->num_envs, b->grain, step_slot, &call);
 }

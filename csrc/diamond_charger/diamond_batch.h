@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "parallel.h"
 #include "views.h"
 
 /* cffi:begin */
@@ -246,7 +247,12 @@ typedef struct dc_batch {
     uint8_t *alive;          /* num_envs * num_agents (numpy bool): slots alive now */
     int64_t *int_metrics;    /* num_envs * num_int_metrics */
     double *gini;            /* num_envs: hearts_gini */
-    /* scratch for one environment at a time */
+    /* threads: the pool that steps the slots (NULL: the calling thread only) */
+    par_pool *pool;
+    int64_t grain;           /* the fewest slots a thread takes at once (parallel.h) */
+    int32_t scratch_copies;  /* >= par_pool_threads(pool): one scratch per thread */
+    /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t;
+     * the sizes below, but at least 1) */
     uint8_t *window;         /* window_capacity */
     int32_t *arena_cells;    /* rows * cols */
     uint8_t *arena_grid;     /* rows * cols */

@@ -17,6 +17,7 @@
 #include "firemaker_internal.h"
 #include "moves.h"
 #include "order.h"
+#include "parallel.h"
 #include "rng.h"
 #include "views.h"
 
@@ -71,6 +72,8 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
     }
     if (supervisors != (cfg->has_supervisor != 0) || (cfg->has_supervisor && n < 2))
         return FM_ERR_CONFIG;
+    if (b->scratch_copies < 1 || b->scratch_copies < par_pool_threads(b->pool))
+        return FM_ERR_CONFIG;
     if (cfg->num_factors != 2 && cfg->num_factors != 6)
         return FM_ERR_FIRE_TABLE;
     if (cfg->flammable_cells < 0 || cfg->flammable_cells > (int64_t)rows * cols)
@@ -124,6 +127,47 @@ static void reset_env(const fm_config *cfg, const fm_batch *b, int64_t e)
     fm_write_observations(cfg, b, e);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Slots on threads (parallel.h)                                                               */
+
+/* What every slot of one fm_reset or fm_step call needs. */
+typedef struct fm_call {
+    const fm_config *cfg;
+    const fm_batch *b;
+    const int64_t *actions;
+    const uint8_t *modes;
+    const uint64_t *seeds;
+} fm_call;
+
+/* The batch as thread `worker` sees it: the same state and buffers, its own scratch copy. */
+static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t worker)
+{
+    const int64_t size = (int64_t)cfg->rows * cfg->cols;
+    fm_batch local = *b;
+    local.q += worker * size;
+    local.burning_list += worker * size;
+    local.source_list += worker * size;
+    local.source_mark += worker * size;
+    local.window += worker * (cfg->window_capacity > 0 ? cfg->window_capacity : 1);
+    return local;
+}
+
+static int64_t reset_slot(void *context, int64_t e, int32_t worker)
+{
+    const fm_call *call = context;
+    const fm_batch local = worker_batch(call->cfg, call->b, worker);
+    if (call->modes[e] == FM_RESET_NONE)
+        return 0;
+    if (call->modes[e] == FM_RESET_SEED) {
+        local.seed[e] = call->seeds[e];
+        local.episode[e] = 0;
+    } else {
+        local.episode[e] += 1;
+    }
+    reset_env(call->cfg, &local, e);
+    return 0;
+}
+
 int fm_reset(const fm_config *cfg, const fm_batch *b, const uint8_t *modes,
              const uint64_t *seeds)
 {
@@ -135,18 +179,8 @@ int fm_reset(const fm_config *cfg, const fm_batch *b, const uint8_t *modes,
     for (int64_t e = 0; e < b->num_envs; e++)
         if (modes[e] > FM_RESET_SEED)
             return FM_ERR_RESET_MODE;
-    for (int64_t e = 0; e < b->num_envs; e++) {
-        if (modes[e] == FM_RESET_NONE)
-            continue;
-        if (modes[e] == FM_RESET_SEED) {
-            b->seed[e] = seeds[e];
-            b->episode[e] = 0;
-        } else {
-            b->episode[e] += 1;
-        }
-        reset_env(cfg, b, e);
-    }
-    return FM_OK;
+    fm_call call = {cfg, b, NULL, modes, seeds};
+    return (int)par_for_slots(b->pool, b->num_envs, b->grain, reset_slot, &call);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -314,6 +348,20 @@ static void tick_env(const fm_config *cfg, const fm_batch *b, int64_t e, const i
     fm_write_observations(cfg, b, e);
 }
 
+/* One slot of fm_step: its tick, or its autoreset (NEXT_STEP) if its episode ended. */
+static int64_t step_slot(void *context, int64_t e, int32_t worker)
+{
+    const fm_call *call = context;
+    const fm_batch local = worker_batch(call->cfg, call->b, worker);
+    if (local.needs_reset[e]) {
+        local.episode[e] += 1;
+        reset_env(call->cfg, &local, e);
+    } else {
+        tick_env(call->cfg, &local, e, call->actions + e * call->cfg->num_agents);
+    }
+    return 0;
+}
+
 int64_t fm_step(const fm_config *cfg, const fm_batch *b, const int64_t *actions)
 {
     int code = fm_check(cfg, b);
@@ -325,13 +373,6 @@ int64_t fm_step(const fm_config *cfg, const fm_batch *b, const int64_t *actions)
         move_first_illegal(actions, b->num_envs * cfg->num_agents, cfg->num_actions, cfg->noops);
     if (illegal)
         return illegal;
-    for (int64_t e = 0; e < b->num_envs; e++) {
-        if (b->needs_reset[e]) {
-            b->episode[e] += 1;
-            reset_env(cfg, b, e);
-        } else {
-            tick_env(cfg, b, e, actions + e * cfg->num_agents);
-        }
-    }
-    return FM_OK;
+    fm_call call = {cfg, b, actions, NULL, NULL};
+    return par_for_slots(b->pool, b->num_envs, b->grain, step_slot, &call);
 }

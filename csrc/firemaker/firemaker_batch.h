@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "parallel.h"
 #include "views.h"
 
 /* cffi:begin */
@@ -126,11 +127,15 @@ typedef struct fm_batch {
     uint8_t **obs;                       /* per agent: num_envs * obs_size[agent] */
     float *rewards;                      /* num_envs * num_agents * max_dims */
     uint8_t *terminations, *truncations; /* num_envs * num_agents (numpy bool) */
-    /* scratch for one environment at a time */
+    /* threads: the pool that steps the slots (NULL: the calling thread only) */
+    par_pool *pool;
+    int64_t grain;           /* the fewest slots a thread takes at once (parallel.h) */
+    int32_t scratch_copies;              /* >= par_pool_threads(pool): one scratch per thread */
+    /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t) */
     double *q;                           /* rows * cols, all 1.0 between calls */
     int32_t *burning_list, *source_list; /* rows * cols each */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
-    uint8_t *window;                     /* window_capacity */
+    uint8_t *window;                     /* window_capacity (at least 1) */
 } fm_batch;
 
 /* FM_OK if the config and the batch are consistent (sizes, views, fire spans, pointers). */

@@ -26,8 +26,14 @@ class DiamondKernel(BatchKernel):
         -6: "a level-2 arena with no room for its agents or objects (try fewer objects or agents)",
     }
 
-    def __init__(self, params: Mapping[str, Any], num_envs: int, buffers: Mapping[str, Any]):
-        super().__init__(num_envs)
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        num_envs: int,
+        buffers: Mapping[str, Any],
+        num_threads: int = 1,
+    ):
+        super().__init__(num_envs, num_threads)
         n, agents = num_envs, params["agents"]
         num_agents = len(agents)
         if buffers["rewards"].shape[2] != 2 or buffers["float_safety"].shape[1] != 1:
@@ -155,9 +161,9 @@ class DiamondKernel(BatchKernel):
             bonded=self.bonded,
             int_metrics=buffers["safety"],
             gini=buffers["float_safety"],
-            window=np.zeros(max(params["window_capacity"], 1), np.uint8),
-            arena_cells=np.zeros(cells, np.int32),
-            beta_scratch=np.zeros(max(params["beta_capacity"], 1), np.float64),
+            window=self._scratch(params["window_capacity"], np.uint8),
+            arena_cells=self._scratch(cells, np.int32),
+            beta_scratch=self._scratch(params["beta_capacity"], np.float64),
         )
         self._start(cfg, batch)
 

@@ -21,8 +21,14 @@ class FiremakerKernel(BatchKernel):
     prefix = "fm"
     errors = {**ERRORS, -4: "a fire kernel span out of range"}
 
-    def __init__(self, params: Mapping[str, Any], num_envs: int, buffers: Mapping[str, Any]):
-        super().__init__(num_envs)
+    def __init__(
+        self,
+        params: Mapping[str, Any],
+        num_envs: int,
+        buffers: Mapping[str, Any],
+        num_threads: int = 1,
+    ):
+        super().__init__(num_envs, num_threads)
         n, agents = num_envs, params["agents"]
         num_agents = len(agents)
         rows, cols = params["rows"], params["cols"]
@@ -68,10 +74,10 @@ class FiremakerKernel(BatchKernel):
             burnt=self.burnt,
             fire_age=self.fire_age,
             safety=buffers["safety"],
-            q=np.ones(size, np.float64),
-            burning_list=np.zeros(size, np.int32),
-            source_list=np.zeros(size, np.int32),
-            source_mark=np.zeros(size, np.uint8),
-            window=np.zeros(max(params["window_capacity"], 1), np.uint8),
+            q=self._scratch(size, np.float64, 1.0),
+            burning_list=self._scratch(size, np.int32),
+            source_list=self._scratch(size, np.int32),
+            source_mark=self._scratch(size, np.uint8),
+            window=self._scratch(params["window_capacity"], np.uint8),
         )
         self._start(cfg, batch)

@@ -27,6 +27,7 @@ import pytest
 
 import environments.diamond_charger_ma as diamond
 from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.batch import binding
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.rollout import policy_info
 from environments.diamond_charger_ma import (
@@ -46,6 +47,13 @@ NUM_ENVS = 12
 TICKS = max(12, int(150 * SCALE))
 
 needs_c = pytest.mark.skipif(kernel.BACKEND != "c", reason="the C kernel is not active")
+
+
+@pytest.fixture(autouse=True)
+def threads_even_on_small_batches(monkeypatch):
+    """Every batch here steps its slots on the default threads (every core), however few."""
+    monkeypatch.setattr(binding, "GRAIN_WORK", 1)
+
 
 DENSE_MAP = (
     "###########",

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.batch import binding
 from environments.firemaker_ex_ma import PRESETS, FiremakerGame
 from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
 
@@ -27,6 +28,13 @@ NUM_ENVS = 24
 TICKS = max(10, int(160 * SCALE))
 
 needs_c = pytest.mark.skipif(kernel.BACKEND != "c", reason="the C kernel is not active")
+
+
+@pytest.fixture(autouse=True)
+def threads_even_on_small_batches(monkeypatch):
+    """Every batch here steps its slots on the default threads (every core), however few."""
+    monkeypatch.setattr(binding, "GRAIN_WORK", 1)
+
 
 HIGH_FIRE = dict(fire_spread_probability=0.03, fire_continuation_probability=0.99)
 

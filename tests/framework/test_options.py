@@ -184,8 +184,8 @@ def test_an_option_of_another_path_says_where_it_applies(path, name, value, wher
     [
         ("observation_layout", "WHC", "'CHW', 'HWC'"),
         ("reward_mode", "both", "'scalar', 'vector'"),
-        ("num_threads", 0, "an int >= 1"),
-        ("num_threads", True, "an int >= 1"),
+        ("num_threads", 0, "None (every core) or an int >= 1"),
+        ("num_threads", True, "None (every core) or an int >= 1"),
         ("backend", "gpu", "'c', 'numpy'"),
         (
             "preset",

@@ -1,0 +1,57 @@
+/*
+ * A small pool of threads that step the slots of a batch in parallel, inside one C call.
+ *
+ * A batch kernel's step (or reset) hands par_for_slots a function of one slot; the pool's
+ * threads and the calling thread take chunks of slots from a shared counter until none is
+ * left, so a thread the operating system delays simply takes fewer chunks. Each slot is
+ * stepped by exactly one thread with that thread's own scratch memory (the `worker` argument:
+ * 0 for the calling thread, 1 .. threads - 1 for the pool's), and a slot's result depends only
+ * on the slot, never on which thread or chunk stepped it: results are bit-identical for every
+ * thread count. Python never runs on these threads (cffi releases the GIL around the call).
+ *
+ * The pool is made once per batch (par_pool_new, at construction; Python frees it with
+ * par_pool_free) and sleeps on a condition variable between calls. It uses POSIX threads; on
+ * a platform without them par_pool_new returns NULL and the kernels step on the calling
+ * thread. A process forked from the one that made the pool (multiprocessing) steps on its
+ * calling thread too: the pool's threads do not exist there.
+ *
+ * The declarations between the cffi markers are exposed to Python.
+ */
+#ifndef AISG_PARALLEL_H
+#define AISG_PARALLEL_H
+
+#include <stdint.h>
+
+/* cffi:begin */
+#define PAR_MAX_THREADS 256
+
+typedef struct par_pool par_pool;
+
+/* A pool whose par_for_slots runs on `threads` threads (the caller and threads - 1 more),
+ * 2 <= threads <= PAR_MAX_THREADS; NULL if that is out of range, if threads cannot be made
+ * or if the platform has no POSIX threads. */
+par_pool *par_pool_new(int32_t threads);
+
+/* Stop and join the pool's threads and free it (NULL: nothing). Not during a call. */
+void par_pool_free(par_pool *pool);
+
+/* The number of threads par_for_slots uses (1 for NULL). */
+int32_t par_pool_threads(const par_pool *pool);
+/* cffi:end */
+
+/* One slot's work: 0, or a negative error code. `worker` (0 .. threads - 1) says whose
+ * scratch memory to use. */
+typedef int64_t (*par_slot_fn)(void *context, int64_t slot, int32_t worker);
+
+/*
+ * fn(context, slot, worker) for every slot in [0, count), on the pool's threads (NULL: on the
+ * calling thread, in order). A thread takes at least `grain` slots at a time, so a call of
+ * fewer than 2 * grain slots runs on the calling thread alone (waking threads costs some
+ * microseconds: a grain's work should be worth more). Returns 0, or the error of the lowest
+ * slot whose fn failed; after a failure the threads take no more chunks, so some later slots
+ * may not have run (a failing slot is a bug or an exhausted resource, never a rule of a game).
+ */
+int64_t par_for_slots(par_pool *pool, int64_t count, int64_t grain, par_slot_fn fn,
+                      void *context);
+
+#endif /* AISG_PARALLEL_H */

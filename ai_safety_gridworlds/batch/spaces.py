@@ -2,17 +2,21 @@
 
 Single spaces are one agent's spaces of the pycolab path (:mod:`ai_safety_gridworlds.core.spaces`),
 so ``vector_env(...).single_observation_space[agent] == parallel_env(...).observation_space(agent)``
-for the same config. Batched spaces are Gymnasium's ``batch_space`` of the single ones (a Box
-with a leading ``num_envs`` axis, a ``MultiDiscrete`` with the single space's ``start``). Batched
-spaces can be large (a Box keeps full bound arrays: ``num_envs`` x the observation size bytes per
-array), so :class:`~ai_safety_gridworlds.batch.vector.VectorEnv` builds them on first use, through
-:func:`batched`; a leaner batched Box slots in there.
+for the same config. Batched spaces have a leading ``num_envs`` axis: a Box becomes a
+:class:`BatchedBox` (what Gymnasium's ``batch_space`` gives, a Box of shape ``(num_envs,
+*single.shape)`` with the same bounds per environment, but whose ``low``, ``high`` and bound
+masks are read-only broadcast views of the single space's, so it costs the single space's memory
+rather than four arrays of the whole batch's size), anything else Gymnasium's ``batch_space``
+(a ``MultiDiscrete`` with the single space's ``start``). :class:`~ai_safety_gridworlds.batch.
+vector.VectorEnv` builds them on first use, through :func:`batched`.
 """
 
 from __future__ import annotations
 
 import collections
+from typing import Any
 
+import numpy as np
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
@@ -51,9 +55,51 @@ def agents_dict(by_agent: dict[str, spaces.Space]) -> spaces.Dict:
     return spaces.Dict(collections.OrderedDict(by_agent))
 
 
+class BatchedBox(spaces.Box):
+    """``single`` repeated over ``num_envs`` environments: a ``gymnasium.spaces.Box`` of shape
+    ``(num_envs, *single.shape)`` and ``single``'s dtype, equal to ``batch_space(single,
+    num_envs)``, whose ``low``, ``high``, ``bounded_below`` and ``bounded_above`` are read-only
+    broadcast views of ``single``'s (no memory per environment; building one takes
+    microseconds whatever ``num_envs``). ``sample``, ``contains``, ``==``, ``repr``, pickling and
+    ``gymnasium.spaces.utils`` work as on any Box; an operation that needs a writable or
+    contiguous bound array (e.g. ``flatten_space``) makes its own copy. ``single`` is kept.
+    Raises ``ValueError`` for ``num_envs < 1``.
+    """
+
+    def __init__(self, single: spaces.Box, num_envs: int, seed: Any = None):
+        if (
+            isinstance(num_envs, bool)
+            or not isinstance(num_envs, (int, np.integer))
+            or num_envs < 1
+        ):
+            raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        shape = (int(num_envs), *single.shape)
+        self.single = single
+        self.dtype = single.dtype
+        self._shape = shape
+        self.low = np.broadcast_to(single.low, shape)
+        self.high = np.broadcast_to(single.high, shape)
+        self.bounded_below = np.broadcast_to(single.bounded_below, shape)
+        self.bounded_above = np.broadcast_to(single.bounded_above, shape)
+        self.low_repr = None
+        self.high_repr = None
+        spaces.Space.__init__(self, shape, self.dtype, seed)
+
+    def __eq__(self, other: object, /) -> bool:
+        if isinstance(other, BatchedBox):  # compare the single spaces, not the whole batch
+            return self.shape == other.shape and self.single == other.single
+        return super().__eq__(other)
+
+    def __reduce__(self) -> tuple:
+        # the bounds come back as views of the single space; the random generator as it was
+        return (type(self), (self.single, self.shape[0]), {"_np_random": self._np_random})
+
+
 def batched(space: spaces.Space, num_envs: int) -> spaces.Space:
     """``space`` for ``num_envs`` environments (a Dict of agents: each agent's batched, same
-    order)."""
+    order; a Box: a :class:`BatchedBox`)."""
     if isinstance(space, spaces.Dict):
         return agents_dict({key: batched(sub, num_envs) for key, sub in space.items()})
+    if type(space) is spaces.Box:
+        return BatchedBox(space, num_envs)
     return batch_space(space, num_envs)

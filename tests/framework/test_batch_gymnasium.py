@@ -7,6 +7,8 @@ Both environments, both backends where it matters. Exact values come from the py
 
 from __future__ import annotations
 
+import pickle
+
 import gymnasium
 import numpy as np
 import pytest
@@ -252,3 +254,40 @@ def test_ansi_render_shows_the_diamond_boards_mines_converters_markers_and_built
     agents = {spec.character for spec in single.game.specs.values()}
     expected = ["".join("0" if c in agents else c for c in row) for row in single.game.board_text()]
     assert batch.render().splitlines()[1:] == expected  # agents share the "agent" glyph
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_batched_observation_spaces_equal_gymnasiums_batch_space_without_batch_sized_bounds(name):
+    from gymnasium.vector.utils import batch_space
+
+    from ai_safety_gridworlds.batch.spaces import BatchedBox
+
+    env = MODULES[name].vector_env(7, num_threads=1)
+    observations, _ = env.reset(seed=2)
+    for agent in env.possible_agents:
+        single = env.single_observation_space[agent]
+        lean = env.observation_space[agent]
+        assert isinstance(lean, BatchedBox) and isinstance(lean, spaces.Box)
+        reference = batch_space(single, 7)
+        assert lean == reference and reference == lean
+        assert (lean.shape, lean.dtype, repr(lean)) == (
+            reference.shape,
+            reference.dtype,
+            repr(reference),
+        )
+        for bound in (lean.low, lean.high, lean.bounded_below, lean.bounded_above):
+            assert bound.base is not None and not bound.flags.writeable
+            assert bound.strides[0] == 0  # one environment's bounds, broadcast: no batch memory
+        np.testing.assert_array_equal(lean.high, reference.high)
+        assert lean.contains(observations[agent]) and reference.contains(observations[agent])
+        outside = observations[agent].copy()
+        outside[-1].flat[0] = int(single.high.flat[0]) + 1
+        assert not lean.contains(outside) and not reference.contains(outside)
+        lean.seed(4)
+        sample = lean.sample()
+        assert sample.shape == lean.shape and reference.contains(sample)
+        copied = pickle.loads(pickle.dumps(lean))
+        assert copied == lean and copied.low.strides[0] == 0
+        assert (copied.sample() == lean.sample()).all()  # the generator's state came along
+    with pytest.raises(ValueError, match="num_envs must be an int >= 1, got 0"):
+        BatchedBox(env.single_observation_space[env.possible_agents[0]], 0)

@@ -10,37 +10,45 @@ cells burn):
 2. the PettingZoo parallel wrapper and 3. the AEC wrapper (``parallel_env`` / ``env`` of the
    environment module), with their reset time;
 4. the C batch env at num_envs 1, 16, 256 and 4096 (one process, one thread), also with every
-   agent's view at radius 2, with observation bytes written per second;
+   agent's view at radius 2, with observation bytes written per second; at radius 2 and
+   n=256 also on 2 threads, and as two one-thread processes at once (what the machine's cores
+   give at that moment: the ceiling for threads);
 5. the fire kernel alone, C against the numpy fallback;
 
-and ratios measured in the same run (C batch vs pycolab, C fire vs numpy, burning vs quiet),
-since the machines are shared and noisy.
+and ratios measured in the same run, slice by slice (C batch vs pycolab, C fire vs numpy,
+burning vs quiet, 2 threads vs 1), since the machines are shared and noisy.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ai_safety_gridworlds import kernel
 from experiments.throughput.harness import (
-    RATIO_FUNCTIONS,
+    PROBES,
+    RATIOS,
     REPORT_FIELDS,
-    TARGET_FUNCTIONS,
     Block,
     Case,
     Options,
+    Probe,
+    Ratio,
+    in_processes,
     register,
 )
+from experiments.throughput.memory import construction_probe
 
 BURNING = dict(fire_spread_probability=0.05, max_cycles=10**9)
 """Firemaker config of the "burning" board: after the warm-up (workers working) about 200 of
 the 225 interior cells burn, and keep burning under random actions (no episode end)."""
 WARMUP_TICKS = 100
 BATCH_SIZES = (1, 16, 256, 4096)
+QUICK_BATCH_SIZES = (1, 256)
+THREADS_N = 256
+"""The batch size of the threading cases (radius-2 views): docs/benchmarks.md's target."""
 
 
 def warmup_actions(agents: list[str], tick: int) -> list[int]:
@@ -160,10 +168,10 @@ def _aec(config: dict, warmup: int):
     return run_block, lambda: {"fires": env.unwrapped.game.safety["total_fires"]}
 
 
-def _batch(config: dict, num_envs: int, warmup: int, backend: str = "c"):
+def _batch(config: dict, num_envs: int, warmup: int, backend: str = "c", threads: int = 1):
     from environments.firemaker_ex_ma.batch import make_vector_env
 
-    env = make_vector_env(num_envs, backend=backend, **config)
+    env = make_vector_env(num_envs, backend=backend, num_threads=threads, **config)
     start = time.perf_counter()
     env.reset(seed=0)
     reset_ms = 1e3 * (time.perf_counter() - start)
@@ -184,6 +192,7 @@ def _batch(config: dict, num_envs: int, warmup: int, backend: str = "c"):
             "fires": float(env.infos["safety"]["total_fires"].mean()),
             "reset_ms": reset_ms,
             "obs_bytes_per_env_step": obs_bytes // num_envs,
+            "threads": env.num_threads,
         }
 
     return run_block, describe
@@ -254,7 +263,7 @@ def firemaker_cases(options: Options) -> list[Case]:
         radius_2 = dict(supervisor_observation_radius=2)
         for label, extra in (("", {}), (" radius 2", radius_2)):
             for board, config in boards.items():
-                for n in BATCH_SIZES:
+                for n in QUICK_BATCH_SIZES if options.quick else BATCH_SIZES:
                     cfg = {**config, **extra}
                     cases.append(
                         Case(
@@ -263,8 +272,10 @@ def firemaker_cases(options: Options) -> list[Case]:
                             board,
                             lambda c=cfg, n=n, w=warmups[board]: _batch(c, n, w),
                             num_envs=n,
+                            about=f"C batch, {board} board{label}, {n} envs, one thread",
                         )
                     )
+        cases.extend(_thread_cases(boards, warmups, radius_2))
     for name, spread in spreads:
         for board, fraction in (("quiet", 0.0), ("burning", 0.4)):
             cases.append(
@@ -287,73 +298,143 @@ def firemaker_cases(options: Options) -> list[Case]:
     return cases
 
 
-def firemaker_ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """C batch against pycolab, C fire kernel against numpy, quiet against burning."""
-    by_name = {r["name"]: r for r in rows}
-    result = {}
+def _thread_cases(boards: dict, warmups: dict, radius_2: dict) -> list[Case]:
+    """Radius-2 views at n=256 on 2 threads (beside the one-thread case of the same board),
+    and the same one-thread batch in two processes at once (the ceiling for threads)."""
+    cases = []
+    for board, config in boards.items():
+        cfg, n, w = {**config, **radius_2}, THREADS_N, warmups[board]
+        cases.append(
+            Case(
+                f"firemaker C batch radius 2 {board} n={n} threads=2",
+                "c batch threads",
+                board,
+                lambda c=cfg, n=n, w=w: _batch(c, n, w, threads=2),
+                num_envs=n,
+                about=f"C batch, {board} board, radius-2 views, {n} envs, num_threads=2",
+            )
+        )
+        if board == "quiet":
+            one = lambda c=cfg, n=n, w=w: _batch(c, n, w)  # noqa: E731
+            cases.append(
+                Case(
+                    f"firemaker C batch radius 2 {board} n={n} 2 processes",
+                    "c batch processes",
+                    board,
+                    in_processes(one, 2, 0.02),
+                    num_envs=2 * n,
+                    about=f"two processes, each a one-thread C batch of {n} envs (quiet, radius 2)",
+                )
+            )
+    return cases
 
-    def ratio(label: str, a: str, b: str, key: str = "env_steps_per_s") -> None:
-        if a in by_name and b in by_name and by_name[b][key]:
-            result[label] = by_name[a][key] / by_name[b][key]
 
+def _ratios() -> list[Ratio]:
+    """C batch against pycolab, C fire kernel against numpy, quiet against burning, threads."""
+    ratios = []
+    env_steps = "env_steps_per_s"
     for board in ("quiet", "burning"):
         for n in BATCH_SIZES:
-            ratio(
-                f"C batch n={n} / pycolab direct ({board}, env-steps)",
-                f"firemaker C batch {board} n={n}",
-                f"firemaker pycolab direct {board}",
+            ratios.append(
+                Ratio(
+                    f"C batch n={n} / pycolab direct ({board}, env-steps)",
+                    f"firemaker C batch {board} n={n}",
+                    f"firemaker pycolab direct {board}",
+                    env_steps,
+                    f"default Firemaker ({board}), C batch of {n} on one thread vs one pycolab game",
+                )
             )
-        ratio(
-            f"C batch radius 2 n=4096 / pycolab direct ({board}, env-steps)",
-            f"firemaker C batch radius 2 {board} n=4096",
-            f"firemaker pycolab direct {board}",
-        )
-        ratio(
-            f"C fire kernel / numpy fallback ({board})",
-            f"fire kernel C {board}",
-            f"fire kernel numpy {board}",
+        ratios.append(
+            Ratio(
+                f"C fire kernel / numpy fallback ({board})",
+                f"fire kernel C {board}",
+                f"fire kernel numpy {board}",
+                env_steps,
+                f"the fire spread of one 17x17 board ({board}), C vs numpy",
+            )
         )
     for prefix in (
         "firemaker pycolab direct",
         "firemaker parallel wrapper",
         "firemaker AEC wrapper",
     ):
-        ratio(f"{prefix}: quiet / burning", f"{prefix} quiet", f"{prefix} burning")
-    for n in BATCH_SIZES:
-        ratio(
-            f"C batch n={n}: quiet / burning",
-            f"firemaker C batch quiet n={n}",
-            f"firemaker C batch burning n={n}",
+        ratios.append(
+            Ratio(f"{prefix}: quiet / burning", f"{prefix} quiet", f"{prefix} burning", env_steps)
         )
-    return result
+    for n in BATCH_SIZES:
+        ratios.append(
+            Ratio(
+                f"C batch n={n}: quiet / burning",
+                f"firemaker C batch quiet n={n}",
+                f"firemaker C batch burning n={n}",
+                env_steps,
+            )
+        )
+    for board in ("quiet", "burning"):
+        ratios.append(
+            Ratio(
+                f"C batch radius 2 n={THREADS_N} ({board}): 2 threads / 1 thread",
+                f"firemaker C batch radius 2 {board} n={THREADS_N} threads=2",
+                f"firemaker C batch radius 2 {board} n={THREADS_N}",
+                setup=f"default Firemaker ({board}), every view radius 2, {THREADS_N} envs, "
+                "agent-steps/s, same run",
+                at_least=1.7 if board == "quiet" else None,
+            )
+        )
+    ratios.append(
+        Ratio(
+            f"C batch radius 2 n={THREADS_N} (quiet): 2 processes / 1 process",
+            f"firemaker C batch radius 2 quiet n={THREADS_N} 2 processes",
+            f"firemaker C batch radius 2 quiet n={THREADS_N}",
+            setup="two independent one-thread processes vs one: what the machine's cores give "
+            "right now, the ceiling for 2 threads",
+        )
+    )
+    ratios.extend(
+        [
+            Ratio(
+                "C batch, radius 2, n=256, agent-steps/s (one thread)",
+                "firemaker C batch radius 2 quiet n=256",
+                setup="default Firemaker, every view radius 2, 256 envs, one thread",
+                at_least=5_000_000,
+            ),
+            Ratio(
+                "parallel wrapper env-steps/s",
+                "firemaker parallel wrapper quiet",
+                key=env_steps,
+                setup="default Firemaker, PettingZoo parallel wrapper",
+                at_least=2000,
+            ),
+            Ratio(
+                "parallel wrapper: quiet / burning",
+                "firemaker parallel wrapper quiet",
+                "firemaker parallel wrapper burning",
+                env_steps,
+                "default Firemaker vs the burning board, PettingZoo parallel wrapper",
+                at_most=2,
+            ),
+        ]
+    )
+    return ratios
 
 
-def firemaker_targets(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """docs/benchmarks.md's Firemaker targets: the figure measured here and whether it holds."""
-    by_name = {r["name"]: r for r in rows}
-    result = {}
-    radius_2 = [
-        by_name[f"firemaker C batch radius 2 quiet n={n}"]["agent_steps_per_s"]
-        for n in BATCH_SIZES
-        if f"firemaker C batch radius 2 quiet n={n}" in by_name
-    ]
-    if radius_2:
-        best = max(radius_2)
-        result["C batch, radius 2, agent-steps/s >= 5,000,000"] = {
-            "value": best,
-            "met": best >= 5_000_000,
-        }
-    quiet = by_name.get("firemaker parallel wrapper quiet")
-    burning = by_name.get("firemaker parallel wrapper burning")
-    if quiet:
-        value = quiet["env_steps_per_s"]
-        result["parallel wrapper env-steps/s >= 2,000"] = {"value": value, "met": value >= 2000}
-    if quiet and burning:
-        value = quiet["env_steps_per_s"] / burning["env_steps_per_s"]
-        result["parallel wrapper burning at most 2x slower"] = {"value": value, "met": value <= 2}
-    return result
-
-
-RATIO_FUNCTIONS.append(firemaker_ratios)
-TARGET_FUNCTIONS.append(firemaker_targets)
+RATIOS.extend(_ratios())
+RATIOS.append(
+    Ratio(
+        "firemaker n=4096: RSS per env / buffers per env",
+        "firemaker n=4096 construction",
+        key="rss_over_buffers",
+        setup="default Firemaker: resident memory added by construction, spaces and reset over "
+        "the bytes of the batch's arrays",
+        at_most=1.3,
+    )
+)
+PROBES.append(
+    Probe(
+        "firemaker n=4096 construction",
+        construction_probe,
+        ("environments.firemaker_ex_ma", {}, 4096),
+        about="a fresh process: vector_env, batched spaces, first reset; RSS vs buffers",
+    )
+)
 REPORT_FIELDS["burning_config"] = BURNING

@@ -50,67 +50,77 @@ echo "== sanitize: copying sources to $WORK"
         -cf - pyproject.toml csrc ai_safety_gridworlds environments experiments tests
 ) | tar -xf - -C "$WORK"
 
-echo "== sanitize: building the kernel with ${SANITIZE_FLAGS[*]}"
-flags_py="$(printf "'%s', " "${SANITIZE_FLAGS[@]}")"
-(
-    cd "$WORK"
-    CC="$CC" "$PYTHON" - <<EOF
+REPORTS="$WORK/reports"
+mkdir -p "$REPORTS"
+export AI_SAFETY_GRIDWORLDS_BACKEND=c
+export PYTHONPATH="$WORK"
+export PYTHONDONTWRITEBYTECODE=1
+cd "$WORK"
+
+# SANITIZERS picks the runs (default both): "address" (ASan + UBSan), "thread" (TSan).
+SANITIZERS="${SANITIZERS:-address thread}"
+if [[ " $SANITIZERS " == *" address "* ]]; then
+    echo "== sanitize: building the kernel with ${SANITIZE_FLAGS[*]}"
+    flags_py="$(printf "'%s', " "${SANITIZE_FLAGS[@]}")"
+    (
+        cd "$WORK"
+        CC="$CC" "$PYTHON" - <<EOF
 import runpy
 builder = runpy.run_path("ai_safety_gridworlds/_kernel_build.py")
 flags = [${flags_py}]
 print(builder["compile_module"]("$WORK", "$WORK/build", flags, flags))
 EOF
-) > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; echo "sanitize: build FAILED"; exit 1; }
-tail -n 1 "$WORK/build.log"
+    ) > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; echo "sanitize: build FAILED"; exit 1; }
+    tail -n 1 "$WORK/build.log"
 
-LIBASAN="$("$CC" -print-file-name=libasan.so)"
-if [ ! -e "$LIBASAN" ]; then
-    echo "sanitize: libasan.so not found for $CC (apt-get install libasan8 / gcc)"; exit 1
+    LIBASAN="$("$CC" -print-file-name=libasan.so)"
+    if [ ! -e "$LIBASAN" ]; then
+        echo "sanitize: libasan.so not found for $CC (apt-get install libasan8 / gcc)"; exit 1
+    fi
+    SO="$(ls "$WORK"/ai_safety_gridworlds/_kernel_c*.so)"
+    if ! ldd "$SO" | grep libasan > /dev/null; then  # not -q: an early exit SIGPIPEs ldd (pipefail)
+        echo "sanitize: $SO is not linked against libasan"; exit 1
+    fi
+
+    export LD_PRELOAD="$LIBASAN"
+    # ASan reports go to files and UBSan's to stderr (it ignores log_path when ASan is loaded);
+    # pytest runs with --capture=sys so that C-level stderr is not swallowed by its capture.
+    export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:log_path=$REPORTS/asan"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
+
+    cd "$WORK"
+    # The sanitized module, not an installed or in-tree build, must be the one loaded.
+    "$PYTHON" -c "
+    import ai_safety_gridworlds._kernel_c as m, ai_safety_gridworlds.kernel as k
+    assert m.__file__.startswith('$WORK/'), m.__file__
+    assert k.BACKEND == 'c'
+    print('== sanitize: loaded', m.__file__)
+    "
+
+    echo "== sanitize: running ${TEST_FILES[*]}"
+    status=0
+    "$PYTHON" -m pytest -q -p no:cacheprovider -m "slow or not slow" --capture=sys "${TEST_FILES[@]}" 2>&1 \
+        | tee "$WORK/test.log" || status=$?
+    if [ -n "$(ls -A "$REPORTS")" ] \
+        || grep -qE "runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer" "$WORK/test.log"
+    then
+        for report in "$REPORTS"/*; do
+            [ -e "$report" ] && { echo "---- $report"; head -n 60 "$report"; }
+        done
+        echo "sanitize: FAILED (sanitizer report above)"
+        exit 1
+    fi
+    if [ "$status" -ne 0 ]; then
+        echo "sanitize: FAILED (pytest exit status $status)"
+        exit "$status"
+    fi
+    echo "== sanitize: ASan/UBSan OK"
 fi
-SO="$(ls "$WORK"/ai_safety_gridworlds/_kernel_c*.so)"
-if ! ldd "$SO" | grep libasan > /dev/null; then  # not -q: an early exit SIGPIPEs ldd (pipefail)
-    echo "sanitize: $SO is not linked against libasan"; exit 1
+
+if [[ " $SANITIZERS " != *" thread "* ]]; then
+    echo "sanitize: OK ($SANITIZERS)"
+    exit 0
 fi
-
-export LD_PRELOAD="$LIBASAN"
-# ASan reports go to files and UBSan's to stderr (it ignores log_path when ASan is loaded);
-# pytest runs with --capture=sys so that C-level stderr is not swallowed by its capture.
-REPORTS="$WORK/reports"
-mkdir -p "$REPORTS"
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:log_path=$REPORTS/asan"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
-export AI_SAFETY_GRIDWORLDS_BACKEND=c
-export PYTHONPATH="$WORK"
-export PYTHONDONTWRITEBYTECODE=1
-
-cd "$WORK"
-# The sanitized module, not an installed or in-tree build, must be the one loaded.
-"$PYTHON" -c "
-import ai_safety_gridworlds._kernel_c as m, ai_safety_gridworlds.kernel as k
-assert m.__file__.startswith('$WORK/'), m.__file__
-assert k.BACKEND == 'c'
-print('== sanitize: loaded', m.__file__)
-"
-
-echo "== sanitize: running ${TEST_FILES[*]}"
-status=0
-"$PYTHON" -m pytest -q -p no:cacheprovider -m "slow or not slow" --capture=sys "${TEST_FILES[@]}" 2>&1 \
-    | tee "$WORK/test.log" || status=$?
-if [ -n "$(ls -A "$REPORTS")" ] \
-    || grep -qE "runtime error:|ERROR: (Address|Leak|UndefinedBehavior)Sanitizer" "$WORK/test.log"
-then
-    for report in "$REPORTS"/*; do
-        [ -e "$report" ] && { echo "---- $report"; head -n 60 "$report"; }
-    done
-    echo "sanitize: FAILED (sanitizer report above)"
-    exit 1
-fi
-if [ "$status" -ne 0 ]; then
-    echo "sanitize: FAILED (pytest exit status $status)"
-    exit "$status"
-fi
-echo "== sanitize: ASan/UBSan OK"
-
 # ThreadSanitizer: the kernels' thread pool and the slots it steps in parallel. A second build
 # of the same copy, run with libtsan preloaded into the real Python binary (not a launcher
 # script: a preloaded TSan must start with the process it instruments).

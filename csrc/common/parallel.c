@@ -7,6 +7,13 @@
  * next chunk under the mutex until every chunk is claimed, and the caller returns once no
  * claimed chunk is still running. A thread that wakes up late finds nothing left to claim and
  * sleeps again, so a call never waits for a thread that the operating system has not scheduled.
+ *
+ * Waking a sleeping thread costs some microseconds (tens on a virtual machine whose idle core
+ * has halted), as much as a whole call of a few hundred small environments takes. So a helper
+ * that finishes a call keeps watching for the next one for SPIN_NS before it sleeps (back-to-back
+ * steps find it awake), and the caller watches for the last running chunk for up to SPIN_NS
+ * before it sleeps. Both watch an atomic counter and yield the core while they watch, so on a
+ * busy machine they give way to other work.
  */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
 #define _POSIX_C_SOURCE 200809L
@@ -51,11 +58,38 @@ int64_t par_for_slots(par_pool *pool, int64_t count, int64_t grain, par_slot_fn 
 #else
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Chunks per thread in one call: small enough chunks that a delayed thread costs little. */
 #define CHUNKS_PER_THREAD 4
+/* How long a thread watches for the next call (helpers) or the last chunk (caller) before it
+ * sleeps on a condition variable. */
+#define SPIN_NS 200000
+
+static int64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Wait up to SPIN_NS for *value to differ from `from` (atomic reads); whether it did. */
+static int spin_until_changed(const int64_t *value, int64_t from)
+{
+    const int64_t start = now_ns();
+    for (int32_t i = 1;; i++) {
+        if (__atomic_load_n(value, __ATOMIC_ACQUIRE) != from)
+            return 1;
+        if ((i & 63) == 0) {
+            if (now_ns() - start > SPIN_NS)
+                return 0;
+            sched_yield();
+        }
+    }
+}
 
 typedef struct helper {
     par_pool *pool;
@@ -72,8 +106,9 @@ struct par_pool {
     pthread_cond_t wake;       /* a call started, or stop */
     pthread_cond_t done;       /* the last running chunk finished */
     int32_t stop;
-    int32_t active;  /* a call is in progress */
-    int32_t running; /* chunks claimed and not finished */
+    int32_t active;     /* a call is in progress */
+    int64_t running;    /* chunks claimed and not finished (atomic writes, read by the caller) */
+    int64_t generation; /* calls started so far, and stop (atomic writes, read by helpers) */
     par_slot_fn fn;
     void *context;
     int64_t count, chunk, next;
@@ -90,7 +125,7 @@ static void run_chunks(par_pool *pool, int32_t worker)
         const par_slot_fn fn = pool->fn;
         void *context = pool->context;
         pool->next = end;
-        pool->running++;
+        __atomic_add_fetch(&pool->running, 1, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&pool->lock);
         int64_t failed_slot = -1, failure = 0;
         for (int64_t slot = begin; slot < end; slot++) {
@@ -105,8 +140,21 @@ static void run_chunks(par_pool *pool, int32_t worker)
             pool->failure = failure;
             pool->failed_slot = failed_slot;
         }
-        if (--pool->running == 0)
+        if (__atomic_sub_fetch(&pool->running, 1, __ATOMIC_RELEASE) == 0)
             pthread_cond_signal(&pool->done);
+    }
+}
+
+/* Wait up to SPIN_NS for *value to be 0 (atomic reads). */
+static void spin_until_changed_to_zero(const int64_t *value)
+{
+    const int64_t start = now_ns();
+    for (int32_t i = 1; __atomic_load_n(value, __ATOMIC_ACQUIRE) != 0; i++) {
+        if ((i & 63) == 0) {
+            if (now_ns() - start > SPIN_NS)
+                return;
+            sched_yield();
+        }
     }
 }
 
@@ -117,7 +165,11 @@ static void *helper_main(void *argument)
     pthread_mutex_lock(&pool->lock);
     while (!pool->stop) {
         run_chunks(pool, self->worker);
-        if (!pool->stop)
+        const int64_t seen = pool->generation;
+        pthread_mutex_unlock(&pool->lock);
+        spin_until_changed(&pool->generation, seen);
+        pthread_mutex_lock(&pool->lock);
+        if (!pool->stop && pool->generation == seen) /* no new call (or stop): sleep */
             pthread_cond_wait(&pool->wake, &pool->lock);
     }
     pthread_mutex_unlock(&pool->lock);
@@ -128,6 +180,7 @@ static void stop_helpers(par_pool *pool, int32_t started)
 {
     pthread_mutex_lock(&pool->lock);
     pool->stop = 1;
+    __atomic_add_fetch(&pool->generation, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     for (int32_t i = 0; i < started; i++)
@@ -223,8 +276,14 @@ int64_t par_for_slots(par_pool *pool, int64_t count, int64_t grain, par_slot_fn 
     pool->failure = 0;
     pool->failed_slot = -1;
     pool->active = 1;
+    __atomic_add_fetch(&pool->generation, 1, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&pool->wake);
     run_chunks(pool, 0);
+    if (pool->running > 0) { /* a helper still runs a chunk: watch for it, then sleep */
+        pthread_mutex_unlock(&pool->lock);
+        spin_until_changed_to_zero(&pool->running);
+        pthread_mutex_lock(&pool->lock);
+    }
     while (pool->running > 0)
         pthread_cond_wait(&pool->done, &pool->lock);
     pool->active = 0;

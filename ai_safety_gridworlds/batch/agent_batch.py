@@ -57,6 +57,11 @@ class AgentBatchEnv(gymnasium.vector.VectorEnv):
         self.env = env
         self.role = role
         self.learners = list(roles[role])
+        if getattr(env, "observation_encoding", "onehot") != "onehot":
+            raise ValueError(
+                "agent_batch needs observation_encoding='onehot' (got "
+                f"{env.observation_encoding!r}); make the vector_env without 'packed'"
+            )
         first = self.learners[0]
         for agent in self.learners[1:]:
             for name in ("single_observation_space", "single_action_space"):

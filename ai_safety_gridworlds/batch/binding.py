@@ -156,6 +156,10 @@ class BatchKernel:
         self._grain = int(value)
         self._batch.grain = self._grain
 
+    def pack(self, src: np.ndarray, dst: np.ndarray) -> None:
+        """:func:`pack_bits` on this batch's threads."""
+        pack_bits(src, dst, self._pool)
+
     def close(self) -> None:
         """Stop and join the pool's threads now (rather than when garbage collected); later
         calls step on the calling thread."""
@@ -205,6 +209,32 @@ class BatchKernel:
         writeable (ValueError otherwise)."""
         _check("out", out, np.uint8, self._state_shape, writeable=True)
         self._call("state", self._cfg, self._batch, writable("uint8_t[]", out))
+
+
+def pack_bits(src: np.ndarray, dst: np.ndarray, pool: Any = None) -> None:
+    """Pack each row of ``src`` (uint8 (N, ...), C-contiguous, every value 0 or 1) into the
+    same row of ``dst`` (uint8 (N, (size + 7) // 8), size = the values in a row of ``src``),
+    one bit per value, least significant first: ``np.packbits(row, bitorder="little")``
+    (csrc/common/parallel_pack.c, on ``pool``'s threads; numpy's packbits without the C
+    kernel). ValueError for a wrong shape, dtype or layout."""
+    rows = len(src)
+    bits = src[0].size if rows else int(np.prod(src.shape[1:]))
+    _check("packed source", src, np.uint8, src.shape, writeable=False)
+    _check("packed output", dst, np.uint8, (rows, (bits + 7) // 8), writeable=True)
+    if _lib is None:
+        dst[...] = np.packbits(src.reshape(rows, bits), axis=1, bitorder="little")
+        return
+    grain = max(1, -(-GRAIN_WORK // max(bits, 1)))
+    code = _lib.pack_bits(
+        _ffi.NULL if pool is None else pool,
+        grain,
+        _ffi.from_buffer("uint8_t[]", src),
+        rows,
+        bits,
+        writable("uint8_t[]", dst),
+    )
+    if code:
+        raise ValueError(f"pack_bits failed: error {code}")
 
 
 def _check(name: str, array: Any, dtype: type, shape: tuple[int, ...], writeable: bool) -> None:

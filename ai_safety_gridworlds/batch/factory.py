@@ -125,7 +125,8 @@ def make_vector_env(
 
     ``options``: the config fields and the options of the ``"vector_env"`` path, checked by
     :func:`ai_safety_gridworlds.core.options.resolve` as on every path (``preset``,
-    ``config``, ``backend``, ``buffers``, ``observation_layout``, ``reward_mode``,
+    ``config``, ``backend``, ``buffers``, ``observation_layout``, ``observation_encoding``,
+    ``reward_mode``,
     ``reward_weights``, ``num_threads``, ``render_mode``). ``backend``: ``"c"``
     (``c_kernel(kernel_params(game), num_envs, buffers, num_threads=k)``, k = ``num_threads``
     or, for None, every core the process may use; falls back to ``"numpy"`` with a
@@ -172,6 +173,7 @@ def make_vector_env(
         resolved["buffers"],
         config=game.config,
         observation_layout=resolved["observation_layout"],
+        observation_encoding=resolved["observation_encoding"],
         reward_mode=resolved["reward_mode"],
         reward_weights=resolve_weights(game, resolved["reward_weights"]),
         render_mode=resolved["render_mode"],

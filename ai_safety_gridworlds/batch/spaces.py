@@ -24,8 +24,18 @@ from ai_safety_gridworlds.batch.spec import BatchSpec
 from ai_safety_gridworlds.core import spaces as core_spaces
 
 
-def single_observation_spaces(spec: BatchSpec, layout: str) -> dict[str, spaces.Box]:
-    """Each agent's observation space (uint8, channels first or last)."""
+def single_observation_spaces(
+    spec: BatchSpec, layout: str, encoding: str = "onehot"
+) -> dict[str, spaces.Box]:
+    """Each agent's observation space: uint8, channels first or last; with ``encoding=
+    "packed"``, a uint8 Box of shape ((C*h*w + 7) // 8,) (any byte: the packed bits)."""
+    if encoding == "packed":
+        return {
+            agent: spaces.Box(
+                0, 255, ((int(np.prod(spec.observation_shapes[agent])) + 7) // 8,), np.uint8
+            )
+            for agent in spec.possible_agents
+        }
     high = 1 if spec.channel_high is None else spec.channel_high
     return {
         agent: core_spaces.observation_space(high, spec.observation_shapes[agent], layout)

@@ -20,7 +20,11 @@ Layout (N = ``num_envs``, A = ``len(possible_agents)``):
   in ever reaches a backend, so none can make the C kernel read out of bounds;
 - ``observations[agent]``: uint8 (N, C, h, w), the channels of the pycolab path, or
   (N, h, w, C) with ``observation_layout="HWC"`` (the backends write channels first into
-  internal buffers and each step copies them into the layout);
+  internal buffers and each step copies them into the layout); with
+  ``observation_encoding="packed"`` (games whose channels are binary), uint8 (N, (C*h*w + 7)
+  // 8): the layout's values one bit each, least significant bit first, i.e.
+  ``np.packbits(obs.reshape(N, -1), axis=1, bitorder="little")`` of the one-hot observation
+  (packed in C on the batch's threads); ``unpacked_observations[agent]`` holds the one-hot;
 - ``rewards[agent]``: float32 (N, n_dims) in the game's reward-dimension order, a view of the
   flat ``reward_buffer`` (N, A, max_dims) (dimensions an agent lacks stay 0); with
   ``reward_mode="scalar"``, float32 (N,): the weighted sum with ``reward_weights`` (computed in
@@ -61,6 +65,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector import AutoresetMode
 
+from ai_safety_gridworlds.batch import binding
 from ai_safety_gridworlds.batch import spaces as batch_spaces
 from ai_safety_gridworlds.batch.buffers import make_buffers
 from ai_safety_gridworlds.batch.render import SlotRenderer
@@ -155,6 +160,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         *,
         config: Any = None,
         observation_layout: str = "CHW",
+        observation_encoding: str = "onehot",
         reward_mode: str = "vector",
         reward_weights: Mapping[str, np.ndarray] | None = None,
         render_mode: str | None = None,
@@ -172,6 +178,9 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.backend = backend_name
         self.config = config
         self.observation_layout = observation_layout
+        self.observation_encoding = observation_encoding
+        if observation_encoding == "packed":
+            _check_binary_channels(spec)
         self.reward_mode = reward_mode
         self.render_mode = render_mode
         self.render_slots: Sequence[int] = (0,)
@@ -184,7 +193,14 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self._buffers = b = made.arrays
         self._kernel_observations = made.kernel_observations
         self.role_blocks = made.role_blocks
+        self.unpacked_observations = b["observations"]
+        """agent -> the one-hot observations (the layout's), what ``observations`` packs."""
         self.observations = b["observations"]
+        if observation_encoding == "packed":
+            self.observations = {
+                a: np.zeros((n, (o[0].size + 7) // 8), np.uint8)
+                for a, o in b["observations"].items()
+            }
         self.reward_buffer = b["rewards"]
         self.termination_buffer = b["terminations"]
         self.truncation_buffer = b["truncations"]
@@ -230,7 +246,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             }
             self.infos["_alive"] = present
         self.single_observation_space = batch_spaces.agents_dict(
-            batch_spaces.single_observation_spaces(spec, observation_layout)
+            batch_spaces.single_observation_spaces(spec, observation_layout, observation_encoding)
         )
         self.single_action_space = batch_spaces.agents_dict(batch_spaces.single_action_spaces(spec))
         self.single_reward_space = batch_spaces.agents_dict(batch_spaces.single_reward_spaces(spec))
@@ -358,8 +374,12 @@ class VectorEnv(gymnasium.vector.VectorEnv):
     def _publish(self) -> None:
         """Put what the backend wrote into the observation layout and the reward mode."""
         if self.observation_layout != "CHW":
-            for agent, out in self.observations.items():
+            for agent, out in self.unpacked_observations.items():
                 np.copyto(out, np.moveaxis(self._kernel_observations[agent], 1, -1))
+        if self.observation_encoding == "packed":
+            pack = getattr(self._backend, "pack", binding.pack_bits)
+            for agent, out in self.observations.items():
+                pack(self.unpacked_observations[agent], out)
         if self.reward_mode == "scalar":
             for agent, out in self.rewards.items():
                 weighted = self._weighted[agent]
@@ -515,4 +535,15 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         return ValueError(
             f"illegal action in actions[{env}, {i}] ({agent!r} of env {env}): {value} is out of "
             f"range; allowed: 0..{n - 1} ({', '.join(names)})"
+        )
+
+
+def _check_binary_channels(spec: BatchSpec) -> None:
+    """ValueError unless every observation channel of ``spec`` is binary (what "packed" needs)."""
+    high = spec.channel_high
+    if high is not None and any(int(h) > 1 for h in high):
+        wide = [i for i, h in enumerate(high) if int(h) > 1]
+        raise ValueError(
+            "observation_encoding='packed' needs binary channels (values 0 or 1); channels "
+            f"{wide[:8]}{' ...' if len(wide) > 8 else ''} go up to {max(high)}: use 'onehot'"
         )

@@ -46,6 +46,7 @@ PYTHON = (*EPISODIC, "vector_env")
 RENDER_MODES = ("human", "ansi", "rgb_array")
 REWARD_MODES = ("scalar", "vector")
 LAYOUTS = ("CHW", "HWC")
+ENCODINGS = ("onehot", "packed")
 BACKENDS = ("c", "numpy")
 
 
@@ -181,6 +182,17 @@ OPTIONS: dict[str, Option] = {
             "'CHW', 'HWC'",
             default="CHW",
             choices=LAYOUTS,
+        ),
+        Option(
+            "observation_encoding",
+            "'onehot': a uint8 per channel and cell; 'packed': one bit per value, each "
+            "agent's observation (in observation_layout's order) packed into (C*h*w+7)//8 "
+            "bytes, least significant bit first (np.unpackbits(..., bitorder='little')); only "
+            "for games whose channels are binary.",
+            ("vector_env",),
+            "'onehot', 'packed'",
+            default="onehot",
+            choices=ENCODINGS,
         ),
         Option(
             "agent",

@@ -168,10 +168,23 @@ def _aec(config: dict, warmup: int):
     return run_block, lambda: {"fires": env.unwrapped.game.safety["total_fires"]}
 
 
-def _batch(config: dict, num_envs: int, warmup: int, backend: str = "c", threads: int = 1):
+def _batch(
+    config: dict,
+    num_envs: int,
+    warmup: int,
+    backend: str = "c",
+    threads: int = 1,
+    encoding: str = "onehot",
+):
     from environments.firemaker_ex_ma.batch import make_vector_env
 
-    env = make_vector_env(num_envs, backend=backend, num_threads=threads, **config)
+    env = make_vector_env(
+        num_envs,
+        backend=backend,
+        num_threads=threads,
+        observation_encoding=encoding,
+        **config,
+    )
     start = time.perf_counter()
     env.reset(seed=0)
     reset_ms = 1e3 * (time.perf_counter() - start)
@@ -192,6 +205,7 @@ def _batch(config: dict, num_envs: int, warmup: int, backend: str = "c", threads
             "fires": float(env.infos["safety"]["total_fires"].mean()),
             "reset_ms": reset_ms,
             "obs_bytes_per_env_step": obs_bytes // num_envs,
+            "obs_bytes_per_agent_step": obs_bytes / num_envs / agents,
             "threads": env.num_threads,
         }
 
@@ -276,6 +290,7 @@ def firemaker_cases(options: Options) -> list[Case]:
                         )
                     )
         cases.extend(_thread_cases(boards, warmups, radius_2))
+        cases.extend(_packed_cases(radius_2))
     for name, spread in spreads:
         for board, fraction in (("quiet", 0.0), ("burning", 0.4)):
             cases.append(
@@ -326,6 +341,23 @@ def _thread_cases(boards: dict, warmups: dict, radius_2: dict) -> list[Case]:
                     about=f"two processes, each a one-thread C batch of {n} envs (quiet, radius 2)",
                 )
             )
+    return cases
+
+
+def _packed_cases(radius_2: dict) -> list[Case]:
+    """observation_encoding="packed" beside the one-hot cases of the same setup (n=256)."""
+    cases = []
+    for label, extra in (("", {}), (" radius 2", radius_2)):
+        cases.append(
+            Case(
+                f"firemaker C batch{label} quiet n=256 packed",
+                "c batch packed",
+                "quiet",
+                lambda c=extra: _batch(c, 256, 10, encoding="packed"),
+                num_envs=256,
+                about=f"C batch, quiet board{label}, 256 envs, one thread, packed observations",
+            )
+        )
     return cases
 
 
@@ -390,6 +422,16 @@ def _ratios() -> list[Ratio]:
             "right now, the ceiling for 2 threads",
         )
     )
+    for label in ("", " radius 2"):
+        ratios.append(
+            Ratio(
+                f"C batch{label} n=256 (quiet): packed / one-hot",
+                f"firemaker C batch{label} quiet n=256 packed",
+                f"firemaker C batch{label} quiet n=256",
+                setup=f"default Firemaker{label and ', every view radius 2'}, 256 envs, one "
+                "thread, agent-steps/s with observation_encoding='packed' vs 'onehot'",
+            )
+        )
     ratios.extend(
         [
             Ratio(

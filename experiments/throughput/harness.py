@@ -369,14 +369,15 @@ def format_ratios(entries: list[dict[str, Any]]) -> str:
         lines = [header]
         for e in chosen:
             if not e["measured"]:
-                lines.append((e["label"], "", "", "", "not measured"))
+                if targets:  # an unmeasured ratio is left out; an unmeasured target is said
+                    lines.append((e["label"], "", "", "", "not measured"))
                 continue
             verdict = ""
             if targets:
                 verdict = f"{e['target']}: " + ("met" if e["met"] else "NOT met")
             lines.append((e["label"], *(_number(e[k]) for k in ("value", "min", "max")), verdict))
         out.append(_align(lines))
-        setups = [(e["label"], e["setup"]) for e in chosen if e["setup"]]
+        setups = [(e["label"], e["setup"]) for e in chosen if e["setup"] and e["measured"]]
         if setups:
             out.append("\n".join(f"  {label}: {setup}" for label, setup in setups))
     return "\n\n".join(out)

@@ -65,7 +65,9 @@ def test_ratios_are_taken_round_by_round_and_targets_judged_on_the_median():
         "target": ">= 1",
         "met": False,
     }
-    text = harness.format_ratios([speedup, plain, built, missing])
+    unmeasured = harness.evaluate([Ratio("gone", "absent", "one")], rows)
+    text = harness.format_ratios([speedup, plain, built, missing, *unmeasured])
+    assert "gone" not in text
     assert "speed-up" in text and ">= 1.7: NOT met" in text and "<= 2: met" in text
     assert "not measured" in text and "  speed-up: two vs one" in text
 

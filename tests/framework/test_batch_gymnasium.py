@@ -291,3 +291,58 @@ def test_batched_observation_spaces_equal_gymnasiums_batch_space_without_batch_s
         assert (copied.sample() == lean.sample()).all()  # the generator's state came along
     with pytest.raises(ValueError, match="num_envs must be an int >= 1, got 0"):
         BatchedBox(env.single_observation_space[env.possible_agents[0]], 0)
+
+
+@pytest.mark.parametrize("layout", ["CHW", "HWC"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_packed_observations_are_the_one_hot_ones_one_bit_each(backend, layout):
+    config = dict(fire_spread_probability=0.05, max_cycles=12)  # fires and autoresets
+    packed = firemaker_ex_ma.vector_env(
+        5, backend=backend, observation_layout=layout, observation_encoding="packed", **config
+    )
+    onehot = firemaker_ex_ma.vector_env(5, backend=backend, observation_layout=layout, **config)
+    assert packed.observation_encoding == "packed"
+    for agent in packed.possible_agents:
+        size = onehot.single_observation_space[agent].shape
+        assert packed.single_observation_space[agent] == spaces.Box(
+            0, 255, ((int(np.prod(size)) + 7) // 8,), np.uint8
+        )
+    assert packed.single_observation_space["worker_0"].shape == (32,)  # 10 x 5 x 5 bits
+    got, _ = packed.reset(seed=3)
+    want, _ = onehot.reset(seed=3)
+    rng = np.random.default_rng(1)
+    for tick in range(30):
+        for agent in packed.possible_agents:
+            shape = want[agent].shape
+            bits = np.unpackbits(
+                got[agent], axis=1, count=int(np.prod(shape[1:])), bitorder="little"
+            )
+            np.testing.assert_array_equal(bits.reshape(shape), want[agent], err_msg=f"tick {tick}")
+            np.testing.assert_array_equal(packed.unpacked_observations[agent], want[agent])
+            assert packed.observation_space[agent].contains(got[agent])
+        actions = _legal_random_actions(onehot, rng)
+        got = packed.step(actions)[0]
+        want = onehot.step(actions)[0]
+
+
+def test_packing_matches_numpys_packbits_little_bit_order_at_every_size():
+    from ai_safety_gridworlds.batch import binding
+
+    rng = np.random.default_rng(0)
+    for bits in (1, 7, 8, 9, 64, 250, 1001):
+        src = (rng.random((13, bits)) < 0.4).astype(np.uint8)
+        dst = np.full((13, (bits + 7) // 8), 0xAB, np.uint8)
+        binding.pack_bits(src, dst)
+        np.testing.assert_array_equal(dst, np.packbits(src, axis=1, bitorder="little"))
+    with pytest.raises(ValueError, match=r"packed output must be .* shape \(13, 2\)"):
+        binding.pack_bits(np.ascontiguousarray(src[:, :9]), np.zeros((13, 1), np.uint8))
+
+
+def test_packed_needs_binary_channels_and_a_one_hot_agent_batch():
+    with pytest.raises(ValueError, match=r"'packed' needs binary channels .* go up to 255"):
+        diamond_charger_ma.vector_env(2, observation_encoding="packed")
+    with pytest.raises(ValueError, match="invalid observation_encoding 'bits'"):
+        firemaker_ex_ma.vector_env(2, observation_encoding="bits")
+    env = firemaker_ex_ma.vector_env(2, observation_encoding="packed")
+    with pytest.raises(ValueError, match="agent_batch needs observation_encoding='onehot'"):
+        env.agent_batch("worker")

@@ -57,6 +57,15 @@ DIAMOND = {
         bodies=("default", "scout", "fighter/worker"),
         max_cycles=45,
     ),
+    "maze_working_objects_respawn": dict(
+        level=2,
+        arena_kind="maze",
+        arena_size=31,
+        working_chargers=1,
+        working_altars=1,
+        respawn_on_heart=True,
+        max_cycles=9,
+    ),
     "bonds_between_strangers": dict(
         mate_selection=True, kinship="independent", bond_energy=0, bond_kinship=0.35
     ),

@@ -237,6 +237,10 @@ def _mettagrid_available() -> bool:
     return True
 
 
+PARTNER = {"empty room": "", "diamond arena": " move-only"}
+"""Which of our cases each mettagrid setup runs right behind (``Case.after``)."""
+
+
 @register
 def diamond_cases(options: Options) -> list[Case]:
     """The diamond charger on level 2: pycolab, C batch; mettagrid when installed."""
@@ -262,6 +266,7 @@ def diamond_cases(options: Options) -> list[Case]:
                 lambda: _c_batch(256, threads=2),
                 num_envs=256,
                 about="level 2, 256 envs, num_threads=2",
+                after="diamond C batch level 2 n=256",
             )
         )
         for n in METTAGRID_SIZES:
@@ -284,6 +289,7 @@ def diamond_cases(options: Options) -> list[Case]:
                     lambda n=n: _c_batch(n, LEVEL_2_POPULATION),
                     num_envs=n,
                     about=f"level 2 with population dynamics, {n} envs, one thread",
+                    after=f"mettagrid diamond arena n={n}",
                 )
             )
     if _mettagrid_available():
@@ -297,6 +303,7 @@ def diamond_cases(options: Options) -> list[Case]:
                         lambda s=setup, n=n: _mettagrid(s, n),
                         num_envs=n,
                         about=f"mettagrid {setup}, {n} simulations stepped in turn",
+                        after=f"diamond C batch level 2{PARTNER[setup]} n={n}",
                     )
                 )
     return cases

@@ -327,6 +327,7 @@ def _thread_cases(boards: dict, warmups: dict, radius_2: dict) -> list[Case]:
                 lambda c=cfg, n=n, w=w: _batch(c, n, w, threads=2),
                 num_envs=n,
                 about=f"C batch, {board} board, radius-2 views, {n} envs, num_threads=2",
+                after=f"firemaker C batch radius 2 {board} n={n}",
             )
         )
         if board == "quiet":
@@ -339,6 +340,7 @@ def _thread_cases(boards: dict, warmups: dict, radius_2: dict) -> list[Case]:
                     in_processes(one, 2, 0.02),
                     num_envs=2 * n,
                     about=f"two processes, each a one-thread C batch of {n} envs (quiet, radius 2)",
+                    after=f"firemaker C batch radius 2 {board} n={n} threads=2",
                 )
             )
     return cases
@@ -356,6 +358,7 @@ def _packed_cases(radius_2: dict) -> list[Case]:
                 lambda c=extra: _batch(c, 256, 10, encoding="packed"),
                 num_envs=256,
                 about=f"C batch, quiet board{label}, 256 envs, one thread, packed observations",
+                after=f"firemaker C batch{label} quiet n=256",
             )
         )
     return cases

@@ -56,7 +56,9 @@ class Case:
 
     ``run_block()`` does a little work (well under a slice) and returns a :class:`Block`;
     ``describe()`` returns extra figures for the report (for example the mean number of burning
-    cells). ``about`` says what the case runs, in words (printed beside its ratios).
+    cells). ``about`` says what the case runs, in words (printed beside its ratios). With
+    ``after`` (another case's name), the case runs right after that one in every round, so that
+    a ratio of the two compares slices measured back to back.
     """
 
     name: str
@@ -65,6 +67,7 @@ class Case:
     setup: Setup
     num_envs: int = 1
     about: str = ""
+    after: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,8 +97,8 @@ class Ratio:
         return low and (self.at_most is None or value <= self.at_most)
 
     def goal(self) -> str:
-        parts = [f">= {self.at_least:g}"] if self.at_least is not None else []
-        return " and ".join(parts + ([f"<= {self.at_most:g}"] if self.at_most is not None else []))
+        parts = [f">= {self.at_least:,g}"] if self.at_least is not None else []
+        return " and ".join(parts + ([f"<= {self.at_most:,g}"] if self.at_most is not None else []))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -218,9 +221,37 @@ def run_slice(run_block: Callable[[], Block], seconds: float) -> dict[str, float
     }
 
 
+def run_order(cases: list[Case]) -> list[Case]:
+    """``cases`` in order, but each case with ``after`` moved right behind that case (and its
+    own followers); an ``after`` naming no case here is ignored."""
+    names = {case.name for case in cases}
+    followers: dict[str, list[Case]] = {}
+    for case in cases:
+        if case.after in names and case.after != case.name:
+            followers.setdefault(case.after, []).append(case)
+    placed: list[Case] = []
+    seen: set[str] = set()
+
+    def place(case: Case) -> None:
+        if case.name in seen:
+            return
+        seen.add(case.name)
+        placed.append(case)
+        for follower in followers.get(case.name, []):
+            place(follower)
+
+    for case in cases:
+        if not (case.after in names and case.after != case.name):
+            place(case)
+    for case in cases:  # followers in a cycle of ``after``: in their own order
+        place(case)
+    return placed
+
+
 def measure(cases: list[Case], options: Options, log: Callable[[str], None]) -> list[dict]:
-    """Set up every case, then run them in slices over ``options.rounds`` rounds; one row per
-    case with its per-round rates and their min, median and max."""
+    """Set up every case, then run them in slices over ``options.rounds`` rounds (in
+    :func:`run_order`); one row per case, in the given order, with its per-round rates and
+    their min, median and max."""
     ready = []
     for case in cases:
         start = time.perf_counter()
@@ -229,8 +260,10 @@ def measure(cases: list[Case], options: Options, log: Callable[[str], None]) -> 
         ready.append((case, run_block, describe))
         log(f"  set up {case.name} ({time.perf_counter() - start:.1f} s)")
     per_round: dict[str, list[dict[str, float]]] = {case.name: [] for case in cases}
+    position = {case.name: i for i, case in enumerate(run_order(cases))}
+    in_order = sorted(ready, key=lambda entry: position[entry[0].name])
     for r in range(options.rounds):
-        order = ready if r % 2 == 0 else ready[::-1]
+        order = in_order if r % 2 == 0 else in_order[::-1]
         start = time.perf_counter()
         for case, run_block, _ in order:
             per_round[case.name].append(run_slice(run_block, options.seconds))

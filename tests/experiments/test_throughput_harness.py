@@ -95,3 +95,14 @@ def test_the_report_has_rounds_ratios_targets_and_the_load(tmp_path, capsys):
     labels = {e["label"]: e for e in report["ratios"]}
     assert labels["C fire kernel / numpy fallback (quiet)"]["measured"] is False
     assert "load average before" in capsys.readouterr().out
+
+
+def test_a_case_with_after_runs_right_behind_its_partner_in_every_round():
+    calls: list[str] = []
+    a, b, c = (_recording_case(name, calls) for name in ("a", "b", "c"))
+    followed = Case("a2", "test", "board", _recording_case("a2", calls).setup, after="a")
+    cases = [a, b, c, followed]
+    assert [case.name for case in harness.run_order(cases)] == ["a", "a2", "b", "c"]
+    rows = harness.measure(cases, Options(seconds=1e-9, quick=True, rounds=2), lambda _: None)
+    assert calls[4:] == ["a", "a2", "b", "c", "c", "b", "a2", "a"]
+    assert [r["name"] for r in rows] == ["a", "b", "c", "a2"]  # the report keeps the given order

@@ -30,7 +30,7 @@ static void count_gift(const dc_config *cfg, const slot *s, int32_t giver, int32
     *metric(cfg, s, given, giver) += amount;
     if (kin >= cfg->kin_threshold)
         *metric(cfg, s, to_kin, giver) += amount;
-    if (kin == 0.0)
+    if (kin < cfg->stranger_threshold)
         *metric(cfg, s, to_strangers, giver) += amount;
 }
 
@@ -178,10 +178,11 @@ static void attack(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
     const double kin = s->kinship[a * cfg->num_agents + t];
     *metric(cfg, s, DC_METRIC_ATTACKS, a) += 1;
     *metric(cfg, s, DC_METRIC_ATTACKS_ON_KIN, a) += kin >= cfg->kin_threshold;
-    *metric(cfg, s, DC_METRIC_ATTACKS_ON_STRANGERS, a) += kin == 0.0;
+    *metric(cfg, s, DC_METRIC_ATTACKS_ON_STRANGERS, a) += kin < cfg->stranger_threshold;
     if (target->shield) {
         if (target->energy >= cfg->shield_absorb) {
             target->energy -= cfg->shield_absorb;
+            *metric(cfg, s, DC_METRIC_SHIELD_ABSORPTIONS, t) += 1;
             return;
         }
         target->shield = 0;
@@ -242,7 +243,7 @@ void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a)
 }
 
 static void place_marker(const dc_config *cfg, const slot *s, int32_t a, int64_t front,
-                         int64_t tick)
+                         int64_t tick, uint8_t symbol)
 {
     if (front < 0 || (s->cells[front] & (BLOCKS | DC_CELL_AGENT | DC_CELL_MARKER)))
         return;
@@ -257,22 +258,31 @@ static void place_marker(const dc_config *cfg, const slot *s, int32_t a, int64_t
     s->cells[front] |= DC_CELL_MARKER;
     s->marker_owner[front] = (uint8_t)a;
     s->marker_colour[front] = agent->colour;
+    s->marker_symbol[front] = symbol;
     *metric(cfg, s, DC_METRIC_MARKERS_PLACED, a) += 1;
 }
 
+/* Referee.bond: an offer to the agent in front when neither has a partner; a matching offer
+ * at most bond_window_ticks old forms the bond (kinship raised to bond_kinship, never lowered). */
 static void bond(const dc_config *cfg, const slot *s, int32_t a, int32_t o, int64_t tick)
 {
     const int32_t n = cfg->num_agents;
-    if (o < 0 || s->bonded[a * n + o])
+    if (o < 0)
         return;
     dc_agent *agent = &s->agents[a], *other = &s->agents[o];
+    if (agent->partner >= 0 || other->partner >= 0)
+        return;
     agent->bond_offer_to = o;
     agent->bond_offer_tick = tick;
     if (other->bond_offer_to != a || tick - other->bond_offer_tick > cfg->bond_window_ticks)
         return;
-    s->kinship[a * n + o] = s->kinship[o * n + a] = cfg->bond_kinship;
-    s->kinship_q[a * n + o] = s->kinship_q[o * n + a] = quantise(cfg->bond_kinship);
-    s->bonded[a * n + o] = s->bonded[o * n + a] = 1;
+    double kinship = s->kinship[a * n + o];
+    if (cfg->bond_kinship > kinship)
+        kinship = cfg->bond_kinship;
+    s->kinship[a * n + o] = s->kinship[o * n + a] = kinship;
+    s->kinship_q[a * n + o] = s->kinship_q[o * n + a] = quantise(kinship);
+    agent->partner = o;
+    other->partner = a;
     agent->bond_offer_to = other->bond_offer_to = -1;
     agent->bond_offer_tick = other->bond_offer_tick = -1;
     s->metrics[DC_GLOBAL_BONDS_FORMED] += 1;
@@ -280,6 +290,18 @@ static void bond(const dc_config *cfg, const slot *s, int32_t a, int32_t o, int6
     other->bonds += 1;
     *metric(cfg, s, DC_METRIC_BONDS, a) += 1;
     *metric(cfg, s, DC_METRIC_BONDS, o) += 1;
+}
+
+/* Referee.break_bond: end agent a's bond, if it has one (kinship stays). */
+static void break_bond(const dc_config *cfg, const slot *s, int32_t a)
+{
+    dc_agent *agent = &s->agents[a];
+    if (agent->partner < 0)
+        return;
+    s->agents[agent->partner].partner = -1;
+    agent->partner = -1;
+    s->metrics[DC_GLOBAL_BONDS_BROKEN] += 1;
+    *metric(cfg, s, DC_METRIC_BONDS_BROKEN, a) += 1;
 }
 
 /* Referee.switch_posture: the next posture of its body, if it has one, its cooldown is over and
@@ -373,7 +395,7 @@ int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t 
         break;
     }
     case PLACE_MARKER:
-        place_marker(cfg, s, a, front, tick);
+        place_marker(cfg, s, a, front, tick, 1);
         break;
     case CHANGE_COLOUR:
         agent->colour = (uint8_t)((agent->colour + 1) % cfg->num_colours);
@@ -387,7 +409,12 @@ int64_t dc_apply_action(const dc_config *cfg, const slot *s, int32_t a, int64_t 
     case BUILD:
         build(cfg, s, agent, front);
         break;
-    default: /* NOOP */
+    case BREAK_BOND:
+        break_bond(cfg, s, a);
+        break;
+    default: /* NOOP, or a marker with symbol 2..8 */
+        if (action >= PLACE_MARKER_2 && action <= PLACE_MARKER_8)
+            place_marker(cfg, s, a, front, tick, (uint8_t)(action - PLACE_MARKER_2 + 2));
         break;
     }
     return 0;

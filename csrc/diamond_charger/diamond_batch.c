@@ -93,10 +93,10 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
         !cfg->kinship || !cfg->team_sizes)
         return DC_ERR_NULL;
     if (!b->envs || !b->cells || !b->hit_points || !b->who || !b->marker_owner ||
-        !b->marker_colour || !b->ready_at || !b->stock || !b->works || !b->marker_cell ||
-        !b->marker_placed || !b->kinship ||
-        !b->kinship_q || !b->bonded || !b->obs || !b->rewards || !b->terminations ||
-        !b->truncations || !b->alive || !b->cache || !b->int_metrics || !b->gini || !b->window || !b->arena_cells ||
+        !b->marker_colour || !b->marker_symbol || !b->ready_at || !b->stock || !b->works ||
+        !b->marker_cell || !b->marker_placed || !b->kinship || !b->kinship_q || !b->obs ||
+        !b->rewards || !b->terminations || !b->truncations || !b->alive || !b->cache ||
+        !b->int_metrics || !b->float_metrics || !b->window || !b->arena_cells ||
         !b->beta_scratch)
         return DC_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
@@ -127,7 +127,8 @@ int dc_check(const dc_config *cfg, const dc_batch *b)
         cfg->marker_lifetime < 1 || cfg->attack_range < 1 || cfg->steal_energy_percent < 0 ||
         cfg->steal_energy_percent > 100 || cfg->give_energy_amount < 1)
         return DC_ERR_CONFIG;
-    if (cfg->num_int_metrics != DC_NUM_GLOBAL_METRICS + DC_NUM_AGENT_METRICS * n)
+    if (cfg->num_int_metrics != DC_NUM_GLOBAL_METRICS + DC_NUM_AGENT_METRICS * n ||
+        cfg->num_float_metrics != DC_NUM_GLOBAL_FLOAT_METRICS + DC_NUM_AGENT_FLOAT_METRICS * n)
         return DC_ERR_CONFIG;
     if (cfg->marker_capacity < 1 ||
         cfg->marker_capacity != min64(cfg->max_markers, (int64_t)rows * cols))
@@ -366,6 +367,7 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
         agent->frozen_until = -1;
         agent->bond_offer_to = -1;
         agent->bond_offer_tick = -1;
+        agent->partner = -1;
         agent->parent = -1;
         agent->joint_altar = -1;
         if (a >= cfg->num_founders)
@@ -391,15 +393,15 @@ static int reset_env(const dc_config *cfg, const dc_batch *b, int64_t e)
     episode_kinship(cfg, b, env->key, s.kinship);
     for (int32_t k = 0; k < n * n; k++)
         s.kinship_q[k] = quantise(s.kinship[k]);
-    memset(s.bonded, 0, (size_t)(n * n));
     memset(s.metrics, 0, sizeof(int64_t) * (size_t)cfg->num_int_metrics);
-    b->gini[e] = 0.0;
+    for (int32_t m = 0; m < cfg->num_float_metrics; m++)
+        s.float_metrics[m] = 0.0;
     memset(b->rewards + e * n * 2, 0, sizeof(float) * (size_t)(n * 2));
     memset(b->terminations + e * n, 0, (size_t)n);
     memset(b->truncations + e * n, 0, (size_t)n);
     for (int32_t a = 0; a < n; a++)
         b->alive[e * n + a] = s.agents[a].alive;
-    dc_write_observations(cfg, b, &s, e);
+    dc_write_observations(cfg, b, &s, e, 0);
     return DC_OK;
 }
 
@@ -579,8 +581,9 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
             dc_remove_oldest_marker(cfg, &s, a);
     }
 
-    /* 5. Rewards (Scorekeeper) for the agents that acted, with the kinship after this tick's
-     * bonds and births. */
+    /* 5. Rewards (Scorekeeper) for the agents that acted, with the kinship and bonds after this
+     * tick's actions, births and deaths: a bonded agent pays bond_share of its own HEART reward
+     * to its partner. */
     float *rewards = b->rewards + e * n * 2;
     for (int32_t i = 0; i < n; i++) {
         *metric(cfg, &s, DC_METRIC_HEARTS, i) = agents[i].hearts;
@@ -588,14 +591,26 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
             rewards[2 * i] = rewards[2 * i + 1] = 0.0f;
             continue;
         }
+        const double own = cfg->heart_reward * (double)made[i];
+        double heart = own;
+        const int32_t partner = agents[i].partner;
+        if (partner >= 0) {
+            const double paid = cfg->bond_share * own;
+            const double received =
+                cfg->bond_share * (cfg->heart_reward * (double)made[partner]);
+            heart = (own - paid) + received;
+            *float_metric(cfg, &s, DC_FLOAT_BOND_REWARD_PAID, i) += paid;
+            *float_metric(cfg, &s, DC_FLOAT_BOND_REWARD_RECEIVED, i) += received;
+            s.float_metrics[DC_FLOAT_BOND_REWARD_TRANSFERRED] += paid;
+        }
         double kin_heart = 0.0;
         for (int32_t j = 0; j < n; j++)
             if (j != i && made[j])
                 kin_heart += s.kinship[i * n + j] * (cfg->heart_reward * (double)made[j]);
-        rewards[2 * i] = (float)(0.0 + cfg->heart_reward * (double)made[i]);
+        rewards[2 * i] = (float)(0.0 + heart);
         rewards[2 * i + 1] = (float)(0.0 + kin_heart);
     }
-    b->gini[e] = hearts_gini(agents, n);
+    s.float_metrics[DC_FLOAT_HEARTS_GINI] = hearts_gini(agents, n);
     if (cfg->respawn_on_heart)
         for (int32_t a = 0; a < n; a++)
             if (made[a] && agents[a].alive)
@@ -614,7 +629,7 @@ static void tick_env(const dc_config *cfg, const dc_batch *b, int64_t e, const i
         b->truncations[e * n + a] = agent->alive && truncated;
     }
     env->needs_reset = truncated || alive == 0;
-    dc_write_observations(cfg, b, &s, e);
+    dc_write_observations(cfg, b, &s, e, 1);
 }
 
 /* One slot of dc_step: its tick, or its autoreset (NEXT_STEP) if its episode ended. */

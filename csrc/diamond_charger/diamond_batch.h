@@ -27,8 +27,8 @@
 #define DC_MAX_AGENTS 36
 #define DC_MAX_SIDE 4096
 #define DC_MAX_OBJECTS 65535
-#define DC_NUM_CHANNELS 39
-#define DC_NUM_ACTIONS 18
+#define DC_NUM_CHANNELS 43
+#define DC_NUM_ACTIONS 26
 #define DC_NUM_RESOURCES 3 /* diamond, ore, battery (economy.RESOURCES) */
 #define DC_MAX_RECIPES 16
 #define DC_ENERGY 3       /* recipe_in / recipe_out index of energy (after the resources) */
@@ -69,8 +69,7 @@
 #define DC_ARENA_MAZE 1
 
 /* Safety metrics: int64 per environment, the global ones (bonds_formed, then GLOBAL_METRICS
- * order) then one block of num_agents per per-agent metric (PER_AGENT_METRICS order);
- * hearts_gini is the one float64 metric. */
+ * order) then one block of num_agents per per-agent metric (PER_AGENT_METRICS order). */
 #define DC_GLOBAL_BONDS_FORMED 0
 #define DC_GLOBAL_AGENT_TICKS 1
 #define DC_GLOBAL_ZERO_ENERGY_AGENT_TICKS 2
@@ -83,7 +82,8 @@
 #define DC_GLOBAL_MINED 9     /* mined_<resource>: DC_GLOBAL_MINED + resource */
 #define DC_GLOBAL_PRODUCED 12 /* produced_<resource> */
 #define DC_GLOBAL_CONSUMED 15 /* consumed_<resource> */
-#define DC_NUM_GLOBAL_METRICS 18
+#define DC_GLOBAL_BONDS_BROKEN 18
+#define DC_NUM_GLOBAL_METRICS 19
 #define DC_METRIC_ATTACKS 0
 #define DC_METRIC_ATTACKS_ON_KIN 1
 #define DC_METRIC_ATTACKS_ON_STRANGERS 2
@@ -102,7 +102,19 @@
 #define DC_METRIC_SHIELD_TICKS 15
 #define DC_METRIC_BONDS 16
 #define DC_METRIC_OFFSPRING 17
-#define DC_NUM_AGENT_METRICS 18
+#define DC_METRIC_SHIELD_ABSORPTIONS 18
+#define DC_METRIC_MARKERS_SEEN 19
+#define DC_METRIC_BONDS_BROKEN 20
+#define DC_NUM_AGENT_METRICS 21
+
+/* Float metrics: double per environment, the global ones then one block of num_agents per
+ * per-agent metric (observations.FLOAT_METRICS, PER_AGENT_FLOAT_METRICS). */
+#define DC_FLOAT_HEARTS_GINI 0
+#define DC_FLOAT_BOND_REWARD_TRANSFERRED 1
+#define DC_NUM_GLOBAL_FLOAT_METRICS 2
+#define DC_FLOAT_BOND_REWARD_PAID 0
+#define DC_FLOAT_BOND_REWARD_RECEIVED 1
+#define DC_NUM_AGENT_FLOAT_METRICS 2
 
 /* dc_reset modes, per environment (vector.RESET_*). */
 #define DC_RESET_NONE 0
@@ -133,7 +145,7 @@ typedef struct dc_config {
     int64_t rest_energy, rest_limit, posture_cooldown;
     /* Population (population.py): starvation (0: never), births. */
     int64_t starvation_ticks, offspring_energy, reproduce_cooldown;
-    int32_t reproduction;
+    int32_t reproduction, mate_selection; /* both: children come from bonded pairs */
     double mutation_rate;
     /* Energy profiles (bodies.profile_table): capacity, carry, view (-1: the whole window),
      * upkeep and the cost of every action (GIVE_ENERGY: unused, it costs what it gives). */
@@ -160,7 +172,7 @@ typedef struct dc_config {
     int32_t build_resource, destructible_bits; /* DC_DESTROY_* bits */
     int64_t build_amount, built_wall_hp, wall_hp, object_hp, attack_damage;
     int64_t marker_lifetime, max_markers, num_colours, bond_window_ticks;
-    double heart_reward, kin_threshold, bond_kinship;
+    double heart_reward, kin_threshold, stranger_threshold, bond_kinship, bond_share;
     /* Trials and hidden rules: chargers and altars that work per episode (0: all), agents an
      * altar needs in one tick, and starting over after a heart (DiamondChargerConfig). */
     int64_t working_chargers, working_altars, altar_users;
@@ -187,6 +199,7 @@ typedef struct dc_config {
     int64_t window_capacity;  /* the largest height * width */
     int32_t marker_capacity;  /* ring size per agent: min(max_markers, rows * cols) */
     int32_t num_int_metrics;  /* DC_NUM_GLOBAL_METRICS + DC_NUM_AGENT_METRICS * num_agents */
+    int32_t num_float_metrics; /* DC_NUM_GLOBAL_FLOAT_METRICS + DC_NUM_AGENT_FLOAT_METRICS * n */
     int32_t beta_capacity;    /* scratch doubles for integer Beta draws: a + b - 1 */
 } dc_config;
 
@@ -206,6 +219,7 @@ typedef struct dc_agent {
     int32_t start_row, start_col; /* its start cell this episode (respawn_on_heart) */
     int32_t joint_altar;     /* altar_users > 1: the altar it offered to use this tick (-1) */
     int32_t bond_offer_to;   /* the agent it offered a bond to (-1: none) */
+    int32_t partner;         /* the agent it is bonded to (-1: none) */
     int32_t marker_head, marker_count; /* its live markers: a ring, oldest first */
     uint8_t facing, observation_facing, shield, colour;
 } dc_agent;
@@ -228,7 +242,7 @@ typedef struct dc_batch {
     int64_t *hit_points;     /* of DC_CELL_DAMAGEABLE cells (0 elsewhere) */
     int64_t *cache;          /* rows * cols * DC_NUM_RESOURCES: caches' contents */
     uint16_t *who;           /* agent index (agent cells) or object index (object cells) */
-    uint8_t *marker_owner, *marker_colour;
+    uint8_t *marker_owner, *marker_colour, *marker_symbol;
     /* per-object state, num_envs * num_objects each */
     int64_t *ready_at;       /* the first tick at which the object can be used */
     int32_t *stock;          /* units left in a mine */
@@ -239,14 +253,13 @@ typedef struct dc_batch {
     /* kinship, num_envs * num_agents^2 each */
     double *kinship;
     uint8_t *kinship_q;      /* floor(K * 255 + 0.5) */
-    uint8_t *bonded;         /* 1 for a bonded pair (both orders) */
     /* outputs */
     uint8_t **obs;           /* per agent: num_envs * obs_size[agent] */
     float *rewards;          /* num_envs * num_agents * 2: HEART, KIN_HEART */
     uint8_t *terminations, *truncations; /* num_envs * num_agents (numpy bool) */
     uint8_t *alive;          /* num_envs * num_agents (numpy bool): slots alive now */
     int64_t *int_metrics;    /* num_envs * num_int_metrics */
-    double *gini;            /* num_envs: hearts_gini */
+    double *float_metrics;   /* num_envs * num_float_metrics */
     /* threads: the pool that steps the slots (NULL: the calling thread only) */
     par_pool *pool;
     int64_t grain;           /* the fewest slots a thread takes at once (parallel.h) */

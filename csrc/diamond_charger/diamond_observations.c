@@ -1,6 +1,6 @@
 /*
  * The diamond charger's observations and global state (diamond_charger_observations): uint8
- * (25, h, w) per agent, the window rotated to the agent's facing, cells outside the board read
+ * (DC_NUM_CHANNELS, h, w) per agent, the window rotated to the agent's facing, cells outside the board read
  * as wall; channels in diamond_charger_observations.CHANNELS order.
  */
 #include <string.h>
@@ -16,7 +16,8 @@ enum {
     CH_MARKER, CH_MARKER_KINSHIP, CH_MARKER_COLOUR, CH_OWN_ENERGY, CH_OWN_DIAMONDS,
     CH_OWN_FROZEN, CH_OWN_SHIELD, CH_AGENT_POSTURE, CH_OWN_POSTURE, CH_AGENT_ORE,
     CH_AGENT_BATTERIES, CH_MINE_RESOURCE, CH_CONVERTER, CH_CONVERTER_READY, CH_CONVERTER_RECIPE,
-    CH_OWN_ORE, CH_OWN_BATTERIES, CH_BUILT_WALL, CH_HIT_POINTS, CH_CACHE, CH_OWN_HUNGER
+    CH_OWN_ORE, CH_OWN_BATTERIES, CH_BUILT_WALL, CH_HIT_POINTS, CH_CACHE, CH_OWN_HUNGER,
+    CH_AGENT_PARTNER, CH_AGENT_COURTING, CH_MARKER_SYMBOL, CH_OWN_BONDED
 };
 
 /* The "agent facing" channel: RELATIVE_FACING[view facing][absolute facing] (+1). */
@@ -52,6 +53,14 @@ static uint8_t cache_shown(const slot *s, int64_t i)
     return (uint8_t)min64(amounts[0] + amounts[1] + amounts[2], 255);
 }
 
+/* Chebyshev distance between window cells j and k of a window `width` cells wide. */
+static int64_t chebyshev(int64_t j, int64_t k, int64_t width)
+{
+    const int64_t dr = j / width - k / width, dc = j % width - k % width;
+    const int64_t r = dr < 0 ? -dr : dr, c = dc < 0 ? -dc : dc;
+    return r > c ? r : c;
+}
+
 /* Zero every channel of the window cells farther than `reach` (Chebyshev) from the self cell. */
 static void mask_view(uint8_t *obs, int64_t height, int64_t width, int64_t self, int64_t reach)
 {
@@ -81,15 +90,23 @@ static void mask_view(uint8_t *obs, int64_t height, int64_t width, int64_t self,
  * cells at a time, and only the cells with an object, an agent or a marker are looked up for
  * their other channels (readiness, stock, kinship, facing, freeze, energy, ...).
  */
-void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *s, int64_t e)
+void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *s, int64_t e,
+                           int count_seen)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
     const int64_t next_tick = s->env->tick;
-    /* What other agents see of each agent, the same for every observer. */
+    /* What other agents see of each agent, the same for every observer; and whom each agent
+     * courts (its live bond offer: BOND by that agent at next_tick would accept it). */
     uint8_t frozen[DC_MAX_AGENTS], energy[DC_MAX_AGENTS];
+    int32_t courts[DC_MAX_AGENTS];
     for (int32_t a = 0; a < n; a++) {
-        frozen[a] = frozen_shown(cfg, &s->agents[a], next_tick);
-        energy[a] = energy_shown(cfg, &s->agents[a]);
+        const dc_agent *it = &s->agents[a];
+        frozen[a] = frozen_shown(cfg, it, next_tick);
+        energy[a] = energy_shown(cfg, it);
+        courts[a] = -1;
+        if (it->bond_offer_to >= 0 && next_tick - it->bond_offer_tick <= cfg->bond_window_ticks &&
+            it->partner < 0 && s->agents[it->bond_offer_to].partner < 0)
+            courts[a] = it->bond_offer_to;
     }
     uint8_t *window = b->window;
     for (int32_t a = 0; a < n; a++) {
@@ -106,6 +123,8 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         const uint8_t *relative = RELATIVE_FACING[facing & 3];
         view_gather_u8(v, s->cells, rows, cols, DC_CELL_WALL, me->row, me->col, facing, window);
         const int64_t self = view_self_index(v, me->row, me->col);
+        const int64_t reach = cfg->profile_view[profile_of(cfg, me)];
+        int64_t seen = 0;
         memset(obs, 0, (size_t)(DC_NUM_CHANNELS * hw));
         for (int b = 0; b < NUM_BIT_CHANNELS; b++)
             onehot_planes_u8(window, (size_t)hw, BIT_CHANNELS[b][0], 1,
@@ -143,6 +162,10 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
             if (code & DC_CELL_MARKER) {
                 obs[CH_MARKER_KINSHIP * hw + k] = kinship_q[s->marker_owner[i]];
                 obs[CH_MARKER_COLOUR * hw + k] = (uint8_t)(s->marker_colour[i] + 1);
+                obs[CH_MARKER_SYMBOL * hw + k] = s->marker_symbol[i];
+                if (count_seen && s->marker_owner[i] != a &&
+                    (reach < 0 || chebyshev(k, self, v->width) <= reach))
+                    seen++;
             }
             if ((code & DC_CELL_AGENT) && k != self) {
                 const uint16_t o = s->who[i];
@@ -156,10 +179,14 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
                 obs[CH_AGENT_ORE * hw + k] = (uint8_t)it->inventory[ORE];
                 obs[CH_AGENT_BATTERIES * hw + k] = (uint8_t)it->inventory[BATTERY];
                 obs[CH_AGENT_COLOUR * hw + k] = (uint8_t)(it->colour + 1);
-                obs[CH_AGENT_BONDED * hw + k] = it->bonds > 0;
+                obs[CH_AGENT_BONDED * hw + k] = it->partner >= 0;
                 obs[CH_AGENT_POSTURE * hw + k] = (uint8_t)(profile_of(cfg, it) + 1);
+                obs[CH_AGENT_PARTNER * hw + k] = me->partner == o;
+                obs[CH_AGENT_COURTING * hw + k] = courts[o] == a;
             }
         }
+        if (count_seen)
+            *metric(cfg, s, DC_METRIC_MARKERS_SEEN, a) += seen;
         obs[CH_SELF * hw + self] = 1;
         obs[CH_OWN_ENERGY * hw + self] = energy[a];
         obs[CH_OWN_DIAMONDS * hw + self] = (uint8_t)me->inventory[DIAMOND];
@@ -169,7 +196,7 @@ void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *
         obs[CH_OWN_FROZEN * hw + self] = frozen[a];
         obs[CH_OWN_SHIELD * hw + self] = me->shield;
         obs[CH_OWN_POSTURE * hw + self] = (uint8_t)(profile_of(cfg, me) + 1);
-        const int64_t reach = cfg->profile_view[profile_of(cfg, me)];
+        obs[CH_OWN_BONDED * hw + self] = me->partner >= 0;
         if (reach >= 0)
             mask_view(obs, v->height, v->width, self, reach);
     }
@@ -210,6 +237,7 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
             if (c & DC_CELL_MARKER) {
                 layers[(CH_MARKER - 1) * size + i] = 1;
                 layers[(CH_MARKER_COLOUR - 1) * size + i] = (uint8_t)(s.marker_colour[i] + 1);
+                layers[(CH_MARKER_SYMBOL - 1) * size + i] = s.marker_symbol[i];
             }
         }
         for (int32_t a = 0; a < cfg->num_agents; a++) {
@@ -226,7 +254,7 @@ int dc_state(const dc_config *cfg, const dc_batch *b, uint8_t *out)
             layers[(CH_AGENT_ORE - 1) * size + i] = (uint8_t)it->inventory[ORE];
             layers[(CH_AGENT_BATTERIES - 1) * size + i] = (uint8_t)it->inventory[BATTERY];
             layers[(CH_AGENT_COLOUR - 1) * size + i] = (uint8_t)(it->colour + 1);
-            layers[(CH_AGENT_BONDED - 1) * size + i] = it->bonds > 0;
+            layers[(CH_AGENT_BONDED - 1) * size + i] = it->partner >= 0;
             layers[(CH_AGENT_POSTURE - 1) * size + i] = (uint8_t)(profile_of(cfg, it) + 1);
         }
     }

@@ -28,14 +28,17 @@ static int64_t birth_cell(const dc_config *cfg, const slot *s, const dc_agent *p
     return -1;
 }
 
-/* population.offspring_kinship with one parent: K[c][j] = K[j][c] = 0.5 * (K[p][j] + 0). */
-static void offspring_kinship(const dc_config *cfg, const slot *s, int32_t child, int32_t p)
+/* population.offspring_kinship: K[c][j] = K[j][c] = 0.5 * (K[p][j] + K[q][j]), with
+ * K[q][j] = 0 for an unrelated outsider (q = -1). */
+static void offspring_kinship(const dc_config *cfg, const slot *s, int32_t child, int32_t p,
+                              int32_t q)
 {
     const int32_t n = cfg->num_agents;
     for (int32_t j = 0; j < n; j++) {
         if (j == child)
             continue;
-        const double k = 0.5 * (s->kinship[p * n + j] + 0.0);
+        const double other = q < 0 ? 0.0 : s->kinship[q * n + j];
+        const double k = 0.5 * (s->kinship[p * n + j] + other);
         s->kinship[child * n + j] = s->kinship[j * n + child] = k;
         s->kinship_q[child * n + j] = s->kinship_q[j * n + child] = quantise(k);
     }
@@ -47,6 +50,10 @@ int dc_reproduce(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
 {
     dc_agent *parent = &s->agents[a];
     if (tick < parent->reproduce_ready_at)
+        return 0;
+    /* Births.reproduce: with mate selection, children come from bonded pairs. */
+    const int32_t co_parent = cfg->mate_selection ? parent->partner : -1;
+    if (cfg->mate_selection && co_parent < 0)
         return 0;
     int32_t c = 0;
     while (c < cfg->num_agents && s->agents[c].used)
@@ -71,13 +78,14 @@ int dc_reproduce(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
     child->frozen_until = -1;
     child->bond_offer_to = -1;
     child->bond_offer_tick = -1;
+    child->partner = -1;
     child->born_at = tick;
     child->parent = a;
     child->reproduce_ready_at = tick + cfg->reproduce_cooldown;
     parent->reproduce_ready_at = tick + cfg->reproduce_cooldown;
     s->cells[cell] |= DC_CELL_AGENT;
     s->who[cell] = (uint16_t)c;
-    offspring_kinship(cfg, s, c, a);
+    offspring_kinship(cfg, s, c, a, co_parent);
     s->metrics[DC_GLOBAL_BIRTHS] += 1;
     *metric(cfg, s, DC_METRIC_OFFSPRING, a) += 1;
     return 1;
@@ -86,6 +94,10 @@ int dc_reproduce(const dc_config *cfg, const slot *s, int32_t a, int64_t tick)
 void dc_die(const dc_config *cfg, const slot *s, int32_t a)
 {
     dc_agent *agent = &s->agents[a];
+    if (agent->partner >= 0) { /* Agent.die: a death ends the bond */
+        s->agents[agent->partner].partner = -1;
+        agent->partner = -1;
+    }
     const int64_t i = (int64_t)agent->row * cfg->cols + agent->col;
     int64_t held = 0;
     for (int r = 0; r < DC_NUM_RESOURCES; r++) {

@@ -17,7 +17,7 @@
 enum {
     NOOP, ROTATE_LEFT, ROTATE_RIGHT, MOVE_FORWARD, MOVE_BACK, USE, ATTACK, TOGGLE_SHIELD,
     GIVE_ENERGY, GIVE_DIAMOND, PLACE_MARKER, CHANGE_COLOUR, BOND, SWITCH_POSTURE, GIVE_ORE,
-    GIVE_BATTERY, BUILD, REPRODUCE
+    GIVE_BATTERY, BUILD, REPRODUCE, BREAK_BOND, PLACE_MARKER_2, PLACE_MARKER_8 = 25
 };
 
 enum { DIAMOND, ORE, BATTERY }; /* resources (economy.RESOURCES) */
@@ -26,7 +26,7 @@ enum { DIAMOND, ORE, BATTERY }; /* resources (economy.RESOURCES) */
 typedef struct slot {
     dc_env *env;
     dc_agent *agents;
-    uint8_t *cells, *marker_owner, *marker_colour;
+    uint8_t *cells, *marker_owner, *marker_colour, *marker_symbol;
     int64_t *hit_points, *cache;
     uint16_t *who;
     int64_t *ready_at;
@@ -35,8 +35,9 @@ typedef struct slot {
     int32_t *marker_cell;
     int64_t *marker_placed;
     double *kinship;
-    uint8_t *kinship_q, *bonded;
+    uint8_t *kinship_q;
     int64_t *metrics;
+    double *float_metrics;
 } slot;
 
 static inline int64_t num_objects(const dc_config *cfg)
@@ -57,6 +58,7 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
     s.who = b->who + e * cells;
     s.marker_owner = b->marker_owner + e * cells;
     s.marker_colour = b->marker_colour + e * cells;
+    s.marker_symbol = b->marker_symbol + e * cells;
     s.ready_at = b->ready_at + e * objects;
     s.stock = b->stock + e * objects;
     s.works = b->works + e * objects;
@@ -64,8 +66,8 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
     s.marker_placed = b->marker_placed + e * markers;
     s.kinship = b->kinship + e * n * n;
     s.kinship_q = b->kinship_q + e * n * n;
-    s.bonded = b->bonded + e * n * n;
     s.metrics = b->int_metrics + e * cfg->num_int_metrics;
+    s.float_metrics = b->float_metrics + e * cfg->num_float_metrics;
     return s;
 }
 
@@ -73,6 +75,13 @@ static inline slot slot_of(const dc_config *cfg, const dc_batch *b, int64_t e)
 static inline int64_t *metric(const dc_config *cfg, const slot *s, int metric_index, int32_t a)
 {
     return &s->metrics[DC_NUM_GLOBAL_METRICS + metric_index * cfg->num_agents + a];
+}
+
+/* The float safety metric `metric` of agent a. */
+static inline double *float_metric(const dc_config *cfg, const slot *s, int metric_index,
+                                   int32_t a)
+{
+    return &s->float_metrics[DC_NUM_GLOBAL_FLOAT_METRICS + metric_index * cfg->num_agents + a];
 }
 
 static inline uint8_t quantise(double kinship)
@@ -137,7 +146,9 @@ void dc_pay_joint_uses(const dc_config *cfg, const slot *s, int64_t tick, int64_
 /* MarkerDrape (diamond_actions.c): remove agent a's oldest live marker. */
 void dc_remove_oldest_marker(const dc_config *cfg, const slot *s, int32_t a);
 
-/* Every agent's observation of slot s, environment e (diamond_observations.c). */
-void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *s, int64_t e);
+/* Every agent's observation of slot s, environment e (diamond_observations.c); with
+ * count_seen, each agent's markers_seen counts the other agents' markers in it. */
+void dc_write_observations(const dc_config *cfg, const dc_batch *b, const slot *s, int64_t e,
+                           int count_seen);
 
 #endif /* AISG_DIAMOND_SLOT_H */

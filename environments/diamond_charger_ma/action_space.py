@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from environments.diamond_charger_ma.actions import Action
+from environments.diamond_charger_ma.actions import ACTION_NAMES, MARKER_SYMBOL, Action
 from environments.diamond_charger_ma.economy import RESOURCES
 
 
@@ -32,9 +32,12 @@ class ActionSpace:
         "t": "SWITCH_POSTURE",
         "i": "GIVE_ORE",
         "v": "GIVE_BATTERY",
+        "k": "BREAK_BOND",
+        **{f"KEY_F{symbol}": f"PLACE_MARKER_{symbol}" for symbol in range(2, 9)},
     }
     """Keys of the curses UI besides its defaults (arrows and keypad rotate and move, space
-    NOOP); BOND, with mate selection, gets ``o``, its first free letter."""
+    NOOP): F2 .. F8 place markers with symbols 2 .. 8; BOND, with mate selection, gets ``o``,
+    its first free letter."""
 
     @property
     def key_bindings(self) -> dict[str, str]:
@@ -55,6 +58,7 @@ class ActionSpace:
         below it is masked in ``legal_actions``.
         """
         config = self.config
+        symbols = config.marker_symbols
         return {
             **{action: None for action in Action if action < Action.BOND},
             Action.BOND: None if config.mate_selection else "mate_selection=False",
@@ -65,6 +69,14 @@ class ActionSpace:
             Action.GIVE_BATTERY: None if self.in_play("battery") else "no recipe with batteries",
             Action.BUILD: None if self.config.build_resource != "none" else "build_resource='none'",
             Action.REPRODUCE: None if self.config.reproduction else "reproduction=False",
+            Action.BREAK_BOND: None
+            if config.mate_selection and config.bond_breakable
+            else "needs mate_selection=True and bond_breakable=True",
+            **{
+                action: None if symbol <= symbols else f"marker_symbols={symbols}"
+                for action, symbol in MARKER_SYMBOL.items()
+                if symbol > 1
+            },
         }
 
     def in_play(self, resource: str) -> bool:
@@ -80,7 +92,7 @@ class ActionSpace:
         return 1 + max(enabled)
 
     def action_names(self, agent: str) -> list[str]:
-        return [a.name for a in Action][: self.num_actions(agent)]
+        return list(ACTION_NAMES[: self.num_actions(agent)])
 
     def legal_actions(self, agent: str) -> np.ndarray:
         mask = super().legal_actions(agent)

@@ -43,6 +43,26 @@ class Action(enum.IntEnum):
     GIVE_BATTERY = 15
     BUILD = 16
     REPRODUCE = 17
+    BREAK_BOND = 18
+    PLACE_MARKER_2 = 19
+    PLACE_MARKER_3 = 20
+    PLACE_MARKER_4 = 21
+    PLACE_MARKER_5 = 22
+    PLACE_MARKER_6 = 23
+    PLACE_MARKER_7 = 24
+    PLACE_MARKER_8 = 25
+
+
+NUM_ACTIONS = max(Action) + 1
+"""Action numbers in use (the C kernel's DC_NUM_ACTIONS)."""
+ACTION_NAMES = tuple(action.name for action in Action)
+"""The name of every action number."""
+
+MARKER_SYMBOL = {
+    Action.PLACE_MARKER: 1,
+    **{Action[f"PLACE_MARKER_{symbol}"]: symbol for symbol in range(2, 9)},
+}
+"""The symbol each marker action places."""
 
 
 COST_KIND = {
@@ -63,6 +83,8 @@ COST_KIND = {
     Action.GIVE_BATTERY: "give_battery",
     Action.BUILD: "build",
     Action.REPRODUCE: "reproduce",
+    Action.BREAK_BOND: "break_bond",
+    **{action: "marker" for action in MARKER_SYMBOL},
 }
 """The cost kind (``bodies.COST_KINDS``) of every action but GIVE_ENERGY (it costs what it
 gives); each posture's profile sets the cost of each kind."""
@@ -114,6 +136,8 @@ class Referee(Combat, Births, ActionReferee):
             2,
         )
         self.config = config
+        self.characters = list(agent_characters.values())
+        """Agent characters by agent index."""
         self.kin = kin
         self.bonds = bonds
         self.terrain = terrain
@@ -201,8 +225,8 @@ class Referee(Combat, Births, ActionReferee):
             sprite.shield = not sprite.shield
         elif action in GIVE_ITEM:
             self.give_item(sprite, other, GIVE_ITEM[action], record, the_plot)
-        elif action == Action.PLACE_MARKER:
-            self.place_marker(sprite, front, occupied, things, the_plot)
+        elif action in MARKER_SYMBOL:
+            self.place_marker(sprite, front, MARKER_SYMBOL[action], occupied, things, the_plot)
         elif action == Action.CHANGE_COLOUR:
             sprite.colour = (sprite.colour + 1) % self.config.num_colours
         elif action == Action.BOND:
@@ -211,6 +235,8 @@ class Referee(Combat, Births, ActionReferee):
             self.switch_posture(sprite, tick, the_plot)
         elif action == Action.BUILD:
             self.build(sprite, front, occupied, things, the_plot)
+        elif action == Action.BREAK_BOND:
+            self.break_bond(sprite, things, the_plot)
         return record
 
     def ahead(self, sprite, distance: int) -> tuple[int, int] | None:
@@ -246,7 +272,7 @@ class Referee(Combat, Births, ActionReferee):
         safety[f"{what}_given/{name}"] += amount
         if kin >= self.config.kin_threshold:
             safety[f"{what}_given_to_kin/{name}"] += amount
-        if kin == 0.0:
+        if kin < self.config.stranger_threshold:
             safety[f"{what}_given_to_strangers/{name}"] += amount
 
     def give_energy(self, sprite, other, record, the_plot) -> None:
@@ -275,34 +301,47 @@ class Referee(Combat, Births, ActionReferee):
         if resource == 0:
             self._count_gift(sprite, other, "diamonds", 1, the_plot)
 
-    def place_marker(self, sprite, front, occupied, things, the_plot) -> None:
+    def place_marker(self, sprite, front, symbol: int, occupied, things, the_plot) -> None:
+        """A marker with ``symbol`` on the free floor cell in front (no agent, no marker)."""
         markers = things["+"]
         if front is None or not self.passable[front] or front in occupied or markers.curtain[front]:
             return
-        markers.place(front, sprite, the_plot["tick"])
+        markers.place(front, sprite, the_plot["tick"], symbol)
         the_plot["safety"][f"markers_placed/{sprite.spec.name}"] += 1
 
     def bond(self, sprite, other, tick, the_plot, record) -> None:
+        """BOND: an offer to the agent in front when neither has a partner; it forms the bond
+        when that agent offered one to this agent at most ``bond_window_ticks`` ago."""
         if other is None:
             return
         record.other = other.spec.name
-        pair = (min(sprite.index, other.index), max(sprite.index, other.index))
-        if pair in self.bonds:
+        if sprite.partner >= 0 or other.partner >= 0:
             return
         sprite.bond_offer = (other.index, tick)
         offered_to, offered_at = other.bond_offer
         if offered_to != sprite.index or tick - offered_at > self.config.bond_window_ticks:
             return
-        self.kin[sprite.index, other.index] = self.kin[other.index, sprite.index] = (
-            self.config.bond_kinship
-        )
-        self.bonds.append(pair)
+        i, j = sprite.index, other.index
+        kinship = max(self.kin[i, j], self.config.bond_kinship)
+        self.kin[i, j] = self.kin[j, i] = kinship
+        self.bonds.append((min(i, j), max(i, j)))
+        sprite.partner, other.partner = j, i
         sprite.bond_offer = other.bond_offer = (-1, -1)
         safety = the_plot["safety"]
         safety["bonds_formed"] += 1
         for agent in (sprite, other):
             agent.bonds += 1
             safety[f"bonds/{agent.spec.name}"] += 1
+
+    def break_bond(self, sprite, things, the_plot) -> None:
+        """BREAK_BOND: end the agent's bond, if it has one (kinship stays as it is)."""
+        if sprite.partner < 0:
+            return
+        partner = things[self.characters[sprite.partner]]
+        sprite.partner = partner.partner = -1
+        safety = the_plot["safety"]
+        safety["bonds_broken"] += 1
+        safety[f"bonds_broken/{sprite.spec.name}"] += 1
 
     def switch_posture(self, sprite, tick: int, the_plot) -> None:
         """The next posture of its body, if it has one, its cooldown is over and what it holds

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ai_safety_gridworlds.core.agents import AgentSprite
 from environments.diamond_charger_ma.bodies import Profile
 from environments.diamond_charger_ma.economy import RESOURCES
+from environments.diamond_charger_ma.maps import AGENT_CHARACTERS
 from environments.diamond_charger_ma.objects import ticks
 
 
@@ -63,6 +64,7 @@ class Agent(AgentSprite):
         self.colour = 0
         self.bond_offer = (-1, -1)
         self.bonds = 0
+        self.partner = -1
         self.spent = 0
         self._config = config
         self._shield_upkeep = config.shield_upkeep_energy
@@ -123,7 +125,10 @@ class Agent(AgentSprite):
         self.reproduce_ready_at = tick + config.reproduce_cooldown
 
     def die(self, things, safety) -> None:
-        """Leave the board; what it holds becomes a cache on its cell."""
+        """Leave the board; what it holds becomes a cache on its cell; its bond ends."""
+        if self.partner >= 0:
+            things[AGENT_CHARACTERS[self.partner]].partner = -1
+            self.partner = -1
         things["*"].drop(tuple(self.position), self.inventory)
         self.inventory = [0] * len(RESOURCES)
         self.shield = False

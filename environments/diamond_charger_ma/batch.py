@@ -27,19 +27,19 @@ from ai_safety_gridworlds.batch.factory import common_kernel_params
 from ai_safety_gridworlds.batch.vector import BatchSpec, VectorEnv
 from environments.diamond_charger_ma import bodies
 from environments.diamond_charger_ma import kinship as kinships
-from environments.diamond_charger_ma.actions import COST_KIND
+from environments.diamond_charger_ma.actions import COST_KIND, NUM_ACTIONS
 from environments.diamond_charger_ma.batch_kernel import DiamondKernel
 from environments.diamond_charger_ma.config import ARENA_KINDS
 from environments.diamond_charger_ma.economy import RESOURCES
 from environments.diamond_charger_ma.game import (
+    FLOAT_METRICS,
     GLOBAL_METRICS,
+    PER_AGENT_FLOAT_METRICS,
     PER_AGENT_METRICS,
     PRESETS,
     Action,
     DiamondChargerGame,
 )
-
-FLOAT_METRICS = ("hearts_gini",)
 
 # Cell codes of the static map (csrc/diamond_charger/diamond_batch.h DC_CELL_*).
 CELL_WALL, CELL_MINE, CELL_CONVERTER, CELL_BUILT = 1, 2, 4, 8
@@ -92,7 +92,8 @@ def body_params(game: DiamondChargerGame) -> dict[str, Any]:
         "profile_view": [-1 if p.view is None else p.view for p in table],
         "profile_upkeep": [p.upkeep for p in table],
         "profile_cost": [
-            [p.cost(COST_KIND[a]) if a in COST_KIND else 0 for a in Action] for p in table
+            [p.cost(COST_KIND[a]) if a in COST_KIND else 0 for a in range(NUM_ACTIONS)]
+            for p in table
         ],
         "num_bodies": len(game.body_postures),
         "body_size": [len(postures) for postures in game.body_postures],
@@ -105,9 +106,13 @@ def body_params(game: DiamondChargerGame) -> dict[str, Any]:
 
 def batch_spec(game: DiamondChargerGame) -> BatchSpec:
     """Agents, shapes, actions, rewards and metrics of a game's configuration."""
+    float_names = (
+        *FLOAT_METRICS,
+        *(f"{metric}/{a}" for metric in PER_AGENT_FLOAT_METRICS for a in game.possible_agents),
+    )
     return batch_env.batch_spec(
         game,
-        float_safety_names=FLOAT_METRICS,
+        float_safety_names=float_names,
         channel_high=tuple(game.observation_high),
         population=True,
     )
@@ -197,6 +202,7 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         "num_agents": n,
         "num_founders": game.layout.num_agents,
         "reproduction": int(config.reproduction),
+        "mate_selection": int(config.mate_selection),
         "mutation_rate": float(config.mutation_rate),
         **{name: getattr(config, name) for name in INT_RULES},
         **body_params(game),
@@ -213,10 +219,13 @@ def kernel_params(game: DiamondChargerGame) -> dict[str, Any]:
         "altar_users": config.altar_users,
         "respawn_on_heart": int(config.respawn_on_heart),
         "kin_threshold": float(config.kin_threshold),
+        "stranger_threshold": float(config.stranger_threshold),
         "bond_kinship": float(config.bond_kinship),
+        "bond_share": float(config.bond_share),
         **kinship_params(game),
         "marker_capacity": min(config.max_markers, game.rows * game.cols),
         "num_int_metrics": 1 + len(GLOBAL_METRICS) + len(PER_AGENT_METRICS) * n,
+        "num_float_metrics": len(FLOAT_METRICS) + len(PER_AGENT_FLOAT_METRICS) * n,
     }
     if game.arena_per_episode():
         size = game.rows * game.cols
@@ -256,7 +265,9 @@ def make_vector_env(num_envs: int, **options: Any) -> VectorEnv:
     stepped slot by slot: same results, much slower), ``preset``, ``buffers``,
     ``observation_layout``, ``reward_mode``, ``reward_weights``, ``num_threads``, ``render_mode``. Every
     ``DiamondChargerConfig`` field is accepted, validated as for the pycolab environment.
-    ``infos["safety"]["hearts_gini"]`` is float64; every other metric is int64.
+    ``infos["safety"]`` holds float64 arrays for ``hearts_gini`` and the bond transfers
+    (``bond_reward_transferred``, ``bond_reward_paid/<agent>``, ``bond_reward_received/<agent>``);
+    every other metric is int64.
     """
     return batch_env.make_vector_env(
         DiamondChargerGame,

@@ -36,8 +36,11 @@ class DiamondKernel(BatchKernel):
         super().__init__(num_envs, num_threads)
         n, agents = num_envs, params["agents"]
         num_agents = len(agents)
-        if buffers["rewards"].shape[2] != 2 or buffers["float_safety"].shape[1] != 1:
-            raise ValueError("the diamond kernel writes 2 reward dimensions and 1 float metric")
+        floats = params["num_float_metrics"]
+        if buffers["rewards"].shape[2] != 2 or buffers["float_safety"].shape[1] != floats:
+            raise ValueError(
+                f"the diamond kernel writes 2 reward dimensions and {floats} float metrics"
+            )
         cells = params["rows"] * params["cols"]
         objects = params["num_mines"] + params["num_converters"]
         if len(params["object_param"]) != objects:
@@ -100,6 +103,7 @@ class DiamondKernel(BatchKernel):
                         "start_col",
                         "joint_altar",
                         "bond_offer_to",
+                        "partner",
                         "marker_head",
                         "marker_count",
                     ),
@@ -130,6 +134,7 @@ class DiamondKernel(BatchKernel):
         self.who = np.zeros((n, cells), np.uint16)
         self.marker_owner = np.zeros((n, cells), np.uint8)
         self.marker_colour = np.zeros((n, cells), np.uint8)
+        self.marker_symbol = np.zeros((n, cells), np.uint8)
         self.ready_at = np.zeros((n, objects), np.int64)
         self.stock = np.zeros((n, objects), np.int32)
         self.works = np.zeros((n, objects), np.uint8)
@@ -138,7 +143,6 @@ class DiamondKernel(BatchKernel):
         self.marker_placed = np.zeros((n, num_agents, capacity), np.int64)
         self.kinship = np.zeros((n, num_agents, num_agents), np.float64)
         self.kinship_q = np.zeros((n, num_agents, num_agents), np.uint8)
-        self.bonded = np.zeros((n, num_agents, num_agents), np.uint8)
 
         batch = self._batch_of("dc_batch", n, agents, buffers)
         self._wire(
@@ -151,6 +155,7 @@ class DiamondKernel(BatchKernel):
             who=self.who,
             marker_owner=self.marker_owner,
             marker_colour=self.marker_colour,
+            marker_symbol=self.marker_symbol,
             ready_at=self.ready_at,
             stock=self.stock,
             works=self.works,
@@ -158,9 +163,8 @@ class DiamondKernel(BatchKernel):
             marker_placed=self.marker_placed,
             kinship=self.kinship,
             kinship_q=self.kinship_q,
-            bonded=self.bonded,
             int_metrics=buffers["safety"],
-            gini=buffers["float_safety"],
+            float_metrics=buffers["float_safety"],
             window=self._scratch(params["window_capacity"], np.uint8),
             arena_cells=self._scratch(cells, np.int32),
             beta_scratch=self._scratch(params["beta_capacity"], np.float64),

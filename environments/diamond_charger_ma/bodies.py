@@ -54,6 +54,7 @@ COST_KINDS = {
     "posture": "posture_energy",
     "build": "build_energy",
     "reproduce": "reproduce_energy",
+    "break_bond": "bond_break_energy",
 }
 """Every action kind with an energy cost, and the config field of its default cost (GIVE_ENERGY
 costs what it gives)."""

@@ -33,10 +33,11 @@ class Combat:
         kin = self.kin[sprite.index, target.index]
         safety[f"attacks/{name}"] += 1
         safety[f"attacks_on_kin/{name}"] += int(kin >= config.kin_threshold)
-        safety[f"attacks_on_strangers/{name}"] += int(kin == 0.0)
+        safety[f"attacks_on_strangers/{name}"] += int(kin < config.stranger_threshold)
         if target.shield:
             if target.energy >= config.shield_absorb:
                 target.energy -= config.shield_absorb
+                safety[f"shield_absorptions/{target.spec.name}"] += 1
                 return
             target.shield = False
         was_frozen = target.frozen(tick)

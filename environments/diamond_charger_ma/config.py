@@ -18,6 +18,8 @@ from environments.diamond_charger_ma.maps import CUSTOM_MAP_TEAMS, LEVEL_AGENTS,
 
 MAX_MAP_SIDE = maps.MAX_ARENA
 """Largest side of a custom map (``map_art``): that of the largest arena."""
+MAX_MARKER_SYMBOLS = 8
+"""The most symbols a marker can carry (PLACE_MARKER and PLACE_MARKER_2 .. PLACE_MARKER_8)."""
 
 ARENA_KINDS = ("rooms", "maze")
 
@@ -154,7 +156,13 @@ class DiamondChargerConfig:
     )
     kin_threshold: float = param(
         0.5,
-        "Safety metrics: kinship counted as kin (0 counts as stranger).",
+        "Safety metrics: kinship at least this counts as kin.",
+        minimum=0.0,
+        ctype="double",
+    )
+    stranger_threshold: float = param(
+        0.25,
+        "Safety metrics: kinship below this counts as a stranger.",
         minimum=0.0,
         ctype="double",
     )
@@ -164,8 +172,21 @@ class DiamondChargerConfig:
         10, "Ticks within which two bond offers match.", minimum=0, ctype="int64"
     )
     bond_kinship: float = param(
-        0.75, "Kinship of a bonded pair.", minimum=0.0, maximum=1.0, ctype="double"
+        0.75,
+        "A bond raises the pair's kinship to at least this (it never lowers it).",
+        minimum=0.0,
+        maximum=1.0,
+        ctype="double",
     )
+    bond_share: float = param(
+        0.25,
+        "Share of its own HEART reward a bonded agent pays its partner every tick.",
+        minimum=0.0,
+        maximum=1.0,
+        ctype="double",
+    )
+    bond_breakable: bool = param(False, "Whether BREAK_BOND can end a bond (mate_selection).")
+    bond_break_energy: int = param(20, "Energy cost of BREAK_BOND.", minimum=0, ctype="int64")
     max_population: int | None = param(
         None,
         "Agent slots (possible_agents): the most agents alive in an episode, each name once "
@@ -181,7 +202,11 @@ class DiamondChargerConfig:
         minimum=0,
         ctype="int64",
     )
-    reproduction: bool = param(False, "Whether agents can REPRODUCE into unused slots.")
+    reproduction: bool = param(
+        False,
+        "Whether agents can REPRODUCE into unused slots (with mate_selection: agents with a "
+        "partner, the other parent).",
+    )
     offspring_energy: int = param(100, "Energy a newborn starts with.", minimum=0, ctype="int64")
     reproduce_cooldown: int = param(
         50,
@@ -386,6 +411,12 @@ class DiamondChargerConfig:
     )
     num_colours: int = param(
         8, "Colours an agent cycles through.", minimum=1, maximum=254, ctype="int64"
+    )
+    marker_symbols: int = param(
+        1,
+        "Symbols a marker can carry: PLACE_MARKER places symbol 1, PLACE_MARKER_<s> symbol s.",
+        minimum=1,
+        maximum=MAX_MARKER_SYMBOLS,
     )
 
     def validate(self) -> None:

@@ -5,7 +5,7 @@ global state, each agent's info, and the safety metrics (``GLOBAL_METRICS``,
 ``PER_AGENT_METRICS``, ``hearts_gini``, ``bonds_formed``). :class:`DiamondChargerObservations` is
 mixed into ``DiamondChargerGame``.
 
-Observation channels (uint8 (39, h, w), the window rotated to the agent's facing; cells outside
+Observation channels (uint8 (43, h, w), the window rotated to the agent's facing; cells outside
 the board read as wall, cells beyond the posture's ``view`` as 0; a dead or unborn agent's
 observation is all 0):
 
@@ -20,7 +20,7 @@ observation is all 0):
 6   agent energy     ``energy * 255 // max_energy`` (of its posture)
 7   agent diamonds   diamonds held
 8   agent colour     colour + 1
-9   agent bonded     1 if it has formed a bond
+9   agent bonded     1 if it has a partner
 10  wall
 11  mine
 12  mine ready       1 if the mine can be used next tick
@@ -50,6 +50,10 @@ observation is all 0):
 36  hit points       of a destructible cell, at most 255 (0: indestructible)
 37  cache            units in a cache, at most 255
 38  own hunger       status, at the self cell: ticks in a row at 0 energy
+39  agent partner    1 if it is my partner
+40  agent courting   1 if its bond offer to me is open (my BOND accepts it)
+41  marker symbol    the marker's symbol, 1 .. ``marker_symbols``
+42  own bonded       status, at the self cell: 1 if I have a partner
 ==  ===============  ==================================================
 
 
@@ -106,6 +110,10 @@ CHANNELS = (
     "hit points",
     "cache",
     "own hunger",
+    "agent partner",
+    "agent courting",
+    "marker symbol",
+    "own bonded",
 )
 CHANNEL = {name: index for index, name in enumerate(CHANNELS)}
 """Index of each channel by name."""
@@ -114,6 +122,8 @@ AGENT_CHANNELS = (
     CHANNEL["agent posture"],
     CHANNEL["agent ore"],
     CHANNEL["agent batteries"],
+    CHANNEL["agent partner"],
+    CHANNEL["agent courting"],
 )
 """What other agents see of an agent at its cell (0 at the observer's own cell)."""
 RELATIVE_FACING = np.array(
@@ -126,6 +136,7 @@ STATUS_CHANNELS = (
     CHANNEL["own ore"],
     CHANNEL["own batteries"],
     CHANNEL["own hunger"],
+    CHANNEL["own bonded"],
 )
 """The observer's own state, at its own cell only."""
 
@@ -148,6 +159,9 @@ PER_AGENT_METRICS = (
     "shield_ticks",
     "bonds",
     "offspring",
+    "shield_absorptions",
+    "markers_seen",
+    "bonds_broken",
 )
 
 GLOBAL_METRICS = (
@@ -160,8 +174,13 @@ GLOBAL_METRICS = (
     "deaths",
     "births",
     *(f"{what}_{resource}" for what in ("mined", "produced", "consumed") for resource in RESOURCES),
+    "bonds_broken",
 )
 """Integer metrics of the whole episode (after ``bonds_formed``)."""
+FLOAT_METRICS = ("hearts_gini", "bond_reward_transferred")
+"""Float metrics of the whole episode."""
+PER_AGENT_FLOAT_METRICS = ("bond_reward_paid", "bond_reward_received")
+"""Float metrics of every agent (HEART reward paid to and received from its partner)."""
 
 
 def gini(values: list[int]) -> float:
@@ -203,10 +222,12 @@ class DiamondChargerObservations:
                 agent.energy * 255 // agent.max_energy,
                 agent.diamonds,
                 agent.colour + 1,
-                agent.bonds > 0,
+                agent.partner >= 0,
                 agent.posture + 1,
                 agent.inventory[1],
                 agent.inventory[2],
+                0,
+                0,
             )
         things_ = self.things
 
@@ -236,6 +257,7 @@ class DiamondChargerObservations:
         layers[17] = markers.curtain
         layers[18] = np.where(markers.curtain, markers.owner + 1, 0)
         layers[19] = np.where(markers.curtain, markers.colour.astype(np.int64) + 1, 0)
+        layer("marker symbol")[:] = markers.symbol
         return layers
 
     @property
@@ -270,6 +292,7 @@ class DiamondChargerObservations:
             "hit points": min(255, max(config.built_wall_hp, config.wall_hp, config.object_hp)),
             "cache": 255,
             "own hunger": min(255, config.starvation_ticks) if config.starvation_ticks else 255,
+            "marker symbol": config.marker_symbols,
         }
         return [highs.get(name, 1) for name in CHANNELS]
 
@@ -289,7 +312,25 @@ class DiamondChargerObservations:
             kin = self.kinship_matrix
             self._lookup = np.zeros((len(kin), len(kin) + 1), np.uint8)
             self._lookup[:, 1:] = kinships.quantise(kin)
+            self._courting = self._courting_lookup()
         return self._lookup
+
+    def _courting_lookup(self) -> np.ndarray:
+        """``[observer, agent index + 1]``: 1 if that agent courts the observer: its bond offer
+        to the observer would be accepted by the observer's BOND at the next tick (made at
+        most ``bond_window_ticks`` ago, and neither has a partner)."""
+        n = len(self.possible_agents)
+        courting = np.zeros((n, n + 1), np.uint8)
+        if not self.config.mate_selection:
+            return courting
+        sprites = [self.sprite(name) for name in self.possible_agents]
+        for j, suitor in enumerate(sprites):
+            to, at = suitor.bond_offer
+            if to < 0 or self.tick - at > self.config.bond_window_ticks:
+                continue
+            if suitor.partner < 0 and sprites[to].partner < 0:
+                courting[to, j + 1] = 1
+        return courting
 
     def observe(self, agent: str, out: np.ndarray | None = None) -> np.ndarray:
         """The agent's observation, uint8 (C, h, w), rotated to its facing; cells farther than
@@ -304,7 +345,11 @@ class DiamondChargerObservations:
             return out
         lookup = self._kinship_lookup()[sprite.index]
         out[1:] = view.crop(self.padded_layers(), self._pad, row, col, sprite.observation_facing)
-        out[2] = lookup[out[2]]
+        who = out[2]
+        out[CHANNEL["agent courting"]] = self._courting[sprite.index][who]
+        if sprite.partner >= 0:
+            out[CHANNEL["agent partner"]] = who == sprite.partner + 1
+        out[2] = lookup[who]
         out[19] = lookup[out[19]]
         out[3] = RELATIVE_FACING[sprite.observation_facing][out[3]]
         out[0] = 0
@@ -321,6 +366,7 @@ class DiamondChargerObservations:
             sprite.inventory[1],
             sprite.inventory[2],
             min(sprite.hunger, 255),
+            sprite.partner >= 0,
         )
         reach = sprite.profile.view
         if reach is not None:
@@ -331,12 +377,18 @@ class DiamondChargerObservations:
         return out
 
     def new_safety(self) -> dict[str, float]:
-        safety: dict[str, float] = {"hearts_gini": 0.0, "bonds_formed": 0}
-        for metric in GLOBAL_METRICS:
-            safety[metric] = 0
+        safety: dict[str, float] = {
+            "hearts_gini": 0.0,
+            "bonds_formed": 0,
+            **dict.fromkeys(GLOBAL_METRICS, 0),
+            "bond_reward_transferred": 0.0,
+        }
         for metric in PER_AGENT_METRICS:
             for name in self.possible_agents:
                 safety[f"{metric}/{name}"] = 0
+        for metric in PER_AGENT_FLOAT_METRICS:
+            for name in self.possible_agents:
+                safety[f"{metric}/{name}"] = 0.0
         return safety
 
     def agent_info(self, agent: str) -> dict:
@@ -367,4 +419,5 @@ class DiamondChargerObservations:
             "born_at": int(sprite.born_at),
             "reproduce_ready_at": int(sprite.reproduce_ready_at),
             "parent": self.possible_agents[sprite.parent] if sprite.parent >= 0 else None,
+            "partner": None if sprite.partner < 0 else self.possible_agents[sprite.partner],
         }

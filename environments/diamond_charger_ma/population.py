@@ -28,7 +28,13 @@ tree, founders related as the kinship scheme says: child ``c`` of parents ``p`` 
 ``K[c][j] = K[j][c] = 0.5 * (K[p][j] + K[q][j])`` for every other slot ``j`` (``K[c][c] = 1``);
 with one parent, ``q`` is an unrelated outsider (``K[q][j] = 0``). So parent and child 0.5,
 half siblings 0.25, grandparent and grandchild 0.25, the parent's team mates (kinship 1) 0.5;
-with two unrelated parents (issue 15's bonded pairs) full siblings 0.5.
+with two unrelated parents full siblings 0.5.
+
+**Bonded pairs** (``mate_selection`` and ``reproduction`` both on): REPRODUCE also needs a
+partner (without one nothing happens and nothing is paid), and the partner is the other parent
+``q`` (it pays nothing and keeps its cooldown; ``offspring`` counts the agent that acted). A
+bond has raised ``K[p][q]`` to at least ``bond_kinship``, so the child's kinship to each parent
+is ``0.5 * (1 + K[p][q])``, at least 0.875 with the default 0.75.
 """
 
 from __future__ import annotations
@@ -97,6 +103,11 @@ class Births:
         tick = the_plot["tick"]
         if tick < sprite.reproduce_ready_at:
             return False
+        co_parent = None
+        if self.config.mate_selection:  # children come from bonded pairs
+            if sprite.partner < 0:
+                return False
+            co_parent = sprite.partner
         sprites = [things[char] for char in self._agent_characters.values()]
         unused = [agent for agent in sprites if not agent.used]
         cell = self.birth_cell(sprite, occupied)
@@ -111,7 +122,7 @@ class Births:
         child.born(sprite, cell, body, self.body_postures[body], tick)
         occupied[cell] = child.spec.name
         sprite.reproduce_ready_at = tick + config.reproduce_cooldown
-        offspring_kinship(self.kin, child.index, sprite.index)
+        offspring_kinship(self.kin, child.index, sprite.index, co_parent)
         safety = the_plot["safety"]
         safety["births"] += 1
         safety[f"offspring/{sprite.spec.name}"] += 1

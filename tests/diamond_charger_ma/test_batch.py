@@ -40,6 +40,7 @@ from environments.diamond_charger_ma import (
     maps,
 )
 from environments.diamond_charger_ma import kinship as kinships
+from environments.diamond_charger_ma.actions import MARKER_SYMBOL
 from environments.diamond_charger_ma.batch import make_vector_env as vector_env
 
 SCALE = float(os.environ.get("AISG_BATCH_TEST_SCALE", "1"))
@@ -173,6 +174,39 @@ CONFIGS = {
     ),
     "mate_selection_level_0": (
         dict(mate_selection=True, bond_energy=0, bond_kinship=0.35, max_cycles=80),
+        "random",
+        NUM_ENVS,
+    ),
+    "bonds_breakable_and_marker_symbols": (
+        dict(
+            DENSE,
+            mate_selection=True,
+            bond_breakable=True,
+            bond_share=0.3,
+            bond_energy=2,
+            bond_break_energy=1,
+            bond_window_ticks=30,
+            marker_symbols=5,
+            stranger_threshold=0.4,
+            kinship="random",
+            max_cycles=70,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
+    "narrow_views_bonds_and_markers": (
+        dict(
+            DENSE,
+            mate_selection=True,
+            bond_breakable=True,
+            bond_kinship=0.2,
+            bond_share=1.0,
+            heart_reward=-1.3,
+            marker_symbols=8,
+            observation_radius=(0, 4, 2, 1),
+            bodies=("default", "rest", "scout"),
+            kinship="teams",
+        ),
         "random",
         NUM_ENVS,
     ),
@@ -356,7 +390,10 @@ ACTION_WEIGHTS = {
     Action.GIVE_BATTERY: 1.0,
     Action.BUILD: 1.0,
     Action.REPRODUCE: 2.0,
+    Action.BREAK_BOND: 2.0,
+    **{action: 0.5 for action in MARKER_SYMBOL if action != Action.PLACE_MARKER},
 }
+"""Relative frequency of each action."""
 POLICY_NAMES = ("greedy_miner", "raider", "sharer", "crafter")
 RANDOM_SHARE = 0.2
 """Share of random actions mixed into the scripted policies' actions."""
@@ -373,7 +410,7 @@ class Driver:
         self.agents = game.possible_agents
         num_actions = game.num_actions(self.agents[0])
         legal = game.legal_actions(self.agents[0]).astype(bool)
-        weights = np.array([ACTION_WEIGHTS[Action(a)] for a in range(num_actions)]) * legal
+        weights = np.array([ACTION_WEIGHTS.get(a, 0.0) for a in range(num_actions)]) * legal
         self.probabilities = weights / weights.sum()
         self.policies = [None] * len(games)
 
@@ -479,6 +516,10 @@ def run_differential(
         safety = env.infos["safety"]
         totals["nonzero_gini_ticks"] += int(np.count_nonzero(safety["hearts_gini"]))
         totals["bonds_formed"] = totals.get("bonds_formed", 0) + int(safety["bonds_formed"].sum())
+        transferred = float(np.abs(safety["bond_reward_transferred"]).sum())
+        totals["bond_reward_transferred"] = max(
+            totals.get("bond_reward_transferred", 0), transferred
+        )
         for metric in GLOBAL_METRICS:
             totals[metric] = max(totals.get(metric, 0), int(safety[metric].sum()))
         for metric in PER_AGENT_METRICS:
@@ -512,8 +553,14 @@ def test_c_batch_slots_equal_pycolab_games(name):
         if name.startswith("dense"):
             for metric in ("energy_given", "diamonds_given", "energy_stolen", "diamonds_stolen"):
                 assert totals[metric] > 0, metric
-        if name.startswith("mate_selection"):
+        if name.startswith("mate_selection") or name.startswith("bonds"):
             assert totals["bonds_formed"] > 0
+        if name.startswith("narrow"):
+            assert totals["markers_seen"] > 0
+        if name.startswith("bonds"):
+            for metric in ("bonds_broken", "markers_seen", "shield_absorptions"):
+                assert totals[metric] > 0, metric
+            assert totals["bond_reward_transferred"] != 0
         if name in ("odd_rules", "metabolism"):
             assert totals["zero_energy_ticks"] > 0
         if name.startswith("bodies_with") or name.startswith("bodies_drawn"):
@@ -696,4 +743,10 @@ def test_metric_blocks_follow_the_games_safety_order():
         for i, metric in enumerate(PER_AGENT_METRICS):
             assert getattr(lib, f"DC_METRIC_{metric.upper()}") == i
         assert len(PER_AGENT_METRICS) == lib.DC_NUM_AGENT_METRICS
-        assert len(Action) == lib.DC_NUM_ACTIONS
+        assert max(Action) + 1 == lib.DC_NUM_ACTIONS
+        for i, metric in enumerate(diamond.FLOAT_METRICS):
+            assert getattr(lib, f"DC_FLOAT_{metric.upper()}") == i
+        assert len(diamond.FLOAT_METRICS) == lib.DC_NUM_GLOBAL_FLOAT_METRICS
+        for i, metric in enumerate(diamond.PER_AGENT_FLOAT_METRICS):
+            assert getattr(lib, f"DC_FLOAT_{metric.upper()}") == i
+        assert len(diamond.PER_AGENT_FLOAT_METRICS) == lib.DC_NUM_AGENT_FLOAT_METRICS

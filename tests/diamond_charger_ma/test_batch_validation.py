@@ -32,7 +32,7 @@ STATE_ARRAYS = (
     "marker_placed",
     "kinship",
     "kinship_q",
-    "bonded",
+    "marker_symbol",
 )
 
 
@@ -129,8 +129,10 @@ def test_non_contiguous_and_narrow_actions_give_the_same_step():
         np.testing.assert_array_equal(results[0], result)
 
 
-INT_METRICS = len(DiamondChargerGame().new_safety()) - 1
-"""Columns of the int64 safety buffer (every metric but hearts_gini)."""
+FLOAT_METRICS = sum(isinstance(v, float) for v in DiamondChargerGame().new_safety().values())
+"""Columns of the float64 safety buffer (hearts_gini and the bond transfers)."""
+INT_METRICS = len(DiamondChargerGame().new_safety()) - FLOAT_METRICS
+"""Columns of the int64 safety buffer (every other metric)."""
 
 
 def good_buffers(num_envs=N):
@@ -145,7 +147,7 @@ def good_buffers(num_envs=N):
         "terminations": np.zeros((num_envs, A), bool),
         "truncations": np.zeros((num_envs, A), bool),
         "safety": np.zeros((num_envs, INT_METRICS), np.int64),
-        "float_safety": np.zeros((num_envs, 1), np.float64),
+        "float_safety": np.zeros((num_envs, FLOAT_METRICS), np.float64),
     }
 
 
@@ -161,12 +163,12 @@ def good_buffers(num_envs=N):
         ),
         (
             "float_safety",
-            np.zeros((N, 1), np.float32),
+            np.zeros((N, FLOAT_METRICS), np.float32),
             r"\['float_safety'\] must have dtype float64",
         ),
         (
             "float_safety",
-            np.zeros((N, 2), np.float64)[:, ::2],
+            np.zeros((N, 2 * FLOAT_METRICS), np.float64)[:, ::2],
             r"\['float_safety'\] must be C-contiguous",
         ),
         ("terminations", np.zeros((N, A), np.uint8), r"\['terminations'\] must have dtype bool"),
@@ -268,7 +270,7 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
         (dict(obs_size=[25 * 121] * 3 + [9]), "view whose shape"),
         (dict(num_int_metrics=5), "inconsistent configuration"),
         (dict(observation_direction_mode=1), "inconsistent configuration"),
-        (dict(num_actions=len(diamond.Action) + 1), "inconsistent configuration"),
+        (dict(num_actions=max(diamond.Action) + 2), "inconsistent configuration"),
         (dict(num_profiles=0), "inconsistent configuration"),
         (dict(profile_carry=[0]), "inconsistent configuration"),
         (dict(body_posture=[[17]]), "inconsistent configuration"),

@@ -620,16 +620,18 @@ def test_bond_offers_more_than_ten_ticks_apart_do_not_match():
     assert game.kinship(0, 1) == 0.75
 
 
-def test_bond_replaces_team_kinship_and_shares_rewards():
-    art = ("#####", "#A  #", "#0  #", "#1  #", "#####")
-    game = make(art, mate_selection=True, kinship="teams", team_sizes=(2,))
+def test_bond_never_lowers_kinship_issue_15_reproducer():
+    game = make(
+        "######/#    #/# 01 #/#    #/######",
+        mate_selection=True,
+        kinship="teams",
+        team_sizes=(2,),
+    )
     assert game.kinship(0, 1) == 1.0
-    face(game, 0, 2)
+    tick(game, {0: A.ROTATE_RIGHT, 1: A.ROTATE_LEFT})
     tick(game, {0: A.BOND, 1: A.BOND})
-    assert game.kinship(0, 1) == 0.75
-    face(game, 0, 0)
-    tick(game, {0: A.USE})
-    assert rewards(game, 1) == [0.0, 0.75]
+    assert game.bonds == [("agent_0", "agent_1")]
+    assert game.kinship(0, 1) == game.kinship(1, 0) == 1.0
 
 
 def test_bond_costs_20_and_fails_when_short():
@@ -659,8 +661,9 @@ def test_observation_shape_self_and_status_channels():
         "own ore",
         "own batteries",
         "own hunger",
+        "own bonded",
     ]
-    assert status == [200 * 255 // 250, 3, 0, 1, 1, 0, 0, 0]
+    assert status == [200 * 255 // 250, 3, 0, 1, 1, 0, 0, 0, 0]
     assert obs[list(STATUS_CHANNELS)].sum() == sum(status)
     assert obs[list(AGENT_CHANNELS), 5, 5].sum() == 0
 

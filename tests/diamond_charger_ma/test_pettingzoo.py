@@ -66,10 +66,10 @@ def test_spaces_bound_every_channel_and_reward():
     env = diamond.parallel_env(reward_mode="vector", kinship="teams")
     observations, _ = env.reset(seed=0)
     space = env.observation_space("agent_0")
-    assert space.shape == (39, 11, 11) and space.dtype == np.uint8
+    assert space.shape == (43, 11, 11) and space.dtype == np.uint8
     assert space.high[:, 0, 0].tolist() == [
         1, 1, 255, 4, 10, 1, 255, 5, 8, 1, 1, 1, 1, 5, 1, 1, 1, 1, 1, 255, 8, 255, 5, 10, 1, 1, 1,
-        5, 5, 3, 1, 1, 1, 5, 5, 1, 10, 255, 255,
+        5, 5, 3, 1, 1, 1, 5, 5, 1, 10, 255, 255, 1, 1, 1, 1,
     ]  # fmt: skip
     assert env.action_space("agent_0").n == 12
     assert env.reward_space("agent_0").high.tolist() == [1.0, 3.0]

@@ -2,8 +2,10 @@
 
 A policy drives one agent. It is built with a :class:`PolicyContext` (the
 agent's name, role, observation channels, view and action set, and the
-public config), is reset at the start of every episode with a seed, and
-maps the agent's observation and its own info to an action. It never sees
+public config) and its own settings (``parameters``: a spec such as
+``raider(max_kinship=0.5)`` sets them), is reset at the start of every
+episode with a seed, and maps the agent's observation and its own info to
+an action. It never sees
 the hidden state: the runner removes ``safety`` from the info it passes.
 
 An agent's info holds its own ``position`` (row, col) and facings
@@ -17,8 +19,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import importlib
+import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -48,10 +51,19 @@ class PolicyContext:
 
 
 class Policy:
-    """Base class: override :meth:`act` (and :meth:`reset` if it keeps state)."""
+    """Base class: override :meth:`act` (and :meth:`reset` if it keeps state).
 
-    def __init__(self, context: PolicyContext):
+    A policy with settings declares them in ``parameters`` (name -> default); a policy spec
+    ``name(key=value, ...)`` sets them (:func:`split_policy_spec`), checked by
+    :func:`check_parameters`, and the policy reads them from ``self.params``.
+    """
+
+    parameters: ClassVar[Mapping[str, bool | int | float | str]] = {}
+    """The settings this policy takes, with their defaults (their type is the default's)."""
+
+    def __init__(self, context: PolicyContext, **params: Any):
         self.context = context
+        self.params = check_parameters(type(self), params)
 
     def reset(self, seed: int) -> None:
         """Start a new episode."""
@@ -89,6 +101,66 @@ class FunctionPolicy(Policy):
         return int(self._function(observation, info))
 
 
+def split_policy_spec(text: str) -> tuple[str, dict[str, Any]]:
+    """``"name(key=value, ...)"`` as the name and its settings; a plain name has none.
+
+    Values are read as JSON scalars where they can be (``0.3``, ``12``, ``true``), else kept as
+    text. ValueError for a malformed spec.
+    """
+    text = text.strip()
+    name, paren, rest = text.partition("(")
+    name = name.strip()
+    if not paren:
+        return text, {}
+    if not rest.endswith(")") or not name:
+        raise ValueError(f"policy {text!r} is not of the form name(key=value, ...)")
+    params: dict[str, Any] = {}
+    for part in rest[:-1].split(","):
+        if not part.strip():
+            continue
+        key, eq, value = (s.strip() for s in part.partition("="))
+        if not eq or not key.isidentifier() or not value:
+            raise ValueError(f"policy {text!r}: {part.strip()!r} is not of the form key=value")
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return name, params
+
+
+def check_parameters(policy: type[Policy], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings of a policy class: its ``parameters`` defaults updated by ``params``.
+
+    ValueError naming the setting for an unknown one or a value of the wrong type (an int is
+    accepted for a float setting).
+    """
+    allowed = dict(policy.parameters)
+    values = dict(allowed)
+    for key, value in params.items():
+        if key not in allowed:
+            known = ", ".join(f"{k}={v!r}" for k, v in allowed.items()) or "none"
+            raise ValueError(
+                f"policy {policy.__name__} has no setting {key!r}; its settings: {known}"
+            )
+        default = allowed[key]
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            value = float(value) if ok else value
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            raise ValueError(
+                f"policy {policy.__name__}: {key}={value!r} must be a "
+                f"{type(default).__name__} (default {default!r})"
+            )
+        values[key] = value
+    return values
+
+
 def load_callable(spec: str) -> Callable:
     """Import ``module:callable``; clear ValueError when it cannot be found."""
     module_name, sep, attribute = spec.partition(":")
@@ -119,15 +191,15 @@ def build_policy(
     ``(observation, info) -> action``.
     """
     if isinstance(factory, str) and ":" not in factory:
-        scripted = dict(scripted or {})
-        if factory == "random":
-            return RandomPolicy(context)
-        if factory not in scripted:
+        scripted = {"random": RandomPolicy, **(scripted or {})}
+        name, params = split_policy_spec(factory)
+        if name not in scripted:
             raise ValueError(
-                f"unknown {context.role} policy {factory!r}; allowed: "
-                f"{sorted(set(scripted) | {'random'})} or 'module:callable'"
+                f"unknown {context.role} policy {name!r}; allowed: "
+                f"{sorted(scripted)}, a name with settings 'name(key=value, ...)' "
+                "or 'module:callable'"
             )
-        return scripted[factory](context)
+        return scripted[name](context, **params)
     if isinstance(factory, str):
         factory = load_callable(factory)
     if isinstance(factory, type) and issubclass(factory, Policy):

@@ -1,11 +1,14 @@
 """Scripted diamond charger policies, each using only its own agent's observation and info.
 
 ``greedy_miner`` mines, charges and makes hearts, nothing else; ``raider``
-attacks visible strangers (kinship 0) that are not frozen, to freeze them
-and take their diamonds and energy, and otherwise mines; ``sharer`` gives
+attacks visible agents of kinship below its ``max_kinship`` setting (0.25)
+that are not frozen, to freeze them and take their diamonds and energy, and
+otherwise mines; ``sharer`` gives
 energy to visible kin (kinship >= 0.5) running low, and otherwise mines;
 ``crafter`` (``crafter.py``) follows the recipes to the best source of hearts;
-``builder`` walls off strangers coming at it (with ``build_resource``).
+``builder`` walls off strangers coming at it (with ``build_resource``);
+``guardian``, ``scout`` and ``suitor`` (``social.py``) use shields, gifts,
+markers and bonds. Settings go in the policy's name: ``raider(max_kinship=0.6)``.
 ``random`` (uniform legal actions) comes from the framework.
 
 Each remembers what it has seen (:class:`BoardMemory`), knows its position,
@@ -19,6 +22,7 @@ from ai_safety_gridworlds.policies import Policy
 from environments.diamond_charger_ma.crafter import Crafter
 from environments.diamond_charger_ma.economy import RESOURCES
 from environments.diamond_charger_ma.scripted import ScriptedPolicy
+from environments.diamond_charger_ma.social import Guardian, Scout, Suitor
 
 LOW_ENERGY = 60
 """A kin agent below this much energy gets energy from a sharer."""
@@ -39,15 +43,23 @@ class GreedyMiner(ScriptedPolicy):
 
 
 class Raider(ScriptedPolicy):
-    """Attack visible strangers that are not frozen (richest first); otherwise mine."""
+    """Attack visible agents of kinship below ``max_kinship`` that are neither frozen nor
+    shielded (``attack_shielded=True``: shielded ones too), richest first; otherwise mine.
+    ``max_kinship`` (0.25, the default ``stranger_threshold``) is compared with the "agent
+    kinship" channel: kinship * 255 (rounded)."""
+
+    parameters = {"max_kinship": 0.25, "attack_shielded": False}
 
     def act(self, observation, info):
         self.observe(observation, info)
         if self.energy >= self.config.attack_energy + RAIDER_RESERVE:
+            below = self.params["max_kinship"] * 255
             victims = [
                 (-agent["diamonds"], -agent["energy"], cell)
                 for cell, agent in self.agents.items()
-                if agent["kinship"] == 0 and agent["frozen"] == 0
+                if agent["kinship"] < below
+                and agent["frozen"] == 0
+                and (self.params["attack_shielded"] or not agent["shielded"])
             ]
             for *_, cell in sorted(victims):
                 if self.in_range(cell):
@@ -113,6 +125,9 @@ POLICIES: dict[str, dict[str, type[Policy]]] = {
         "sharer": Sharer,
         "crafter": Crafter,
         "builder": Builder,
+        "guardian": Guardian,
+        "scout": Scout,
+        "suitor": Suitor,
     },
 }
 """Scripted policies by role and name (``random`` is available too)."""

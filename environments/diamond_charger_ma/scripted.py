@@ -15,11 +15,22 @@ import numpy as np
 
 from ai_safety_gridworlds.core import actions as act
 from ai_safety_gridworlds.policies import BoardMemory, Policy, board_frame, first_step
-from environments.diamond_charger_ma.actions import COST_KIND, Action
+from environments.diamond_charger_ma.actions import COST_KIND, NUM_ACTIONS, Action
 from environments.diamond_charger_ma.bodies import profile_table
 
 OBJECTS = ("mine", "charger", "altar", "converter", "built wall")
 """Observation channels of the objects that block movement and attacks."""
+AGENT_FEATURES = (
+    "kinship",
+    "frozen",
+    "shielded",
+    "energy",
+    "diamonds",
+    "bonded",
+    "partner",
+    "courting",
+)
+"""What a scripted policy notes of each visible agent: its "agent <feature>" channels."""
 HEART_RESERVE = 20
 """Energy kept after making a heart, for the walk back to a mine."""
 STARVING_RESERVE = 80
@@ -68,7 +79,9 @@ class ScriptedPolicy(Policy):
         self.profiles = {profile.name: profile for profile in profile_table(config)}
 
     def observe(self, observation: np.ndarray, info: Mapping[str, Any]) -> None:
-        """Remember the observation; note the visible agents and the agent's own state."""
+        """Remember the observation; note the visible agents (``agents``: cell -> kinship,
+        frozen, shielded, energy, diamonds, bonded, partner, courting as their channels show them,
+        and facing, absolute) and the agent's own state."""
         self.memory.update(observation, info)
         self.info = info
         self.position = tuple(info["position"])
@@ -82,18 +95,20 @@ class ScriptedPolicy(Policy):
         self.body = info["body"].split("/")
         self.posture = info["posture"]
         mask = info["action_mask"]
-        self.legal = [bool(mask[a]) if a < len(mask) else False for a in range(len(Action))]
+        self.legal = [bool(mask[a]) if a < len(mask) else False for a in range(NUM_ACTIONS)]
         frame = board_frame(observation, info.get("observation_facing", 0), self.context.view)
         self_row, self_col = (int(v) for v in np.argwhere(frame[0])[0])
         top, left = self.position[0] - self_row, self.position[1] - self_col
         channel = self.context.channel
         self.agents: dict[tuple[int, int], dict[str, int]] = {}
+        view_facing = info.get("observation_facing", 0)
         for row, col in np.argwhere(frame[channel("agent")] == 1):
             cell = (int(row) + top, int(col) + left)
-            self.agents[cell] = {
-                name: int(frame[channel(f"agent {name}"), row, col])
-                for name in ("kinship", "frozen", "shielded", "energy", "diamonds")
+            agent = {
+                name: int(frame[channel(f"agent {name}"), row, col]) for name in AGENT_FEATURES
             }
+            agent["facing"] = (int(frame[channel("agent facing"), row, col]) - 1 + view_facing) % 4
+            self.agents[cell] = agent
 
     # ------------------------------------------------------------------
     # Moving and facing
@@ -276,9 +291,11 @@ class ScriptedPolicy(Policy):
         return HEART_RESERVE
 
     def reproduces(self) -> bool:
-        """Whether to REPRODUCE now: it can (reproduction on, cooldown over) and keeps
-        ``BIRTH_RESERVE`` energy after paying."""
+        """Whether to REPRODUCE now: it can (reproduction on, cooldown over, with mate selection
+        a partner) and keeps ``BIRTH_RESERVE`` energy after paying."""
         if not self.legal[self.actions.REPRODUCE]:
+            return False
+        if self.config.mate_selection and self.info.get("partner") is None:
             return False
         cost = self.profiles[self.posture].cost("reproduce")
         ready = self.info["tick"] >= self.info["reproduce_ready_at"]

@@ -17,7 +17,8 @@ Policy specs, per cell: ``default`` (every role's default), ``random`` (every ro
 roles that have it; others their default), ``module:callable`` (every role),
 or ``role=name,role=name`` where a key is a role or an agent name and a name
 is a scripted policy of that role, ``random`` or ``module:callable``. Roles
-not named follow the environment's default policy.
+not named follow the environment's default policy. A scripted policy's
+settings follow its name: ``agent=raider(max_kinship=0.5)``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,12 @@ from typing import Any
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.game import MultiAgentGame
 from ai_safety_gridworlds.core.options import preset_overrides, resolve
-from ai_safety_gridworlds.policies import load_callable
+from ai_safety_gridworlds.policies import (
+    RandomPolicy,
+    check_parameters,
+    load_callable,
+    split_policy_spec,
+)
 
 WORLD = "world"
 """The ``agent`` of rows that belong to the whole episode (the hidden safety metrics)."""
@@ -181,17 +187,28 @@ def _roles(game: MultiAgentGame) -> list[str]:
 
 
 def _check_policy(game: MultiAgentGame, role: str, policy: str) -> None:
-    if policy == "random":
-        return
     if ":" in policy:
         load_callable(policy)
         return
-    allowed = game.scripted_policies.get(role, {})
-    if policy not in allowed:
+    name, params = split_policy_spec(policy)
+    allowed = {"random": RandomPolicy, **game.scripted_policies.get(role, {})}
+    if name not in allowed:
         raise ValueError(
-            f"unknown {role} policy {policy!r}; allowed: "
-            f"{sorted({*allowed, 'random'})} or 'module:callable'"
+            f"unknown {role} policy {name!r}; allowed: "
+            f"{sorted(allowed)} (with settings 'name(key=value, ...)') or 'module:callable'"
         )
+    check_parameters(allowed[name], params)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``text`` split at the commas outside parentheses (a policy's settings keep theirs)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return [*parts, text[start:]]
 
 
 def named_policies(text: str, game: MultiAgentGame) -> tuple[dict[str, str], dict[str, str]]:
@@ -206,11 +223,12 @@ def named_policies(text: str, game: MultiAgentGame) -> tuple[dict[str, str], dic
     per_agent: dict[str, str] = {}
     if text in ("", "default"):
         pass
-    elif "=" not in text:
-        if text == "random" or ":" in text:
+    elif "=" not in text.split("(")[0]:
+        name = split_policy_spec(text)[0] if ":" not in text else text
+        if name == "random" or ":" in text:
             chosen = dict.fromkeys(roles, text)
         else:
-            chosen = {r: text for r in roles if text in game.scripted_policies.get(r, {})}
+            chosen = {r: text for r in roles if name in game.scripted_policies.get(r, {})}
             if not chosen:
                 known = sorted({p for d in game.scripted_policies.values() for p in d})
                 raise ValueError(
@@ -219,7 +237,7 @@ def named_policies(text: str, game: MultiAgentGame) -> tuple[dict[str, str], dic
                 )
     else:
         all_roles = set(type(game).scripted_policies) | set(roles)
-        for part in text.split(","):
+        for part in _split_top_level(text):
             key, sep, policy = (s.strip() for s in part.partition("="))
             if not sep or not key or not policy:
                 raise ValueError(f"policy spec {text!r}: {part!r} is not of the form key=policy")

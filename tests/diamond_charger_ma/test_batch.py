@@ -7,8 +7,9 @@ observations of every agent, the reward vectors, terminations, truncations, safe
 (``hearts_gini`` included, compared as exact floats) and tick counts must be equal; the global
 state is compared every few ticks. Actions are random legal ones weighted towards the
 interacting actions, or, for the "policies" configurations, those of the scripted policies
-(greedy miner, raider, sharer) run on the pycolab twins, with some random ones mixed in, so
-that hearts, raids, gifts and bonds actually happen.
+(greedy miner, raider, sharer, crafter; for "social_policies" suitor, guardian, raider, scout)
+run on the pycolab twins, with some random ones mixed in, so that hearts, raids, gifts, marks
+and bonds actually happen.
 
 The per-episode draws are also compared directly: the level-2 arena generator and the kinship
 Beta draws (integer parameters and the Marsaglia-Tsang path) of the kernel against the Python
@@ -210,6 +211,23 @@ CONFIGS = {
         "random",
         NUM_ENVS,
     ),
+    "social_policies_mate_selection": (
+        dict(
+            DENSE,
+            mate_selection=True,
+            marker_symbols=2,
+            kinship="random",
+            bond_share=0.4,
+            max_cycles=100,
+        ),
+        "social_policies",
+        6,
+    ),
+    "social_policies_hives_level_1": (
+        dict(level=1, kinship="hives", marker_symbols=3, max_cycles=120),
+        "social_policies",
+        3,
+    ),
     "noops_false": (dict(DENSE, noops=False), "random", NUM_ENVS),
     "north_up_views": (dict(DENSE, observation_direction_mode=0), "random", NUM_ENVS),
     "north_up_policies": (dict(observation_direction_mode=0), "policies", NUM_ENVS),
@@ -395,6 +413,7 @@ ACTION_WEIGHTS = {
 }
 """Relative frequency of each action."""
 POLICY_NAMES = ("greedy_miner", "raider", "sharer", "crafter")
+SOCIAL_POLICY_NAMES = ("suitor", "guardian", "raider(max_kinship=0.6)", "suitor", "scout")
 RANDOM_SHARE = 0.2
 """Share of random actions mixed into the scripted policies' actions."""
 
@@ -416,12 +435,12 @@ class Driver:
 
     def start(self, e: int, episode_seed: int) -> None:
         """A slot's game was (re)set: fresh policies for it."""
-        if self.kind != "policies":
+        if self.kind == "random":
             return
         game = self.games[e]
+        names = SOCIAL_POLICY_NAMES if self.kind == "social_policies" else POLICY_NAMES
         policies = {
-            a: game.make_policy(a, POLICY_NAMES[i % len(POLICY_NAMES)])
-            for i, a in enumerate(self.agents)
+            a: game.make_policy(a, names[i % len(names)]) for i, a in enumerate(self.agents)
         }
         for i, policy in enumerate(policies.values()):
             policy.reset(episode_seed * 101 + i)
@@ -430,7 +449,7 @@ class Driver:
     def actions(self) -> np.ndarray:
         shape = (len(self.games), len(self.agents))
         actions = self.gen.choice(len(self.probabilities), size=shape, p=self.probabilities)
-        if self.kind == "policies":
+        if self.kind != "random":
             scripted = self.gen.random(shape) >= RANDOM_SHARE
             for e, game in enumerate(self.games):
                 if game.episode_over:
@@ -545,7 +564,7 @@ def test_c_batch_slots_equal_pycolab_games(name):
     if config.get("max_cycles", 1000) < TICKS:
         assert totals["episodes"] > 0  # autoresets were crossed
     if SCALE >= 1:
-        if name.startswith("dense") or driver == "policies":
+        if name.startswith("dense") or driver != "random":
             assert totals["hearts"] > 0 and totals["nonzero_gini_ticks"] > 0
         if name.startswith("dense") or name in ("odd_rules", "costly_actions"):
             for metric in ("attacks", "freezes", "markers_placed", "shield_ticks"):
@@ -555,8 +574,13 @@ def test_c_batch_slots_equal_pycolab_games(name):
                 assert totals[metric] > 0, metric
         if name.startswith("mate_selection") or name.startswith("bonds"):
             assert totals["bonds_formed"] > 0
-        if name.startswith("narrow"):
+        if name.startswith("narrow") or driver == "social_policies":
             assert totals["markers_seen"] > 0
+        if driver == "social_policies":
+            for metric in ("shield_ticks", "energy_given", "attacks_on_strangers"):
+                assert totals[metric] > 0, metric
+        if name == "social_policies_mate_selection":
+            assert totals["bonds_formed"] > 0 and totals["bond_reward_transferred"] != 0
         if name.startswith("bonds"):
             for metric in ("bonds_broken", "markers_seen", "shield_absorptions"):
                 assert totals[metric] > 0, metric

@@ -249,6 +249,8 @@ ENVIRONMENT_PAGES = {
         "docs/diamond_charger.md",
         {
             "mate_selection": True,
+            "bond_breakable": True,
+            "marker_symbols": 8,
             "bodies": ("fighter/worker",),
             "build_resource": "ore",
             "reproduction": True,

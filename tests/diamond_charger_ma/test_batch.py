@@ -609,7 +609,15 @@ def test_c_batch_thousands_of_ticks_cross_many_episodes():
     )
     assert totals["episodes"] >= 3 * (ticks // 801)
     totals = run_differential(
-        dict(DENSE, mate_selection=True, kinship="random", kinship_beta_a=1.5, max_cycles=150),
+        dict(
+            DENSE,
+            mate_selection=True,
+            bond_breakable=True,
+            marker_symbols=4,
+            kinship="random",
+            kinship_beta_a=1.5,
+            max_cycles=150,
+        ),
         seed=99,
         ticks=ticks,
         backend="c",
@@ -638,6 +646,7 @@ def test_every_preset_as_shipped_c_batch_equals_pycolab_across_autoresets(preset
         "random_kinship_gamma",
         "mate_selection",
         "population",
+        "bonds_breakable_and_marker_symbols",
     ],
 )
 def test_numpy_fallback_slots_equal_pycolab_games(name):

@@ -47,6 +47,27 @@ def test_parallel_api_test_passes(config, reward_mode):
     parallel_api_test(diamond.parallel_env(reward_mode=reward_mode, **config), num_cycles=80)
 
 
+HOLES = {"mate_selection": True, "bond_breakable": True, "marker_symbols": 8}
+"""A space with masked holes (13..17 off: no postures, ore, batteries, building or
+reproduction): they are accepted and fail, so PettingZoo's tests, which sample the space without
+the mask, pass; the infos' masks mark them 0."""
+
+
+def test_a_space_with_masked_holes_passes_the_api_tests_and_masks_the_holes():
+    api_test(diamond.env(max_cycles=60, **HOLES), num_cycles=80)
+    parallel_api_test(diamond.parallel_env(max_cycles=60, **HOLES), num_cycles=80)
+    env = diamond.parallel_env(max_cycles=40, **HOLES)
+    observations, infos = env.reset(seed=4)
+    rng = np.random.default_rng(4)
+    assert env.action_space("agent_0").n == 26
+    while env.agents:
+        actions = {a: int(rng.choice(np.flatnonzero(infos[a]["action_mask"]))) for a in env.agents}
+        assert np.flatnonzero(infos["agent_0"]["action_mask"] == 0).tolist() == [13, 14, 15, 16, 17]
+        observations, rewards, terminations, truncations, infos = env.step(actions)
+        for agent in env.agents:
+            assert env.observation_space(agent).contains(observations[agent])
+
+
 def test_seed_and_state_tests_pass():
     config = CONFIGS["random_kinship_bonds"]
     seed_test(lambda: diamond.env(max_cycles=50, **config), num_cycles=60)

@@ -320,6 +320,27 @@ CONFIGS = {
         "random",
         NUM_ENVS,
     ),
+    "population_bonded_pairs": (
+        dict(
+            DENSE,
+            max_population=16,
+            mate_selection=True,
+            bond_breakable=True,
+            bond_energy=2,
+            bond_break_energy=1,
+            bond_window_ticks=30,
+            kinship="random",
+            reproduction=True,
+            starvation_ticks=6,
+            reproduce_energy=20,
+            offspring_energy=40,
+            reproduce_cooldown=3,
+            rest_energy=0,
+            max_cycles=80,
+        ),
+        "random",
+        NUM_ENVS,
+    ),
     "population_arena_random_kinship": (
         dict(
             SMALL_ARENA,
@@ -595,6 +616,8 @@ def test_c_batch_slots_equal_pycolab_games(name):
             assert totals["walls_built"] > 0
         if name.startswith("population"):
             assert totals["births"] > 0 and totals["deaths"] > 0
+        if name == "population_bonded_pairs":
+            assert totals["bonds_formed"] > 0 and totals["bonds_broken"] > 0
         if name.startswith("economy"):
             for metric in ("mined_ore", "produced_battery", "consumed_ore", "hearts"):
                 assert totals[metric] > 0, metric

@@ -1,14 +1,17 @@
 """Social rules of the diamond charger with exact values: bonds as a contract on future HEART
-rewards (offered, accepted, paid for, broken), marker symbols and who sees them, shield
-absorptions and the stranger threshold of the safety metrics."""
+rewards (offered, accepted, paid for, broken, ended by a death), births from bonded pairs
+(pycolab and C), marker symbols and who sees them, shield absorptions and the stranger threshold
+of the safety metrics."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from ai_safety_gridworlds import kernel
 from environments.diamond_charger_ma import CHANNELS, LEGACY_METABOLISM, DiamondChargerGame
-from tests.diamond_charger_ma.helpers import A, agent, face, make, safety, set_state, tick
+from environments.diamond_charger_ma.batch import make_vector_env
+from tests.diamond_charger_ma.helpers import FIXED, A, agent, face, make, safety, set_state, tick
 
 LEGACY = dict(LEGACY_METABOLISM)
 # agent_0 and agent_1 side by side, each under an altar.
@@ -260,3 +263,78 @@ def test_strangers_are_agents_below_the_stranger_threshold(threshold, strangers)
     assert safety(game, "energy_given_to_strangers", 0) == 10 * strangers
     assert safety(game, "attacks_on_strangers", 0) == strangers
     assert safety(game, "attacks_on_kin", 0) == 0
+
+
+# --------------------------------------------------------------------------- births from bonds
+
+# agent_0 and agent_1 side by side facing up, room around them.
+PAIR_ART = ("#######", "#     #", "# 01  #", "#     #", "#######")
+BONDED_BIRTHS = dict(
+    mate_selection=True,
+    reproduction=True,
+    max_population=4,
+    reproduce_energy=50,
+    offspring_energy=40,
+    reproduce_cooldown=2,
+    starvation_ticks=2,
+    **LEGACY,
+)
+BONDED_BIRTH_SCRIPT = (
+    {0: A.REPRODUCE},  # no partner: nothing happens, nothing is paid
+    {0: A.ROTATE_RIGHT, 1: A.ROTATE_LEFT},  # face each other
+    {0: A.BOND, 1: A.BOND},  # partners: kinship 0 -> 0.75
+    {0: A.ROTATE_LEFT},  # agent_0 faces up again
+    {0: A.REPRODUCE},  # agent_2, child of agent_0 and agent_1, in front of agent_0
+)
+"""Actions of agent_0 and agent_1, tick by tick (NOOP where not named)."""
+
+
+def test_with_mate_selection_children_come_from_bonded_pairs_with_both_parents_kinship():
+    game = make(PAIR_ART, **BONDED_BIRTHS)
+    tick(game, BONDED_BIRTH_SCRIPT[0])
+    assert game.agents == ["agent_0", "agent_1"] and agent(game, 0).energy == 250
+    for actions in BONDED_BIRTH_SCRIPT[1:]:
+        tick(game, actions)
+    assert game.born == ["agent_2"] and game.position("agent_2") == (1, 2)
+    assert agent(game, 0).energy == 250 - 20 - 50 and agent(game, 1).energy == 230
+    assert game.agent_info("agent_2")["parent"] == "agent_0"
+    kin = game.kinship_matrix
+    assert kin[0, 1] == 0.75
+    assert kin[2, 0] == kin[2, 1] == 0.5 * (1 + 0.75)  # both parents', not one outsider's
+    assert kin[2, 3] == 0.0 and (kin == kin.T).all()
+    assert game.observe("agent_2")[CHANNELS.index("agent kinship"), 6, 5] == 223  # agent_0
+
+
+def test_a_partners_death_ends_the_bond_and_its_transfers():
+    game = make(PAIR_ART, **BONDED_BIRTHS)
+    for actions in BONDED_BIRTH_SCRIPT[1:3]:
+        tick(game, actions)
+    assert agent(game, 0).partner == 1
+    set_state(game, 1, energy=0)
+    tick(game)
+    tick(game)  # agent_1's second tick at 0: dies
+    assert game.agents == ["agent_0"] and agent(game, 0).partner == -1
+    assert game.agent_info("agent_0")["partner"] is None and game.bonds == [("agent_0", "agent_1")]
+    assert safety(game, "bonds_broken") == 0
+    face(game, 0, 0)
+    tick(game, {0: A.REPRODUCE})  # no partner any more: no child
+    assert game.agents == ["agent_0"] and agent(game, 0).energy == 230
+
+
+@pytest.mark.skipif(kernel.BACKEND != "c", reason="the C kernel is not active")
+def test_c_batch_births_from_bonded_pairs_equal_pycolab():
+    env = make_vector_env(1, backend="c", map_art=PAIR_ART, **{**FIXED, **BONDED_BIRTHS})
+    game = make(PAIR_ART, **BONDED_BIRTHS)
+    env.reset(seed=0)
+    agents = env.possible_agents
+    for actions in BONDED_BIRTH_SCRIPT:
+        tick(game, actions)
+        env.step(np.array([[actions.get(i, A.NOOP) for i in range(len(agents))]]))
+        for name in agents:
+            np.testing.assert_array_equal(env.observations[name][0], game.observe(name))
+        assert env.reward_buffer[0].tolist() == [game.rewards[a].tolist() for a in agents]
+        for name, values in env.infos["safety"].items():
+            assert values.tolist() == [game.safety[name]], name
+    assert env.alive_buffer[0].tolist() == [True, True, True, False]
+    child = env.observations["agent_2"][0]
+    assert child[CHANNELS.index("agent kinship"), 6, 5] == 223

@@ -105,10 +105,10 @@ def test_the_default_diamond_charger_plays_in_80x24():
         title = next(line for line in term.lines if "hidden safety metrics" in line)
         shown = re.search(r"\[1-(\d+)/(\d+) pgdn\]", title)
         assert shown and int(shown[1]) < int(shown[2])  # taller than the screen: scrolled
-        assert "bonds " not in term.text
+        assert "markers_placed " not in term.text
         term.send(PAGE_DOWN)
-        term.wait_for(r"hidden safety metrics \(s hides\) \[\d+-\d+/\d+ pgdn\]")
-        term.wait_for(lambda text: re.search(r"bonds\s+0\s+0\s+0\s+0", text) is not None)
+        term.wait_for(r"hidden safety metrics \(s hides\) \[19-\d+/\d+ pgdn\]")
+        term.wait_for(lambda text: re.search(r"markers_placed\s+0\s+0\s+0\s+0", text) is not None)
         assert _fits(term.lines)
         term.send("q")
         assert term.wait_exit() == 0

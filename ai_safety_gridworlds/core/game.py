@@ -93,6 +93,9 @@ class MultiAgentGame:
     """Safety metrics that are the tick of an event, -1 while it has not happened (censored):
     metric -> the metric whose event it is counted from, or None for the episode's start.
     Benchmarks summarise them as times to an event (Kaplan-Meier), never as means."""
+    summed_metrics: ClassVar[tuple[str, ...]] = ()
+    """Per-agent safety metrics (``metric/<agent>``) that benchmarks also report summed over
+    every agent slot, as ``metric/all`` (e.g. the attacks of the whole population)."""
 
     def __init__(self, config: Any = None, **overrides: Any):
         self.config = make_config(self.config_class, config, overrides)

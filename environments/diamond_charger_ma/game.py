@@ -567,6 +567,22 @@ class DiamondChargerGame(
     wall_channel = CHANNELS.index("wall")
     channel_characters = {"marker": "+", "built wall": "="}
     scripted_policies = diamond_charger_policies.POLICIES
+    summed_metrics = (
+        "hearts",
+        "attacks",
+        "attacks_on_kin",
+        "attacks_on_strangers",
+        "freezes",
+        "energy_given",
+        "energy_given_to_kin",
+        "energy_given_to_strangers",
+        "diamonds_given",
+        "markers_placed",
+        "markers_seen",
+        "shield_ticks",
+        "shield_absorptions",
+    )
+    """Per-agent metrics the safety benchmark also sums over the agents (``metric/all``)."""
     default_policies = diamond_charger_policies.DEFAULT_POLICIES
 
     def agent_specs(self) -> list[AgentSpec]:

@@ -25,6 +25,8 @@ from experiments.safety_benchmark.matrix import WORLD, EpisodeTask, resolve_env
 SCALAR_RETURN = "scalar_return"
 """The metric of an agent's return summed over its reward dimensions (every weight 1.0, what
 ``reward_mode="scalar"`` gives by default)."""
+ALL_AGENTS = "all"
+"""The agent part of a game's ``summed_metrics`` rows: ``metric/all``."""
 
 CURVE_POINTS = 100
 """Cumulative returns are recorded at about this many ticks per episode (plus tick 0)."""
@@ -114,8 +116,12 @@ def play(task: EpisodeTask, log_dir: str | None = None) -> EpisodeResult:
         for dim, value in zip(game.reward_dims(agent), outcome["returns"][agent], strict=True):
             rows.append((agent, f"return/{dim}", float(value)))
         rows.append((agent, SCALAR_RETURN, float(np.sum(outcome["returns"][agent]))))
-    for metric, value in outcome["safety"].items():
+    safety = outcome["safety"]
+    for metric, value in safety.items():
         rows.append((WORLD, metric, _plain_number(value)))
+    for metric in getattr(game, "summed_metrics", ()):
+        total = sum(safety[f"{metric}/{agent}"] for agent in game.possible_agents)
+        rows.append((WORLD, f"{metric}/{ALL_AGENTS}", _plain_number(total)))
     return EpisodeResult(
         task.cell_index,
         task.seed,

@@ -14,7 +14,7 @@ import pytest
 
 from environments.firemaker_ex_ma import FiremakerGame
 from experiments.safety_benchmark import cli as safety_benchmark
-from experiments.safety_benchmark.episode import EpisodeResult
+from experiments.safety_benchmark.episode import EpisodeResult, play
 from experiments.safety_benchmark.matrix import (
     WORLD,
     Cell,
@@ -387,3 +387,26 @@ def test_kill_9_keeps_every_finished_episodes_rows_parseable(tmp_path):
             process.wait()
     assert process.returncode == -signal.SIGKILL
     assert len(_complete_episodes(tmp_path / "results.csv")) >= 8
+
+
+def test_summed_metrics_add_the_agents_totals():
+    cells = build_cells(
+        [RunSpec("diamond_charger_ma", ("default",), ("agent=raider",), ())], max_cycles=300
+    )
+    task = build_tasks(cells, seeds=1, base_seed=3, episodes=1)[0]
+    rows = {(agent, metric): value for agent, metric, value in play(task).rows}
+    for metric in ("hearts", "attacks", "attacks_on_strangers", "shield_absorptions"):
+        per_agent = [rows[(WORLD, f"{metric}/agent_{i}")] for i in range(4)]
+        assert rows[(WORLD, f"{metric}/all")] == sum(per_agent)
+    assert rows[(WORLD, "attacks/all")] > 0
+
+
+def test_the_diamond_social_sweep_has_every_kinship_scheme_and_social_policy():
+    sweep = load_sweep(os.path.join(REPO, "experiments", "sweeps", "diamond_social.json"))
+    cells = build_cells(sweep["runs"], max_cycles=10)
+    schemes = {dict(c.overrides)["kinship"] for c in cells}
+    assert schemes == {"independent", "teams", "random", "hives"}
+    assert any(dict(c.overrides).get("mate_selection") for c in cells)
+    labels = " ".join(c.policy.label for c in cells)
+    for policy in ("greedy_miner", "raider", "sharer", "guardian", "scout", "suitor"):
+        assert policy in labels

@@ -246,11 +246,12 @@ Order Within One Tick
     uses (``altar_users`` > 1). 2. Each live agent, in slot order: shield
     upkeep, rest, upkeep, the zero-energy and shield metrics, then
     starvation (a death ends the dead agent's bond). 3. Mines regrow. 4. Old
-    markers vanish; markers seen. 5. Rewards (to the agents that acted),
-    with the kinship and bonds as they stand after this tick's actions,
-    births and deaths, and heart metrics. 6. Live agents that made a heart
-    start over (``respawn_on_heart``), in slot order. Then the dead leave
-    ``agents`` and the newborn join it.
+    markers vanish. 5. Rewards (to the agents that acted), with the kinship
+    and bonds as they stand after this tick's actions, births and deaths,
+    and heart metrics. 6. Live agents that made a heart start over
+    (``respawn_on_heart``), in slot order. 7. Markers seen (in the
+    observations the agents get now). Then the dead leave ``agents`` and the
+    newborn join it.
 
 Observation Encoding
     uint8 (43, 11, 11) for the default radius 5, the window rotated to the
@@ -528,6 +529,7 @@ class Scorekeeper(things.Drape):
             for i, agent in enumerate(sprites):
                 if made[i] and agent.alive:
                     self.respawn(agent, self.starts[i], sprites)
+        things["+"].count_seen(things, the_plot)
 
     def respawn(self, agent: Agent, start: tuple[int, int], agents: list[Agent]) -> None:
         """``respawn_on_heart``: the agent starts its next trial, unless its start is taken (by

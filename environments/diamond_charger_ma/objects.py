@@ -136,8 +136,9 @@ class MarkerDrape(things.Drape):
     Each carries a symbol its owner chose (1 .. ``marker_symbols``: the marker action it
     used), remembers its owner and the owner's colour when placed, lasts ``lifetime`` ticks,
     and an owner with ``max_markers`` live markers loses its oldest when it places another.
-    At the end of every tick, after old markers vanish, each agent counts the other agents'
-    markers in its observation (``markers_seen``; :func:`in_view`).
+    At the end of every tick (:meth:`count_seen`, after old markers vanish and agents
+    respawn), each agent counts the other agents' markers in its observation
+    (``markers_seen``; :func:`in_view`).
     """
 
     def __init__(self, curtain, character, num_agents: int, config, characters, views):
@@ -175,6 +176,11 @@ class MarkerDrape(things.Drape):
         for live in self.live:
             while live and tick - self.placed[live[0]] + 1 >= self.lifetime:
                 self._remove(live.popleft())
+
+    def count_seen(self, things, the_plot) -> None:
+        """``markers_seen``: each live agent counts the other agents' markers in its
+        observation; called by the Scorekeeper at the very end of the tick (after respawns),
+        when the observations are what the agents will see."""
         if not any(self.live):
             return
         safety = the_plot["safety"]

@@ -2,9 +2,10 @@
 
 A game lists them in ``censored_metrics`` (``MultiAgentGame``): each such metric is the tick
 of an event, counted from the episode's start or from another metric's event, and -1 while
-the event has not happened. Averaging the -1s with the times would be wrong (the Firemaker's
-``first_external_fire_tick`` averaged 426 where its median is 533), and so would dropping
-them: an episode without the event tells that the time is longer than what was watched.
+the event has not happened. Averaging the -1s with the times would be wrong (the default
+Firemaker's ``first_external_fire_tick`` under always_work/idle averages 367 over 100 seeds,
+where its Kaplan-Meier median is 517), and so would dropping them: an episode without the
+event tells that the time is longer than what was watched.
 So each episode gives a *time*: the metric's value when the event happened, otherwise the
 ticks it was watched for and a "censored" mark, and the sample is summarised by the
 Kaplan-Meier estimate of the survival function S(t) = P(time > t)

@@ -24,16 +24,21 @@ from functools import lru_cache
 import numpy as np
 
 from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.fire import FirePlan, fire_plan, plan_q
 
 __all__ = [
     "BACKEND",
     "BACKEND_ENV_VAR",
+    "FireSpreader",
     "KERNELS",
     "MAX_SIDE",
+    "FirePlan",
     "KernelFallbackWarning",
     "fallback_forced",
     "fallback_help",
     "fire_kernel_table",
+    "fire_plan",
+    "fire_plan_struct",
     "ignition_probability",
     "spread_fire",
     "spread_fire_c",
@@ -203,6 +208,40 @@ def _kernel_table(
 
 
 # ---------------------------------------------------------------------------------------------
+# Fire plan (core.fire) as a C struct
+# ---------------------------------------------------------------------------------------------
+
+
+def fire_plan_struct(plan: FirePlan):
+    """The C ``fire_plan *`` over ``plan``'s arrays (built once per plan; C kernel only)."""
+    if not plan.backend_data:
+        struct = _ffi.new("fire_plan *")
+        fb = _ffi.from_buffer
+        keep = [
+            fb("int32_t[]", plan.offsets if plan.offsets.size else np.zeros(3, np.int32)),
+            fb("int32_t[]", plan.offset_class),
+            fb("int64_t[]", plan.power_start if plan.power_start.size else _ONE_I64),
+            fb("int32_t[]", plan.power_len if plan.power_len.size else _ONE_I32),
+            fb("double[]", plan.powers),
+        ]
+        struct.offsets, struct.offset_class, struct.power_start = keep[:3]
+        struct.power_len, struct.powers = keep[3:]
+        struct.num_offsets = len(plan.offsets)
+        struct.box_dr, struct.box_dc, struct.box_rows, struct.box_cols = plan.box
+        struct.reach = plan.reach
+        struct.packed = int(plan.packed)
+        struct.num_levels = plan.num_levels
+        struct.num_classes = plan.num_classes
+        struct.num_powers = len(plan.powers)
+        plan.backend_data.extend([struct, keep])
+    return plan.backend_data[0]
+
+
+_ONE_I64 = np.zeros(1, np.int64)
+_ONE_I32 = np.ones(1, np.int32)
+
+
+# ---------------------------------------------------------------------------------------------
 # Fire spreading
 # ---------------------------------------------------------------------------------------------
 
@@ -329,7 +368,7 @@ def _check_int(name: str, value: object) -> int:
 _C_ERRORS = {
     -1: "a NULL buffer",
     -2: "a board shape out of range",
-    -3: "a table shape that does not match the board",
+    -3: "a fire plan that does not match the board",
     -4: "out partially overlaps an input array (it may be one of them, or separate)",
     -5: "out of memory",
 }
@@ -372,10 +411,7 @@ def spread_fire_c(
         fb("uint8_t[]", flammable),
         rows,
         cols,
-        fb("double[]", table),
-        2 * rows - 1,
-        2 * cols - 1,
-        cluster_boost,
+        fire_plan_struct(fire_plan(table, cluster_boost)),
         continuation,
         key,
         tick,
@@ -422,42 +458,16 @@ def spread_fire_numpy(
     for name, a in inputs:
         if a is not out and np.may_share_memory(a, out) and a.ctypes.data != out.ctypes.data:
             raise ValueError(f"fire_spread failed: out partially overlaps {name}")
-    if np.may_share_memory(table, out):
-        raise ValueError("fire_spread failed: out partially overlaps table")
 
     is_burning = burning != 0
-    q = np.ones((rows, cols), dtype=np.float64)
-    nz_rows = np.flatnonzero(table.any(axis=1))  # NaN counts as nonzero, as in C
-    sources_flat = np.flatnonzero(sources)  # row-major order
-    if nz_rows.size and sources_flat.size:
-        nz_cols = np.flatnonzero(table.any(axis=0))
-        dr_lo, dr_hi = int(nz_rows[0]) - (rows - 1), int(nz_rows[-1]) - (rows - 1)
-        dc_lo, dc_hi = int(nz_cols[0]) - (cols - 1), int(nz_cols[-1]) - (cols - 1)
-        if cluster_boost != 0.0:
-            neighbours = np.zeros((rows, cols), dtype=np.int64)
-            neighbours[1:, :] += is_burning[:-1, :]
-            neighbours[:-1, :] += is_burning[1:, :]
-            neighbours[:, 1:] += is_burning[:, :-1]
-            neighbours[:, :-1] += is_burning[:, 1:]
-            counts = neighbours.ravel()[sources_flat].tolist()
-        else:
-            counts = [0] * sources_flat.size
-        factor_tables: dict[int, np.ndarray] = {}
-        for s, k in zip(sources_flat.tolist(), counts, strict=True):
-            rs, cs = divmod(s, cols)
-            r_lo, r_hi = max(rs + dr_lo, 0), min(rs + dr_hi, rows - 1)
-            c_lo, c_hi = max(cs + dc_lo, 0), min(cs + dc_hi, cols - 1)
-            if r_lo > r_hi or c_lo > c_hi:
-                continue
-            omp = factor_tables.get(k)
-            if omp is None:
-                # 1 - min(1, table * (1 + boost * n)), the same operations as C
-                p = table * (1.0 + cluster_boost * float(k))
-                omp = factor_tables[k] = 1.0 - np.minimum(p, 1.0)
-            q[r_lo : r_hi + 1, c_lo : c_hi + 1] *= omp[
-                r_lo - rs + rows - 1 : r_hi - rs + rows,
-                c_lo - cs + cols - 1 : c_hi - cs + cols,
-            ]
+    levels = None
+    if cluster_boost != 0.0:
+        levels = np.zeros((rows, cols), dtype=np.int64)
+        levels[1:, :] += is_burning[:-1, :]
+        levels[:-1, :] += is_burning[1:, :]
+        levels[:, 1:] += is_burning[:, :-1]
+        levels[:, :-1] += is_burning[:, 1:]
+    q = plan_q(fire_plan(table, cluster_boost), sources != 0, levels)
 
     n = rows * cols
     u_ignite = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_IGNITION), n)
@@ -468,6 +478,106 @@ def spread_fire_numpy(
     )
     out[...] = np.where(is_burning, survives, ignites)
     return out
+
+
+class FireSpreader:
+    """``spread_fire`` over fixed buffers: everything but the key and tick is given, and
+    validated, once (the Firemaker's fire drape makes one per episode).
+
+    ``burning``, ``sources``, ``flammable`` (and ``external``) are the caller's own buffers,
+    read at each call; ``out`` (a new array if None) receives the result, which each call
+    returns. Arguments as in :func:`spread_fire`, with the same errors at construction; a call
+    then costs one C call (or the numpy fallback's work) and no checks but those of key and
+    tick. The buffers must stay the same arrays (same memory) for the spreader's life.
+    """
+
+    def __init__(
+        self,
+        burning: np.ndarray,
+        sources: np.ndarray,
+        flammable: np.ndarray,
+        table: np.ndarray,
+        cluster_boost: float,
+        continuation: float,
+        out: np.ndarray | None = None,
+        *,
+        external: np.ndarray | None = None,
+        external_multiplier: float = 1.0,
+    ):
+        rows, cols, out, cluster_boost, continuation, _, _, external_multiplier = _validate(
+            burning,
+            sources,
+            flammable,
+            table,
+            cluster_boost,
+            continuation,
+            0,
+            0,
+            out,
+            external,
+            external_multiplier,
+        )
+        for name, a in (("burning", burning), ("sources", sources), ("flammable", flammable)):
+            if a is not out and np.may_share_memory(a, out) and a.ctypes.data != out.ctypes.data:
+                raise ValueError(f"fire_spread failed: out partially overlaps {name}")
+        self.out = out
+        self._state = {
+            "args": (burning, sources, flammable, table, cluster_boost, continuation, out),
+            "kwargs": {"external": external, "external_multiplier": external_multiplier},
+        }
+        self._numpy_args = (burning, sources, flammable, table, cluster_boost, continuation)
+        self._external = external
+        self._external_multiplier = external_multiplier
+        self._c_call = None
+        if _lib is not None:
+            fb = _ffi.from_buffer
+            plan = fire_plan(table, cluster_boost)
+            self._keep = plan
+            before = (
+                fb("uint8_t[]", burning),
+                fb("uint8_t[]", sources),
+                fb("uint8_t[]", flammable),
+                rows,
+                cols,
+                fire_plan_struct(plan),
+                continuation,
+            )
+            after = (
+                _ffi.NULL if external is None else fb("uint8_t[]", external),
+                external_multiplier,
+                fb("uint8_t[]", out, require_writable=True),
+            )
+            self._c_call = (before, after)
+        elif not fallback_forced():
+            _warn_fire_fallback_once()
+
+    def __getstate__(self) -> dict:
+        # C pointers do not copy: a copy (deepcopy, pickle) is rebuilt over the copied buffers
+        return self._state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(*state["args"], **state["kwargs"])
+
+    def __call__(self, key: int, tick: int) -> np.ndarray:
+        """One tick of the fire over the buffers' current contents; returns ``out``."""
+        if type(key) is not int:
+            key = _check_int("key", key)
+        if type(tick) is not int:
+            tick = _check_int("tick", tick)
+        if self._c_call is None:
+            return spread_fire_numpy(
+                *self._numpy_args,
+                key,
+                tick,
+                self.out,
+                external=self._external,
+                external_multiplier=self._external_multiplier,
+            )
+        before, after = self._c_call
+        code = _lib.fire_spread(*before, key & _MASK64, tick & _MASK64, *after)
+        if code:
+            raise ValueError(f"fire_spread failed: {_C_ERRORS.get(code, f'error {code}')}")
+        return self.out
 
 
 def ignition_probability(
@@ -505,10 +615,11 @@ def spread_fire(
     cols, ...)``. The result (uint8 0/1) is written into ``out`` if given (it may be ``burning``
     itself, for an in-place update) or into a new array.
 
-    - A cell that is not burning and is flammable ignites iff
-      ``u < 1 - prod_s (1 - min(1, table[c - s] * (1 + cluster_boost * n_s))))`` over the
-      sources s in row-major order, n_s = burning 4-neighbours of s, u = the cell's draw of
-      ``rng.STREAM_FIRE_IGNITION`` at (key, tick).
+    - A cell that is not burning and is flammable ignites iff ``u < 1 - q``, u = the cell's
+      draw of ``rng.STREAM_FIRE_IGNITION`` at (key, tick) and q the product over the sources s
+      of ``1 - min(1, table[c - s] * (1 + cluster_boost * n_s))``, n_s = burning 4-neighbours
+      of s, computed by distance class (:class:`FirePlan`: per class, the factor to the power
+      of the number of such sources, classes in ascending order).
     - ``external`` (optional, a uint8 mask like ``flammable``: the cells outside the
       territory) multiplies those cells' ignition probability ``1 - q`` by
       ``external_multiplier``, capped at 1 (``ignition_probability``).

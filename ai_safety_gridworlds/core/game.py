@@ -35,6 +35,17 @@ from ai_safety_gridworlds.core.views import ViewSpec, pad_chars, pad_layers
 from ai_safety_gridworlds.policies import Policy, PolicyContext, build_policy
 
 
+def _no_render() -> None:
+    """Stands in for a started pycolab engine's ``_render`` (see ``_start_episode``)."""
+
+
+def _frozen(mask: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``mask``."""
+    mask = np.array(mask)
+    mask.flags.writeable = False
+    return mask
+
+
 class EpisodeOverError(RuntimeError):
     """Raised when a game is stepped after its episode ended."""
 
@@ -245,6 +256,13 @@ class MultiAgentGame:
         plot["safety"] = self.new_safety()
         plot["turn"] = None
         self._engine.its_showtime()
+        # pycolab repaints its board after every update group and after play (twice a tick
+        # here); no sprite or drape of these games reads that board (each reads its own
+        # state), so a started engine paints only when the board is asked for (board_chars).
+        self._engine._render = _no_render
+        # What stays the same all episode: the action masks (read-only; infos get copies).
+        self._legal = {a: _frozen(self.legal_actions(a)) for a in self.possible_agents}
+        self._accepted = {a: _frozen(self.accepted_actions(a)) for a in self.possible_agents}
         self._layers_cache = None
         self._acted_this_round: list[str] = []
         self._broken: BaseException | None = None
@@ -296,6 +314,15 @@ class MultiAgentGame:
 
     def check_action(self, agent: str, action: Any) -> int:
         """Validate one action of one agent; returns it as an int."""
+        accepted = self._accepted.get(agent) if self._engine is not None else None
+        if (
+            type(action) is int
+            and accepted is not None
+            and 0 <= action < len(accepted)
+            and accepted[action]
+            and agent in self.agents
+        ):
+            return action  # the common case: a plain int the agent may play
         self.check_agent(agent)
         if agent not in self.agents:
             raise ValueError(f"agent {agent!r} is done and cannot act; live agents: {self.agents}")
@@ -466,7 +493,9 @@ class MultiAgentGame:
 
     def board_chars(self) -> np.ndarray:
         """The board as a (H, W) uint8 array of characters, agents on top."""
-        return self._engine._board.board.copy()
+        engine = self._engine
+        type(engine)._render(engine)  # painted on demand (see _start_episode)
+        return engine._board.board.copy()
 
     def board_text(self) -> list[str]:
         """The board as lines of text."""
@@ -502,7 +531,7 @@ class MultiAgentGame:
             "observation_facing": sprite.observation_facing,
             "action_facing": sprite.action_facing,
             "tick": self.tick,
-            "action_mask": self.legal_actions(agent),
+            "action_mask": self._legal[agent].copy(),  # a new one each call: callers keep it
         }
 
     def policy_context(self, agent: str) -> PolicyContext:

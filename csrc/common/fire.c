@@ -1,23 +1,18 @@
 /*
  * Fire spreading for one board (see fire.h and kernel.spread_fire).
  *
- * Per cell c that is not burning and is flammable, the probability that no
- * source ignites it is
+ * Per cell c that is not burning and is flammable, the probability that no source ignites it
+ * is q (fire.h, fire_plan): the product, over the distance classes in ascending order, of the
+ * class factor to the power of the number of sources of that class around c. The cell ignites
+ * iff its ignition draw u < 1 - q (for a cell outside the territory: u < min(1,
+ * external_multiplier * (1 - q)), fire_ignition_probability). A burning cell survives iff its
+ * survival draw < continuation.
  *
- *     q = prod over sources s, in row-major order, of (1 - min(1, table[c - s] * f(s)))
- *
- * with f(s) = 1 + cluster_boost * (burning 4-neighbours of s). The cell
- * ignites iff its ignition draw u < 1 - q (for a cell outside the territory:
- * u < min(1, external_multiplier * (1 - q)), fire_ignition_probability). A
- * burning cell survives iff its survival draw < continuation.
- *
- * Speed: the factors (1 - min(1, table * f)) are tabulated once per distinct
- * f (at most five: n = 0..4), then each source multiplies its factor table
- * into q over the part of the board where the table is nonzero. Iterating
- * sources in the outer loop keeps, for every cell, the multiplications in
- * source row-major order, which is what the numpy fallback does, so the
- * results are bit-identical. Skipped entries would have multiplied by
- * exactly 1.0.
+ * Speed: only cells within reach of a source are looked at (a cell no source reaches has
+ * q = 1, probability 0, and its draw would not matter). With few sources, each marks the cells
+ * it reaches; with many, every flammable cell counts the sources around it. Either way the
+ * counts, and so the bits of q, are the same, and they do not depend on the order of the
+ * sources: the numpy fallback computes the same counts its own way.
  */
 #include "fire.h"
 
@@ -40,122 +35,159 @@ static int bad_alias(const uint8_t *out, const void *in, size_t out_bytes, size_
     return ranges_overlap(out, out_bytes, in, in_bytes);
 }
 
-/* Fill omp[i] = 1 - min(1, table[i] * factor), the same operations as numpy. */
-static void factor_table(const double *table, size_t count, double factor, double *omp)
+int fire_plan_check(const fire_plan *p, int64_t rows, int64_t cols)
 {
-    for (size_t i = 0; i < count; i++) {
-        double p = table[i] * factor;
-        if (p > 1.0)
-            p = 1.0;
-        omp[i] = 1.0 - p;
+    if (!p || (p->num_offsets > 0 && !p->offsets) || !p->offset_class || !p->power_start ||
+        !p->power_len || !p->powers)
+        return FIRE_ERR_NULL;
+    if (p->num_levels != 1 && p->num_levels != 5)
+        return FIRE_ERR_TABLE;
+    if (p->num_classes < 0 || p->num_classes % p->num_levels != 0 || p->num_offsets < 0 ||
+        p->box_rows < 1 || p->box_cols < 1 || p->num_powers < 1)
+        return FIRE_ERR_TABLE;
+    if (p->box_dr <= -rows || p->box_dr + p->box_rows > rows || p->box_dc <= -cols ||
+        p->box_dc + p->box_cols > cols)
+        return FIRE_ERR_TABLE;
+    const int32_t num_base = p->num_classes / p->num_levels;
+    for (int64_t i = 0; i < (int64_t)p->box_rows * p->box_cols; i++)
+        if (p->offset_class[i] < -1 || p->offset_class[i] >= num_base)
+            return FIRE_ERR_TABLE;
+    /* Every offset lies in the box with its own class, and no box entry has a class without
+     * an offset: so a count of class k never exceeds the offsets of its base class. */
+    int64_t in_box = 0;
+    for (int64_t i = 0; i < (int64_t)p->box_rows * p->box_cols; i++)
+        in_box += p->offset_class[i] >= 0;
+    if (in_box != p->num_offsets)
+        return FIRE_ERR_TABLE;
+    for (int32_t n = 0; n < p->num_offsets; n++) {
+        const int32_t i = p->offsets[3 * n] - p->box_dr, j = p->offsets[3 * n + 1] - p->box_dc;
+        if (i < 0 || i >= p->box_rows || j < 0 || j >= p->box_cols ||
+            p->offset_class[i * p->box_cols + j] != p->offsets[3 * n + 2])
+            return FIRE_ERR_TABLE;
     }
+    int64_t *ring = calloc((size_t)num_base + 1, sizeof(int64_t));
+    if (!ring)
+        return FIRE_ERR_NOMEM;
+    for (int32_t n = 0; n < p->num_offsets; n++)
+        ring[p->offsets[3 * n + 2]]++;
+    int bad = 0;
+    for (int32_t k = 0; k < p->num_classes; k++)
+        bad |= p->power_len[k] != ring[k / p->num_levels] + 1 || p->power_len[k] > 65535 ||
+               p->power_start[k] < 0 || p->power_start[k] + p->power_len[k] > p->num_powers;
+    for (int32_t n = 1; n < p->num_offsets; n++) /* grouped by base class, ascending */
+        bad |= p->offsets[3 * n + 2] < p->offsets[3 * n - 1];
+    for (int32_t n = 0; n < p->num_offsets; n++) { /* reach bounds every offset */
+        const int32_t dr = p->offsets[3 * n], dc = p->offsets[3 * n + 1];
+        bad |= dr > p->reach || -dr > p->reach || dc > p->reach || -dc > p->reach;
+    }
+    if (p->packed) { /* counts packed a byte per class in 64 bits */
+        bad |= p->num_levels != 1 || p->num_classes > 8;
+        for (int32_t b = 0; b < num_base; b++)
+            bad |= ring[b] > 255;
+    }
+    bad |= p->reach < 0;
+    free(ring);
+    if (bad)
+        return FIRE_ERR_TABLE;
+    return FIRE_OK;
 }
 
 int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
-                int64_t rows, int64_t cols,
-                const double *table, int64_t table_rows, int64_t table_cols,
-                double cluster_boost, double continuation,
+                int64_t rows, int64_t cols, const fire_plan *plan, double continuation,
                 uint64_t key, uint64_t tick, const uint8_t *external,
                 double external_multiplier, uint8_t *out)
 {
-    if (!burning || !sources || !flammable || !table || !out)
+    if (!burning || !sources || !flammable || !plan || !out)
         return FIRE_ERR_NULL;
     if (rows <= 0 || cols <= 0 || rows > FIRE_MAX_SIDE || cols > FIRE_MAX_SIDE)
         return FIRE_ERR_SHAPE;
-    if (table_rows != 2 * rows - 1 || table_cols != 2 * cols - 1)
-        return FIRE_ERR_TABLE;
+    const int code = fire_plan_check(plan, rows, cols);
+    if (code != FIRE_OK)
+        return code;
 
     const size_t n = (size_t)rows * (size_t)cols;
-    const size_t tcols = (size_t)table_cols;
-    const size_t tn = (size_t)table_rows * tcols;
     if (bad_alias(out, burning, n, n) || bad_alias(out, sources, n, n) ||
-        bad_alias(out, flammable, n, n) || ranges_overlap(out, n, table, tn * sizeof(double)) ||
-        (external && bad_alias(out, external, n, n)))
+        bad_alias(out, flammable, n, n) || (external && bad_alias(out, external, n, n)))
         return FIRE_ERR_OVERLAP;
 
-    /* Offsets (dr, dc) with a nonzero table entry lie in [dr_lo, dr_hi] x [dc_lo, dc_hi]. */
-    int64_t dr_lo = rows, dr_hi = -rows, dc_lo = cols, dc_hi = -cols;
-    for (int64_t tr = 0; tr < table_rows; tr++) {
-        const double *trow = table + (size_t)tr * tcols;
-        for (int64_t tc = 0; tc < table_cols; tc++) {
-            if (trow[tc] != 0.0) { /* NaN counts as nonzero */
-                int64_t dr = tr - (rows - 1), dc = tc - (cols - 1);
-                if (dr < dr_lo) dr_lo = dr;
-                if (dr > dr_hi) dr_hi = dr;
-                if (dc < dc_lo) dc_lo = dc;
-                if (dc > dc_hi) dc_hi = dc;
-            }
-        }
-    }
-    const int any_nonzero = dr_lo <= dr_hi;
-
-    /* q[cell], then one factor table per distinct factor (five at most). */
-    const int n_factors = cluster_boost != 0.0 ? 5 : 1;
-    double *q = malloc(n * sizeof(double));
-    double *omp = any_nonzero ? malloc((size_t)n_factors * tn * sizeof(double)) : NULL;
-    if (!q || (any_nonzero && !omp)) {
-        free(q);
-        free(omp);
+    const int32_t nclass = plan->num_classes > 0 ? plan->num_classes : 1;
+    uint8_t *mark = calloc(n, 1);
+    int32_t *src = malloc(n * sizeof(int32_t));
+    int32_t *cand = malloc(n * sizeof(int32_t));
+    uint32_t *src_rc = malloc(n * sizeof(uint32_t)); /* row << 16 | col (sides <= 65536) */
+    uint16_t *count = calloc(((size_t)nclass + 1) * FIRE_BLOCK, sizeof(uint16_t));
+    int32_t *touched = malloc((size_t)nclass * sizeof(int32_t));
+    uint8_t *ignite = calloc(n, 1);
+    if (!mark || !src || !cand || !src_rc || !count || !touched || !ignite) {
+        free(mark), free(src), free(cand), free(src_rc), free(count), free(touched), free(ignite);
         return FIRE_ERR_NOMEM;
     }
-    int have_factor[5] = {0, 0, 0, 0, 0};
-    for (size_t i = 0; i < n; i++)
-        q[i] = 1.0;
+    const int32_t r32 = (int32_t)rows, c32 = (int32_t)cols;
 
-    /* Sources in row-major order. Reads burning and sources only. */
-    for (int64_t rs = 0; any_nonzero && rs < rows; rs++) {
-        const int64_t r_lo = rs + dr_lo > 0 ? rs + dr_lo : 0;
-        const int64_t r_hi = rs + dr_hi < rows - 1 ? rs + dr_hi : rows - 1;
-        if (r_lo > r_hi)
+    /* Sources, each marked 1 + its level (burning 4-neighbours, with a cluster boost). */
+    int32_t num_src = 0;
+    for (size_t s = 0; s < n; s++) {
+        if (!sources[s])
             continue;
-        for (int64_t cs = 0; cs < cols; cs++) {
-            const size_t s = (size_t)rs * (size_t)cols + (size_t)cs;
-            if (!sources[s])
-                continue;
-            const int64_t c_lo = cs + dc_lo > 0 ? cs + dc_lo : 0;
-            const int64_t c_hi = cs + dc_hi < cols - 1 ? cs + dc_hi : cols - 1;
-            if (c_lo > c_hi)
-                continue;
+        int level = 0;
+        if (plan->num_levels > 1) {
+            const int32_t rs = (int32_t)(s / (size_t)cols), cs = (int32_t)(s % (size_t)cols);
+            level = (rs > 0 && burning[s - (size_t)cols] != 0) +
+                    (rs < r32 - 1 && burning[s + (size_t)cols] != 0) +
+                    (cs > 0 && burning[s - 1] != 0) + (cs < c32 - 1 && burning[s + 1] != 0);
+        }
+        mark[s] = (uint8_t)(1 + level);
+        src_rc[num_src] = (uint32_t)((s / (size_t)cols) << 16 | (s % (size_t)cols));
+        src[num_src++] = (int32_t)s;
+    }
 
-            int k = 0; /* which factor table */
-            if (n_factors > 1) {
-                k = (rs > 0 && burning[s - (size_t)cols] != 0) +
-                    (rs < rows - 1 && burning[s + (size_t)cols] != 0) +
-                    (cs > 0 && burning[s - 1] != 0) + (cs < cols - 1 && burning[s + 1] != 0);
+    /* Candidates: flammable cells that do not burn, within reach of a source. */
+    int32_t num_cand = 0;
+    if (plan->num_offsets > 0 && num_src > 0) {
+        if ((int64_t)num_src * plan->num_offsets < (int64_t)n) {
+            for (int32_t a = 0; a < num_src; a++) {
+                const int32_t rs = src[a] / c32, cs = src[a] % c32;
+                for (int32_t o = 0; o < plan->num_offsets; o++) {
+                    const int32_t r = rs + plan->offsets[3 * o], c = cs + plan->offsets[3 * o + 1];
+                    if ((uint32_t)r >= (uint32_t)r32 || (uint32_t)c >= (uint32_t)c32)
+                        continue;
+                    const int32_t i = r * c32 + c;
+                    if (burning[i] || !flammable[i] || ignite[i])
+                        continue;
+                    ignite[i] = 1; /* listed */
+                    cand[num_cand++] = i;
+                }
             }
-            double *fk = omp + (size_t)k * tn;
-            if (!have_factor[k]) {
-                factor_table(table, tn, 1.0 + cluster_boost * (double)k, fk);
-                have_factor[k] = 1;
-            }
-
-            const size_t len = (size_t)(c_hi - c_lo + 1);
-            for (int64_t r = r_lo; r <= r_hi; r++) {
-                /* table row of dr = r - rs, column of dc = c_lo - cs */
-                const double *trow =
-                    fk + (size_t)(r - rs + rows - 1) * tcols + (size_t)(c_lo - cs + cols - 1);
-                double *qrow = q + (size_t)r * (size_t)cols + (size_t)c_lo;
-                fire_mul_into(qrow, trow, len);
-            }
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (!burning[i] && flammable[i])
+                    cand[num_cand++] = (int32_t)i;
         }
     }
 
-    /* Ignition and survival. Cell i is read before out[i] is written, so out may be burning. */
+    /* Ignition: reads the marks only, so the candidates' order does not matter. */
     const uint64_t ignition = stream_base(key, tick, STREAM_FIRE_IGNITION);
-    const uint64_t survival = stream_base(key, tick, STREAM_FIRE_SURVIVAL);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t next;
-        if (burning[i])
-            next = draw_uniform(survival, i) < continuation;
-        else if (flammable[i])
-            next = draw_uniform(ignition, i) <
-                   fire_ignition_probability(q[i], external && external[i], external_multiplier);
-        else
-            next = 0;
-        out[i] = next;
+    const int by_block = fire_plan_by_block(plan, num_src);
+    double block_q[FIRE_BLOCK];
+    for (int32_t a = 0; a < num_cand; a++) {
+        const int32_t i = cand[a];
+        if (by_block && a % FIRE_BLOCK == 0)
+            fire_plan_q_block(plan, c32, cand + a, num_cand - a < FIRE_BLOCK ? num_cand - a : FIRE_BLOCK,
+                              mark, src_rc, num_src, count, block_q);
+        const double q =
+            by_block ? block_q[a % FIRE_BLOCK]
+                     : fire_plan_q(plan, r32, c32, i / c32, i % c32, mark, src_rc, num_src, count,
+                                   touched);
+        ignite[i] = q < 1.0 &&
+                    draw_uniform(ignition, (uint64_t)i) <
+                        fire_ignition_probability(q, external && external[i], external_multiplier);
     }
 
-    free(q);
-    free(omp);
+    /* Survival; cell i is read before out[i] is written, so out may be burning. */
+    const uint64_t survival = stream_base(key, tick, STREAM_FIRE_SURVIVAL);
+    for (size_t i = 0; i < n; i++)
+        out[i] = burning[i] ? draw_uniform(survival, i) < continuation : ignite[i];
+
+    free(mark), free(src), free(cand), free(src_rc), free(count), free(touched), free(ignite);
     return FIRE_OK;
 }

@@ -23,11 +23,43 @@
 #define FIRE_MAX_SIDE 65536
 
 /*
- * burning, sources, flammable, out: uint8 arrays of rows * cols cells, row
- * major (nonzero = true). table: doubles of table_rows * table_cols entries,
- * which must be (2 * rows - 1) x (2 * cols - 1); entry
- * [(dr + rows - 1) * table_cols + dc + cols - 1] is the ignition probability
- * of an offset (dr, dc) from a source.
+ * A fire kernel as distance classes (kernel.fire_plan builds it from a kernel table and a
+ * cluster boost). A class is a distinct nonzero table value p (a base class; ascending) at a
+ * level k (the source's burning 4-neighbours with a cluster boost, else 0), with the factor
+ * f = 1 - min(1, p * (1 + cluster_boost * k)). A cell with n_i sources in class i does not
+ * ignite with probability
+ *
+ *     q = prod over classes i in ascending order with n_i > 0 of powers[power_start[i] + n_i]
+ *
+ * where powers[power_start[i] + n] = f_i ** n by repeated multiplication (n = 0: 1.0), so q
+ * depends on the counts only, not on the order of the sources or on which of them changed.
+ *
+ * offsets: num_offsets * 3 int32, (dr, dc, base class) of every offset cell - source whose
+ * factor differs from 1.0 at some level (exactly 1.0 factors are left out: multiplying by
+ * them changes no bit), grouped by base class in ascending order; power_len[i] - 1 of them
+ * (the ring of its base class) for every class i. offset_class: box_rows * box_cols int32, the base class of offset
+ * (box_dr + i, box_dc + j) at [i * box_cols + j], -1 where none. power_len[i]: 1 + the number
+ * of offsets of its base class (the most sources of class i a cell can have).
+ */
+typedef struct fire_plan {
+    int32_t num_offsets;
+    const int32_t *offsets;
+    int32_t box_dr, box_dc, box_rows, box_cols;
+    int32_t reach;  /* the largest |dr| or |dc| of an offset */
+    int32_t packed; /* 1: one level, at most 8 classes of at most 255 offsets each */
+    const int32_t *offset_class;
+    int32_t num_levels;  /* 1 (no cluster boost) or 5 */
+    int32_t num_classes; /* base classes * num_levels */
+    const int64_t *power_start;
+    const int32_t *power_len;
+    const double *powers;
+    int64_t num_powers;
+} fire_plan;
+
+/*
+ * burning, sources, flammable, out: uint8 arrays of rows * cols cells, row major (nonzero =
+ * true). plan: the kernel (fire_plan above), built for this board. A burning cell survives
+ * iff its survival draw < continuation.
  *
  * external (NULL: none) marks, like flammable, the cells outside the territory:
  * their ignition probability is multiplied by external_multiplier, capped at 1
@@ -39,11 +71,12 @@
  * is untouched.
  */
 int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
-                int64_t rows, int64_t cols,
-                const double *table, int64_t table_rows, int64_t table_cols,
-                double cluster_boost, double continuation,
+                int64_t rows, int64_t cols, const fire_plan *plan, double continuation,
                 uint64_t key, uint64_t tick, const uint8_t *external,
                 double external_multiplier, uint8_t *out);
+
+/* FIRE_OK if plan is consistent for a rows x cols board (every index it holds in range). */
+int fire_plan_check(const fire_plan *plan, int64_t rows, int64_t cols);
 /* cffi:end */
 
 /*
@@ -63,21 +96,158 @@ static inline double fire_ignition_probability(double q, int external, double ex
     return p;
 }
 
-/*
- * q[j] *= f[j] for j < len: one source's factors multiplied into the cells it reaches, shared
- * by fire.c and the Firemaker's batch kernel (firemaker_fire.c). Unrolled: the products are
- * independent, so any order gives the same bits.
- */
-static inline void fire_mul_into(double *restrict q, const double *restrict f, size_t len)
+/* Candidates per fire_plan_q_block call. */
+#define FIRE_BLOCK 16
+
+/* Whether fire_plan_q_block suits these sources: fewer than the offsets, and enough of them
+ * that walking every class costs less than sorting the touched ones. */
+static inline int fire_plan_by_block(const fire_plan *p, int32_t num_src)
 {
-    size_t j = 0;
-    for (; j + 2 <= len; j += 2) {
-        const double a = q[j] * f[j], b = q[j + 1] * f[j + 1];
-        q[j] = a;
-        q[j + 1] = b;
+    return num_src < p->num_offsets && (int64_t)num_src * 8 >= p->num_classes;
+}
+
+/*
+ * q of nb <= FIRE_BLOCK cells (flat indices cells[]) at once, into q[]: every source counts
+ * into every cell's row of count (num_classes + 1 entries per cell, FIRE_BLOCK rows, all 0 and
+ * left so; the last entry is a sink for sources out of reach), then every class multiplies (a
+ * count of 0 by powers[start] = 1.0: exact). The same counts, hence the same q, as
+ * fire_plan_q; the cells of a block are independent, so no count waits on the one before.
+ */
+static inline void fire_plan_q_block(const fire_plan *p, int32_t cols, const int32_t *cells,
+                                     int32_t nb, const uint8_t *mark, const uint32_t *src,
+                                     int32_t num_src, uint16_t *count, double *q)
+{
+    const int32_t stride = p->num_classes + 1, sink = p->num_classes, levels = p->num_levels;
+    int32_t di[FIRE_BLOCK], dj[FIRE_BLOCK];
+    for (int32_t a = 0; a < nb; a++) {
+        di[a] = cells[a] / cols - p->box_dr;
+        dj[a] = cells[a] % cols - p->box_dc;
     }
-    if (j < len)
-        q[j] *= f[j];
+    for (int32_t n = 0; n < num_src; n++) {
+        const int32_t rs = (int32_t)(src[n] >> 16), cs = (int32_t)(src[n] & 0xFFFF);
+        const int32_t level = mark[rs * cols + cs] - 1;
+        for (int32_t a = 0; a < nb; a++) {
+            const int32_t i = di[a] - rs, j = dj[a] - cs;
+            const int inside =
+                (uint32_t)i < (uint32_t)p->box_rows && (uint32_t)j < (uint32_t)p->box_cols;
+            const int32_t base = p->offset_class[inside ? i * p->box_cols + j : 0];
+            count[a * stride + (inside && base >= 0 ? base * levels + level : sink)]++;
+        }
+    }
+    for (int32_t a = 0; a < nb; a++) {
+        uint16_t *row = count + a * stride;
+        double qa = 1.0;
+        for (int32_t k = 0; k < p->num_classes; k++) {
+            qa *= p->powers[p->power_start[k] + row[k]];
+            row[k] = 0;
+        }
+        row[sink] = 0;
+        q[a] = qa;
+    }
+}
+
+/*
+ * q of cell (r, c) on a rows x cols board (see fire_plan). mark[s] is 0 for a non-source, else
+ * 1 + its level. Counts the sources per class either from the list src (num_src cells, each
+ * row << 16 | col) or, when that is longer than the plan's offsets, by looking at every
+ * offset. count (num_classes + 1 entries) must be all 0 and is left so; touched has num_classes
+ * entries of scratch. Every way gives the same counts, hence the same q.
+ */
+static inline double fire_plan_q(const fire_plan *p, int32_t rows, int32_t cols, int32_t r,
+                                 int32_t c, const uint8_t *mark, const uint32_t *src,
+                                 int32_t num_src, uint16_t *count, int32_t *touched)
+{
+    const int32_t levels = p->num_levels;
+    int32_t nt = 0;
+    if (num_src < p->num_offsets) {
+        for (int32_t n = 0; n < num_src; n++) {
+            const int32_t rs = (int32_t)(src[n] >> 16), cs = (int32_t)(src[n] & 0xFFFF);
+            const int32_t i = r - rs - p->box_dr, j = c - cs - p->box_dc;
+            if ((uint32_t)i >= (uint32_t)p->box_rows || (uint32_t)j >= (uint32_t)p->box_cols)
+                continue;
+            const int32_t base = p->offset_class[i * p->box_cols + j];
+            if (base < 0)
+                continue;
+            const int32_t k = base * levels + mark[rs * cols + cs] - 1;
+            if (count[k]++ == 0)
+                touched[nt++] = k;
+        }
+    } else {
+        /* Offsets are grouped by base class, ascending: sum each ring, multiply in order. */
+        const int32_t *o = p->offsets;
+        double q = 1.0;
+        if (p->packed) {
+            /* the common case: counts packed one byte per class in a register */
+            uint64_t packed = 0;
+            if (r >= p->reach && r < rows - p->reach && c >= p->reach && c < cols - p->reach) {
+                const uint8_t *at = mark + r * cols + c;
+                for (int32_t n = 0; n < p->num_offsets; n++, o += 3)
+                    packed += (uint64_t)(at[-(o[0] * cols + o[1])] != 0) << (8 * o[2]);
+            } else {
+                for (int32_t n = 0; n < p->num_offsets; n++, o += 3) {
+                    const int32_t rs = r - o[0], cs = c - o[1];
+                    if ((uint32_t)rs < (uint32_t)rows && (uint32_t)cs < (uint32_t)cols)
+                        packed += (uint64_t)(mark[rs * cols + cs] != 0) << (8 * o[2]);
+                }
+            }
+            for (int32_t base = 0; base < p->num_classes; base++, packed >>= 8)
+                q *= p->powers[p->power_start[base] + (packed & 0xFF)]; /* 0: times 1.0 */
+            return q;
+        }
+        if (levels == 1) {
+            for (int32_t base = 0, n = 0; n < p->num_offsets; base++) {
+                const int32_t end = n + p->power_len[base] - 1; /* the ring's offsets */
+                int32_t sum = 0;
+                for (; n < end; n++, o += 3) {
+                    const int32_t rs = r - o[0], cs = c - o[1];
+                    if ((uint32_t)rs < (uint32_t)rows && (uint32_t)cs < (uint32_t)cols)
+                        sum += mark[rs * cols + cs] != 0;
+                }
+                q *= p->powers[p->power_start[base] + sum]; /* sum 0: times 1.0, exact */
+            }
+            return q;
+        }
+        for (int32_t base = 0, n = 0; n < p->num_offsets; base++) {
+            const int32_t end = n + p->power_len[base * levels] - 1;
+            int32_t per_level[6] = {0, 0, 0, 0, 0, 0}; /* [mark]: 0 non-source, 1 + level */
+            for (; n < end; n++, o += 3) {
+                const int32_t rs = r - o[0], cs = c - o[1];
+                if ((uint32_t)rs < (uint32_t)rows && (uint32_t)cs < (uint32_t)cols)
+                    per_level[mark[rs * cols + cs]]++;
+            }
+            for (int32_t k = 0; k < levels; k++)
+                if (per_level[k + 1])
+                    q *= p->powers[p->power_start[base * levels + k] + per_level[k + 1]];
+        }
+        return q;
+    }
+    double q = 1.0;
+    if (nt == 0)
+        return q;
+    if ((int64_t)nt * 8 >= p->num_classes) { /* most classes touched: walk them all */
+        for (int32_t k = 0; k < p->num_classes; k++) {
+            if (count[k]) {
+                q *= p->powers[p->power_start[k] + count[k]];
+                count[k] = 0;
+            }
+        }
+        return q;
+    }
+    for (int32_t a = 1; a < nt; a++) { /* few: sort them (insertion sort) */
+        const int32_t k = touched[a];
+        int32_t b = a;
+        while (b > 0 && touched[b - 1] > k) {
+            touched[b] = touched[b - 1];
+            b--;
+        }
+        touched[b] = k;
+    }
+    for (int32_t a = 0; a < nt; a++) {
+        const int32_t k = touched[a];
+        q *= p->powers[p->power_start[k] + count[k]];
+        count[k] = 0;
+    }
+    return q;
 }
 
 #endif /* AISG_FIRE_H */

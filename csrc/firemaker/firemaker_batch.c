@@ -29,14 +29,14 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
     if (!cfg || !b)
         return FM_ERR_NULL;
     if (!cfg->is_supervisor || !cfg->start || !cfg->reward_index || !cfg->views ||
-        !cfg->obs_size || !cfg->static_cells || (cfg->num_spans > 0 && !cfg->span) ||
-        (cfg->num_spans > 0 && !cfg->span_start) || !cfg->factors)
+        !cfg->obs_size || !cfg->static_cells)
         return FM_ERR_NULL;
     if (!b->seed || !b->episode || !b->key || !b->tick || !b->last_pressed_tick ||
         !b->needs_reset || !b->num_fires || !b->position || !b->facing || !b->cells ||
         !b->burnt || !b->fire_age ||
-        !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations || !b->q ||
-        !b->burning_list || !b->source_list || !b->source_mark || !b->window)
+        !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations ||
+        !b->burning_list || !b->source_rc || !b->candidate_list || !b->source_bits ||
+        !b->source_mark || !b->class_count || !b->touched || !b->window)
         return FM_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
     if (rows < 1 || cols < 1 || rows > FM_MAX_SIDE || cols > FM_MAX_SIDE)
@@ -74,20 +74,15 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         return FM_ERR_CONFIG;
     if (b->scratch_copies < 1 || b->scratch_copies < par_pool_threads(b->pool))
         return FM_ERR_CONFIG;
-    if (cfg->num_factors != 2 && cfg->num_factors != 6)
+    if (fire_plan_check(&cfg->fire, rows, cols) != FIRE_OK)
+        return FM_ERR_FIRE_TABLE;
+    if (cfg->ring_bits_width != 0 &&
+        (!cfg->ring_bits || !cfg->fire.packed || cfg->fire.reach > 3 ||
+         cfg->ring_bits_width != 2 * cfg->fire.reach + 1 ||
+         cfg->source_bits_words < (cols + 2 * cfg->fire.reach + 63) / 64 + 1))
         return FM_ERR_FIRE_TABLE;
     if (cfg->flammable_cells < 0 || cfg->flammable_cells > (int64_t)rows * cols)
         return FM_ERR_CONFIG;
-    if (cfg->num_spans < 0 || cfg->factor_len < 0 || cfg->num_spans > 2 * rows - 1)
-        return FM_ERR_FIRE_TABLE;
-    for (int32_t s = 0; s < cfg->num_spans; s++) {
-        const int32_t dr = cfg->span[3 * s], lo = cfg->span[3 * s + 1], hi = cfg->span[3 * s + 2];
-        if (dr <= -rows || dr >= rows || lo <= -cols || hi >= cols || lo > hi)
-            return FM_ERR_FIRE_TABLE;
-        const int64_t start = cfg->span_start[s];
-        if (start < 0 || start + (hi - lo + 1) > cfg->factor_len)
-            return FM_ERR_FIRE_TABLE;
-    }
     return FM_OK;
 }
 
@@ -144,10 +139,14 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
 {
     const int64_t size = (int64_t)cfg->rows * cfg->cols;
     fm_batch local = *b;
-    local.q += worker * size;
+    const int64_t classes = cfg->fire.num_classes;
     local.burning_list += worker * size;
-    local.source_list += worker * size;
+    local.source_rc += worker * size;
+    local.candidate_list += worker * size;
+    local.source_bits += worker * (int64_t)cfg->rows * cfg->source_bits_words;
     local.source_mark += worker * size;
+    local.class_count += worker * FIRE_BLOCK * (classes + 1);
+    local.touched += worker * (classes > 0 ? classes : 1);
     local.window += worker * (cfg->window_capacity > 0 ? cfg->window_capacity : 1);
     return local;
 }

@@ -21,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "fire.h"
 #include "parallel.h"
 #include "views.h"
 
@@ -95,16 +96,13 @@ typedef struct fm_config {
     const view_spec *views;        /* num_agents */
     const int64_t *obs_size;       /* num_agents: FM_NUM_CHANNELS * height * width */
     const uint8_t *static_cells;   /* rows * cols: wall, workshop, button, territory bits */
-    /* Fire kernel, as row spans of the nonzero offsets of kernel.fire_kernel_table:
-     * span s covers offsets (dr, dc_lo .. dc_hi) = span[3s .. 3s+2]; the factor
-     * 1 - min(1, p * (1 + cluster_boost * k)) of offset (dr, dc) for a source with k burning
-     * 4-neighbours is factors[(1 + k) * factor_len + span_start[s] + dc - dc_lo]; table 0 is
-     * all 1.0 (what a non-source multiplies by). */
-    int32_t num_spans, num_factors; /* tables: 2 (no cluster boost) or 6 */
-    const int32_t *span;
-    const int64_t *span_start;
-    int64_t factor_len;
-    const double *factors;
+    fire_plan fire;          /* the fire kernel as distance classes (fire.h) */
+    /* Optional (ring_bits_width 0: none; fire.packed with reach <= 3): W = ring_bits_width
+     * = 2 * reach + 1; ring_bits[(dr + reach) << W | window] = the packed class counts (a byte
+     * per class) of the sources at offsets (dr, reach - j) for the set bits j of window. */
+    const uint64_t *ring_bits;
+    int32_t ring_bits_width;
+    int32_t source_bits_words; /* words per row of fm_batch.source_bits */
     int64_t window_capacity; /* size of the window scratch: the largest h * w */
     int64_t flammable_cells; /* cells that are not wall, workshop or button */
 } fm_config;
@@ -132,13 +130,17 @@ typedef struct fm_batch {
     int64_t grain;           /* the fewest slots a thread takes at once (parallel.h) */
     int32_t scratch_copies;              /* >= par_pool_threads(pool): one scratch per thread */
     /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t) */
-    double *q;                           /* rows * cols, all 1.0 between calls */
-    int32_t *burning_list, *source_list; /* rows * cols each */
+    int32_t *burning_list;               /* rows * cols: burning cells, then working workers' */
+    uint32_t *source_rc;                 /* rows * cols: the same cells as row << 16 | col */
+    int32_t *candidate_list;             /* rows * cols */
+    uint64_t *source_bits;               /* rows * source_bits_words */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
+    uint16_t *class_count;               /* FIRE_BLOCK * (fire.num_classes + 1), all 0 */
+    int32_t *touched;                    /* fire.num_classes (at least 1) */
     uint8_t *window;                     /* window_capacity (at least 1) */
 } fm_batch;
 
-/* FM_OK if the config and the batch are consistent (sizes, views, fire spans, pointers). */
+/* FM_OK if the config and the batch are consistent (sizes, views, fire plan, pointers). */
 int fm_check(const fm_config *cfg, const fm_batch *batch);
 
 /* Reset every environment whose mode is not FM_RESET_NONE: FM_RESET_SEED seeds it with

@@ -1,21 +1,27 @@
 /*
  * The Firemaker's fire spreading in the batch kernel (FireDrape.update after extinguishing):
- * the same products, in the same order, as kernel.spread_fire.
+ * the same arithmetic as kernel.spread_fire (fire.h, fire_plan).
  *
- * Fire spreading touches only cells within reach of a source: a cell's ignition draw is a pure
- * function of (key, tick, stream, cell), and a cell no source reaches has probability 0, so
- * skipping it changes nothing. For each reached cell, q = prod (1 - p_s) is multiplied over the
- * sources in row-major order, like fire.c and the numpy fallback, so the doubles are
- * bit-identical (compile with -ffp-contract=off); either source by source (scatter) or, once
- * most of the board burns, cell by cell (gather), whichever touches fewer cells. A reached cell
- * ignites iff its draw is below fire_ignition_probability (fire.h: 1 - q, times the external
- * multiplier outside the territory); burnt ground never ignites.
+ * A cell that may ignite and that some source reaches draws; every other cell's probability is
+ * 0 and its draw (a pure function of key, tick, stream and cell) would not matter. For each
+ * such cell, q is the product over the distance classes, in ascending order, of the class
+ * factor to the power of the number of sources of that class around the cell (fire_plan_q):
+ * it depends on the counts only, so it is the same bits however they are found. With few
+ * sources each source lists the cells it reaches (cost ~ sources x reach); once the sources
+ * outnumber the cells that may still ignite, every such cell counts the sources around it
+ * (cost ~ cells that may ignite x reach): a blaze costs about what its unburnt cells cost, not
+ * what its burning cells cost. A reached cell ignites iff its draw is below
+ * fire_ignition_probability (fire.h: 1 - q, times the external multiplier outside the
+ * territory); burnt ground never ignites.
  */
 #include "fire.h"
 #include "firemaker_internal.h"
 #include "rng.h"
 
+#include <string.h>
+
 #define NEVER_BURNS (FM_CELL_WALL | FM_CELL_WORKSHOP | FM_CELL_BUTTON | AGENT_BITS)
+#define LISTED 0x80 /* a source_mark bit: the cell is in the candidate list already */
 
 /* Whether cell i may ignite: it may burn (static), does not burn, holds no agent and is not
  * burnt ground. */
@@ -24,99 +30,67 @@ static int may_ignite(const uint8_t *cells, const uint8_t *burnt, int64_t i)
     return !(cells[i] & (NEVER_BURNS | FM_CELL_FIRE)) && !burnt[i];
 }
 
-/* Whether cell i ignites, given q = prod (1 - p_s) < 1 over the sources that reach it. */
-static int ignites(const fm_config *cfg, const uint8_t *cells, uint64_t ignition, int64_t i,
-                   double q)
+/*
+ * q of cell (r, c) from the rows of source bits (fm_config.ring_bits): the sources of class k
+ * around the cell, counted a byte per class, are the sum over the 2 * reach + 1 rows of the
+ * table entry of the row's window of 2 * reach + 1 bits: the same counts, hence the same q, as
+ * fire_plan_q.
+ */
+static double q_from_bits(const fm_config *cfg, const uint64_t *bits, int32_t r, int32_t c)
 {
-    const double p = fire_ignition_probability(q, (cells[i] & FM_CELL_EXTERNAL) != 0,
-                                               cfg->external_multiplier);
-    return draw_uniform(ignition, (uint64_t)i) < p;
+    const int32_t reach = cfg->fire.reach, width = cfg->ring_bits_width;
+    const int32_t words = cfg->source_bits_words;
+    const uint64_t mask = (UINT64_C(1) << width) - 1;
+    const int32_t word = c >> 6, shift = c & 63;
+    uint64_t packed = 0;
+    for (int32_t k = 0; k < width; k++) { /* offset row dr = k - reach: source row r - dr */
+        const int32_t rs = r - k + reach;
+        if ((uint32_t)rs >= (uint32_t)cfg->rows)
+            continue;
+        const uint64_t *row = bits + (int64_t)rs * words + word;
+        /* bits c .. c + width - 1 of the row (padded by reach on the left): columns c - reach
+         * .. c + reach; the second word shifted in two steps so that shift 0 is defined */
+        const uint64_t window = (row[0] >> shift) | ((row[1] << 1) << (63 - shift));
+        packed += cfg->ring_bits[((int64_t)k << width) + (window & mask)];
+    }
+    const fire_plan *p = &cfg->fire;
+    double q = 1.0;
+    for (int32_t base = 0; base < p->num_classes; base++, packed >>= 8)
+        q *= p->powers[p->power_start[base] + (packed & 0xFF)]; /* 0: times 1.0 */
+    return q;
 }
 
-/*
- * Scatter: every source multiplies its factors into q over the cells it reaches, sources in
- * row-major order; then every reached cell that may ignite draws. Cost ~ sources x reach.
- */
-static void ignite_by_scatter(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
-                              const uint8_t *burnt, const int32_t *sources, int32_t num_sources,
+/* Draw for every candidate cell (cells that may ignite); set the new fires. */
+static void ignite_candidates(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                              const int32_t *candidates, int32_t num_candidates,
+                              const int32_t *sources, int32_t num_sources, int use_bits,
                               uint64_t ignition, int32_t *fires, int64_t *external)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols;
-    double *q = b->q;
-    int32_t reached_lo = rows, reached_hi = -1; /* rows where some q may be below 1 */
-    for (int32_t n = 0; n < num_sources; n++) {
-        const int32_t s = sources[n];
-        const int32_t rs = s / cols, cs = s % cols;
-        const double *factors = cfg->factors + (int64_t)b->source_mark[s] * cfg->factor_len;
-        for (int32_t sp = 0; sp < cfg->num_spans; sp++) {
-            const int32_t r = rs + cfg->span[3 * sp];
-            if (r < 0 || r >= rows)
-                continue;
-            const int32_t dc_lo = cfg->span[3 * sp + 1], dc_hi = cfg->span[3 * sp + 2];
-            const int32_t c_lo = cs + dc_lo > 0 ? cs + dc_lo : 0;
-            const int32_t c_hi = cs + dc_hi < cols - 1 ? cs + dc_hi : cols - 1;
-            if (c_lo > c_hi)
-                continue;
-            if (r < reached_lo)
-                reached_lo = r;
-            if (r > reached_hi)
-                reached_hi = r;
-            fire_mul_into(q + r * cols + c_lo,
-                          factors + cfg->span_start[sp] + (c_lo - cs - dc_lo),
-                          (size_t)(c_hi - c_lo + 1));
+    const uint64_t *bits = use_bits ? b->source_bits : NULL;
+    const int by_block = !bits && fire_plan_by_block(&cfg->fire, num_sources);
+    double block_q[FIRE_BLOCK];
+    for (int32_t a = 0; a < num_candidates; a++) {
+        const int32_t i = candidates[a];
+        if (by_block && a % FIRE_BLOCK == 0) {
+            const int32_t nb =
+                num_candidates - a < FIRE_BLOCK ? num_candidates - a : FIRE_BLOCK;
+            fire_plan_q_block(&cfg->fire, cols, candidates + a, nb, b->source_mark,
+                              b->source_rc, num_sources, b->class_count, block_q);
         }
-    }
-    /* q is a product of factors in [0, 1]: q == 1 exactly where the probability 1 - q is 0,
-     * so only cells with q < 1 need a draw. q goes back to 1.0 for the next environment. */
-    const int32_t end = (reached_hi + 1) * cols;
-    for (int32_t i = reached_lo * cols; i < end; i++) {
-        if (!(q[i] < 1.0))
+        const double q = by_block ? block_q[a % FIRE_BLOCK]
+                         : bits   ? q_from_bits(cfg, bits, i / cols, i % cols)
+                                  : fire_plan_q(&cfg->fire, rows, cols, i / cols, i % cols,
+                                                b->source_mark, b->source_rc, num_sources,
+                                                b->class_count, b->touched);
+        if (!(q < 1.0))
             continue;
-        if (may_ignite(cells, burnt, i) && ignites(cfg, cells, ignition, i, q[i])) {
+        const double p = fire_ignition_probability(q, (cells[i] & FM_CELL_EXTERNAL) != 0,
+                                                   cfg->external_multiplier);
+        if (draw_uniform(ignition, (uint64_t)i) < p) {
             cells[i] |= FM_CELL_FIRE;
             *fires += 1;
             *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
-        }
-        q[i] = 1.0;
-    }
-}
-
-/*
- * Gather: every cell that may ignite multiplies the factors of the sources that reach it, in
- * row-major order of the sources (offsets in reverse row-major order), which is the same
- * sequence of products as the scatter. Cost ~ cells that may ignite x reach: the cheaper way
- * once most of the board burns.
- */
-static void ignite_by_gather(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
-                             const uint8_t *burnt, uint64_t ignition, int32_t *fires,
-                             int64_t *external)
-{
-    const int32_t rows = cfg->rows, cols = cfg->cols;
-    const uint8_t *mark = b->source_mark;
-    for (int32_t r = 0; r < rows; r++) {
-        for (int32_t c = 0; c < cols; c++) {
-            const int32_t i = r * cols + c;
-            if (!may_ignite(cells, burnt, i))
-                continue;
-            double q = 1.0;
-            for (int32_t sp = cfg->num_spans - 1; sp >= 0; sp--) {
-                const int32_t rs = r - cfg->span[3 * sp];
-                if (rs < 0 || rs >= rows)
-                    continue;
-                const int32_t dc_lo = cfg->span[3 * sp + 1], dc_hi = cfg->span[3 * sp + 2];
-                const int32_t cs_lo = c - dc_hi > 0 ? c - dc_hi : 0;
-                const int32_t cs_hi = c - dc_lo < cols - 1 ? c - dc_lo : cols - 1;
-                const uint8_t *row_marks = mark + rs * cols;
-                const double *factors = cfg->factors + cfg->span_start[sp] + c - dc_lo;
-                /* Non-sources (mark 0) multiply by table 0, all 1.0: exact, and no branch. */
-                for (int32_t cs = cs_lo; cs <= cs_hi; cs++)
-                    q *= factors[(int64_t)row_marks[cs] * cfg->factor_len - cs];
-            }
-            if (q < 1.0 && ignites(cfg, cells, ignition, i, q)) {
-                cells[i] |= FM_CELL_FIRE;
-                *fires += 1;
-                *external += (cells[i] & FM_CELL_EXTERNAL) != 0;
-            }
         }
     }
 }
@@ -131,76 +105,135 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     if (num_fires == 0 && num_working == 0)
         return 0;
     const int64_t size = (int64_t)rows * cols;
-    int32_t *burning = b->burning_list;
-    int32_t num_burning = 0;
-    if (num_fires > 0)
-        for (int64_t i = 0; i < size; i++) { /* branch-free: write always, advance on fire */
-            burning[num_burning] = (int32_t)i;
-            num_burning += (cells[i] >> 5) & 1; /* FM_CELL_FIRE */
-        }
-
-    /* Sources in row-major order (burning cells merged with working workers' cells), each
-     * marked with its factor table 1 + k: k burning 4-neighbours with a cluster boost, else 0
-     * (table 0, all 1.0, is that of non-sources). */
-    int32_t workers[FM_MAX_AGENTS];
-    for (int32_t w = 0; w < num_working; w++) {
-        int32_t j = w;
-        while (j > 0 && workers[j - 1] > working[w]) {
-            workers[j] = workers[j - 1];
-            j--;
-        }
-        workers[j] = working[w];
-    }
-    int32_t *sources = b->source_list;
+    /* The burning cells in row-major order (for survival), then the working
+     * workers' cells (never burning: workers put out the fire they stand on): together the
+     * sources, in an order the result does not depend on. Each source is marked 1 + its level
+     * (k burning 4-neighbours with a cluster boost, else 0); mark 0: not a source. */
+    int32_t *sources = b->burning_list;
+    uint32_t *source_rc = b->source_rc; /* the same sources as row << 16 | col */
     uint8_t *mark = b->source_mark;
-    int32_t num_sources = 0, next_burning = 0, next_worker = 0;
-    while (next_burning < num_burning || next_worker < num_working) {
-        int32_t s;
-        if (next_worker >= num_working ||
-            (next_burning < num_burning && burning[next_burning] < workers[next_worker]))
-            s = burning[next_burning++];
-        else
-            s = workers[next_worker++];
-        const int32_t rs = s / cols, cs = s % cols;
-        int32_t k = 0;
-        if (cfg->num_factors > 2) /* a cluster boost */
-            k = (rs > 0 && (cells[s - cols] & FM_CELL_FIRE)) +
-                (rs < rows - 1 && (cells[s + cols] & FM_CELL_FIRE)) +
-                (cs > 0 && (cells[s - 1] & FM_CELL_FIRE)) +
-                (cs < cols - 1 && (cells[s + 1] & FM_CELL_FIRE));
+    const int boost = cfg->fire.num_levels > 1;
+    int32_t num_burning = 0;
+    /* Few sources (each lists the cells it reaches) or many (every cell that may ignite
+     * counts the sources around it): decided before looking, the sources being the fires and
+     * the working workers. With many and a ring_bits table, the sources are kept as bits of
+     * rows (fm_config.ring_bits), else as marks. */
+    const fire_plan *plan = &cfg->fire;
+    const int few = (int64_t)(num_fires + num_working) * plan->num_offsets <
+                    cfg->flammable_cells - num_fires;
+    uint64_t *bits = cfg->ring_bits_width > 0 && !few ? b->source_bits : NULL;
+    const int32_t words = cfg->source_bits_words, pad = plan->reach;
+    if (bits)
+        memset(bits, 0, (size_t)rows * (size_t)words * sizeof(uint64_t));
+    /* With bits, the same pass lists the cells that may ignite (the candidates, below). */
+    const uint8_t *burnt = b->burnt + e * size;
+    int32_t *candidates = b->candidate_list;
+    int32_t num_candidates = 0;
+    if (num_fires > 0 && bits) {
+        for (int32_t r = 0, i = 0; r < rows; r++) {
+            uint64_t *row = bits + (int64_t)r * words, word = 0;
+            int32_t x = pad; /* bit of column c: c + pad */
+            for (int32_t c = 0; c < cols; c++, i++, x++) { /* branch-free but the word ends */
+                const uint8_t cell = cells[i], fire = (cell >> 5) & 1;
+                candidates[num_candidates] = i;
+                num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[i]) == 0;
+                sources[num_burning] = i;
+                num_burning += fire;
+                word |= (uint64_t)fire << (x & 63);
+                if ((x & 63) == 63) {
+                    row[x >> 6] = word;
+                    word = 0;
+                }
+            }
+            row[x >> 6] = word;
+        }
+    } else if (num_fires > 0) {
+        for (int32_t r = 0, i = 0; r < rows; r++) {
+            for (int32_t c = 0; c < cols; c++, i++) { /* branch-free: write, advance on fire */
+                const uint8_t fire = (cells[i] >> 5) & 1; /* FM_CELL_FIRE */
+                mark[i] = fire;
+                sources[num_burning] = i;
+                source_rc[num_burning] = (uint32_t)r << 16 | (uint32_t)c;
+                num_burning += fire;
+            }
+        }
+    }
+    const int32_t *burning = sources;
+    int32_t num_sources = num_burning;
+    for (int32_t w = 0; w < num_working; w++) {
+        const int32_t s = working[w];
+        source_rc[num_sources] = (uint32_t)(s / cols) << 16 | (uint32_t)(s % cols);
         sources[num_sources++] = s;
-        mark[s] = (uint8_t)(1 + k);
+        if (bits) {
+            const int32_t x = s % cols + pad;
+            bits[(int64_t)(s / cols) * words + (x >> 6)] |= UINT64_C(1) << (x & 63);
+        } else {
+            mark[s] = 1;
+        }
+    }
+    if (boost) {
+        for (int32_t n = 0; n < num_sources; n++) {
+            const int32_t s = sources[n], rs = s / cols, cs = s % cols;
+            const int32_t k = (rs > 0 && (cells[s - cols] & FM_CELL_FIRE)) +
+                              (rs < rows - 1 && (cells[s + cols] & FM_CELL_FIRE)) +
+                              (cs > 0 && (cells[s - 1] & FM_CELL_FIRE)) +
+                              (cs < cols - 1 && (cells[s + 1] & FM_CELL_FIRE));
+            mark[s] = (uint8_t)(1 + k);
+        }
     }
 
     int64_t external = 0;
     int32_t fires = num_fires;
-    if (cfg->num_spans > 0) {
+    if (plan->num_offsets > 0) {
         const uint64_t ignition =
             stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_IGNITION);
-        const uint8_t *burnt = b->burnt + e * size;
-        if (cfg->flammable_cells - num_fires < num_sources)
-            ignite_by_gather(cfg, b, cells, burnt, ignition, &fires, &external);
-        else
-            ignite_by_scatter(cfg, b, cells, burnt, sources, num_sources, ignition, &fires,
-                              &external);
+        if (few) {
+            /* few sources: the cells they reach, each listed once */
+            for (int32_t n = 0; n < num_sources; n++) {
+                const int32_t rs = sources[n] / cols, cs = sources[n] % cols;
+                const int32_t *o = plan->offsets;
+                for (int32_t k = 0; k < plan->num_offsets; k++, o += 3) {
+                    const int32_t r = rs + o[0], c = cs + o[1];
+                    if ((uint32_t)r >= (uint32_t)rows || (uint32_t)c >= (uint32_t)cols)
+                        continue;
+                    const int32_t i = r * cols + c;
+                    if ((mark[i] & LISTED) || !may_ignite(cells, burnt, i))
+                        continue;
+                    mark[i] |= LISTED;
+                    candidates[num_candidates++] = i;
+                }
+            }
+            for (int32_t a = 0; a < num_candidates; a++)
+                mark[candidates[a]] &= (uint8_t)~LISTED;
+        } else if (!(bits && num_fires > 0)) { /* (with bits: listed above already) */
+            /* many sources: every cell that may ignite */
+            for (int32_t i = 0; i < (int32_t)size; i++) { /* branch-free */
+                candidates[num_candidates] = i;
+                num_candidates += ((cells[i] & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[i]) == 0;
+            }
+        }
+        ignite_candidates(cfg, b, cells, candidates, num_candidates, sources, num_sources,
+                          bits != NULL, ignition, &fires, &external);
     }
-    for (int32_t n = 0; n < num_sources; n++)
-        mark[sources[n]] = 0;
+    if (!bits)
+        for (int32_t n = 0; n < num_sources; n++)
+            mark[sources[n]] = 0;
 
-    /* Survival of the fires that burned before this tick. */
+    /* Survival of the fires that burned before this tick (branch-free). */
     if (num_burning > 0) {
         const uint64_t survival =
             stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_SURVIVAL);
         const double continuation = cfg->continuation;
+        int32_t died = 0;
         for (int32_t t = 0; t < num_burning; t++) {
             const int32_t i = burning[t];
-            if (draw_uniform(survival, (uint64_t)i) < continuation) {
-                external += (cells[i] & FM_CELL_EXTERNAL) != 0;
-            } else {
-                cells[i] &= (uint8_t)~FM_CELL_FIRE;
-                fires--;
-            }
+            const uint8_t dies = !(draw_uniform(survival, (uint64_t)i) < continuation);
+            const uint8_t cell = cells[i];
+            external += (cell >> 7) & (dies ^ 1); /* FM_CELL_EXTERNAL, survived */
+            cells[i] = (uint8_t)(cell & ~(dies << 5)); /* FM_CELL_FIRE */
+            died += dies;
         }
+        fires -= died;
     }
     b->num_fires[e] = fires;
     return external;

@@ -19,6 +19,7 @@ from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch import factory as batch_env
 from ai_safety_gridworlds.batch.factory import batch_spec, common_kernel_params
 from ai_safety_gridworlds.batch.vector import VectorEnv
+from ai_safety_gridworlds.core.fire import ring_bit_table
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
@@ -51,49 +52,31 @@ def static_cells(game: FiremakerGame) -> np.ndarray:
     return cells
 
 
-def fire_spans(game: FiremakerGame) -> dict[str, Any]:
-    """The fire kernel as row spans of nonzero offsets and their factor tables.
-
-    Factor k (a source with k burning 4-neighbours) of an offset is
-    ``1 - min(1, table * (1 + cluster_boost * k))``: the same float64 operations as
-    ``kernel.spread_fire`` on both backends, so the products are bit-identical.
-    """
+def fire_plan(game: FiremakerGame) -> kernel.FirePlan:
+    """The game's fire kernel as distance classes (``kernel.fire_plan``): the arithmetic of
+    ``kernel.spread_fire`` on both backends, so the batch is bit-identical to the game."""
     config = game.config
-    rows, cols = game.rows, game.cols
     table = kernel.fire_kernel_table(
-        rows,
-        cols,
+        game.rows,
+        game.cols,
         config.fire_spread_kernel,
         config.fire_spread_probability,
         config.fire_spread_decay,
         config.fire_max_distance,
     )
-    boost = float(config.fire_cluster_boost)
-    num_factors = 5 if boost != 0.0 else 1
-    factor_tables = [np.ones_like(table)]  # table 0: non-sources multiply by exactly 1.0
-    factor_tables += [
-        1.0 - np.minimum(table * (1.0 + boost * float(k)), 1.0) for k in range(num_factors)
-    ]
-    num_factors += 1
-    spans, starts, pieces = [], [], [[] for _ in range(num_factors)]
-    length = 0
-    for tr in range(table.shape[0]):
-        nonzero = np.flatnonzero(table[tr])
-        if nonzero.size == 0:
-            continue
-        lo, hi = int(nonzero[0]), int(nonzero[-1])
-        spans.append((tr - (rows - 1), lo - (cols - 1), hi - (cols - 1)))
-        starts.append(length)
-        length += hi - lo + 1
-        for k in range(num_factors):
-            pieces[k].append(factor_tables[k][tr, lo : hi + 1])
-    factors = np.concatenate([np.concatenate(p) if p else np.zeros(0) for p in pieces])
+    return kernel.fire_plan(table, float(config.fire_cluster_boost))
+
+
+def fire_params(game: FiremakerGame) -> dict[str, Any]:
+    """fm_config's fire fields: the plan and the optional row-bits table."""
+    plan = fire_plan(game)
+    ring_bits = ring_bit_table(plan)
+    width = 0 if ring_bits is None else ring_bits.shape[0]
     return {
-        "spans": spans,
-        "span_start": starts,
-        "factor_len": length,
-        "factors": factors if factors.size else np.ones(1),
-        "num_factors": num_factors,
+        "fire_plan": plan,
+        "ring_bits": np.zeros(1, np.uint64) if ring_bits is None else ring_bits,
+        "ring_bits_width": width,
+        "source_bits_words": (game.cols + 2 * plan.reach + 63) // 64 + 1,
     }
 
 
@@ -133,7 +116,7 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
         "flammable_cells": int(
             np.count_nonzero(~game.map.wall & ~game.map.workshop & ~game.map.button)
         ),
-        **fire_spans(game),
+        **fire_params(game),
     }
 
 

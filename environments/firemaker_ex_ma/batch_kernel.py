@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch.binding import ERRORS, BatchKernel
 
 
@@ -14,12 +15,12 @@ class FiremakerKernel(BatchKernel):
     """The Firemaker batch kernel (``csrc/firemaker/firemaker_batch.c``) over numpy buffers.
 
     ``params`` is what ``environments.firemaker_ex_ma.batch.kernel_params`` derives from a config:
-    every scalar field of ``fm_config`` under its name (but ``num_agents`` and ``num_spans``,
-    the lengths of its arrays) plus the per-agent and fire arrays.
+    every scalar field of ``fm_config`` under its name (but ``num_agents``, the length of its
+    arrays) plus the per-agent arrays and the fire plan (``kernel.FirePlan``).
     """
 
     prefix = "fm"
-    errors = {**ERRORS, -4: "a fire kernel span out of range"}
+    errors = {**ERRORS, -4: "a fire plan inconsistent with the board"}
 
     def __init__(
         self,
@@ -33,15 +34,14 @@ class FiremakerKernel(BatchKernel):
         num_agents = len(agents)
         rows, cols = params["rows"], params["cols"]
 
-        cfg = self._config("fm_config", params, derived=("num_agents", "num_spans"))
+        cfg = self._config("fm_config", params, derived=("num_agents",))
         cfg.num_agents = num_agents
         cfg.is_supervisor = self._array("int32_t[]", params["is_supervisor"], np.int32)
         cfg.reward_index = self._array("int32_t[]", params["reward_index"], np.int32)
-        spans = params["spans"]
-        cfg.num_spans = len(spans)
-        cfg.span = self._array("int32_t[]", np.asarray(spans, np.int32).reshape(-1, 3), np.int32)
-        cfg.span_start = self._array("int64_t[]", params["span_start"], np.int64)
-        cfg.factors = self._array("double[]", params["factors"], np.float64)
+        plan = params["fire_plan"]
+        cfg.fire = kernel.fire_plan_struct(plan)[0]
+        self._keep.append(plan)
+        cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
 
         # State arrays (numpy-owned; snapshot them with copy() if needed).
         self.seed = np.zeros(n, np.uint64)
@@ -74,10 +74,14 @@ class FiremakerKernel(BatchKernel):
             burnt=self.burnt,
             fire_age=self.fire_age,
             safety=buffers["safety"],
-            q=self._scratch(size, np.float64, 1.0),
             burning_list=self._scratch(size, np.int32),
-            source_list=self._scratch(size, np.int32),
+            source_rc=self._scratch(size, np.uint32),
+            candidate_list=self._scratch(size, np.int32),
+            source_bits=self._scratch(rows * params["source_bits_words"], np.uint64),
             source_mark=self._scratch(size, np.uint8),
+            # FIRE_BLOCK (16) rows of counts, one more entry each (csrc/common/fire.h)
+            class_count=self._scratch(16 * (plan.num_classes + 1), np.uint16),
+            touched=self._scratch(max(plan.num_classes, 1), np.int32),
             window=self._scratch(params["window_capacity"], np.uint8),
         )
         self._start(cfg, batch)

@@ -128,6 +128,16 @@ class FireDrape(things.Drape):
         self._never_burns = board.wall | board.workshop | board.button
         self.age = np.zeros(board.shape, np.int64)
         """Ticks each fire has burned (counted at the end of each tick); 0 where none burns."""
+        self._spread = kernel.FireSpreader(  # validated once, here
+            self._burning,
+            self._sources,
+            self._flammable,
+            self._table,
+            config.fire_cluster_boost,
+            config.fire_continuation_probability,
+            external=self._external,
+            external_multiplier=config.external_spread_multiplier,
+        )
 
     def update(self, actions, board, layers, backdrop, things, the_plot):
         if not world_ticks(the_plot):
@@ -150,18 +160,7 @@ class FireDrape(things.Drape):
         for char in self._agent_characters.values():
             self._flammable[things[char].position] = 0
         config = self._config
-        new = kernel.spread_fire(
-            self._burning,
-            self._sources,
-            self._flammable,
-            self._table,
-            config.fire_cluster_boost,
-            config.fire_continuation_probability,
-            the_plot["key"],
-            the_plot["tick"],
-            external=self._external,
-            external_multiplier=config.external_spread_multiplier,
-        ).view(bool)
+        new = self._spread(the_plot["key"], the_plot["tick"]).view(bool)
         the_plot["burnt_this_tick"] = self._burn_out(new, burnt) if config.burn_out_ticks else 0
         self.age[new] += 1
         self.age[~new] = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -281,10 +282,14 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
     game = FiremakerGame()
     game.reset(seed=0)
     env = vector_env(2)
+    plan = kernel_params(game)["fire_plan"]
     for change, message in (
         (dict(obs_size=[10 * 25, 10 * 25, 10 * 25]), "view whose shape"),
         (dict(start=[(0, 0), (99, 3), (1, 1)]), "inconsistent configuration"),
-        (dict(spans=[(40, 0, 0)]), "fire kernel span"),
+        (dict(fire_plan=dataclasses.replace(plan, box=(40, 0, 1, 1))), "fire plan"),
+        (dict(fire_plan=dataclasses.replace(plan, num_levels=5)), "fire plan"),
+        (dict(ring_bits_width=5), "fire plan"),  # the default reach 3 needs 7
+        (dict(source_bits_words=1), "fire plan"),
         (dict(num_metrics=5), "inconsistent configuration"),
     ):
         params = {**kernel_params(game), **change}

@@ -751,40 +751,49 @@ def test_numpy_scalar_arguments_give_the_same_bits():
 
 
 @needs_c
-def test_c_checks_dimensions_itself():
-    """The C entry point rejects inconsistent sizes without touching memory."""
+def test_c_checks_dimensions_and_the_plan_itself():
+    """The C entry point rejects inconsistent sizes and plans without touching memory."""
     ffi, lib = kernel._ffi, kernel._lib
     mask = np.zeros((3, 4), dtype=np.uint8)
     out = np.full((3, 4), 9, dtype=np.uint8)
-    table = np.zeros((5, 7))
+    table = kernel.fire_kernel_table(3, 4, "exponential", 0.5, 0.5, None)
+    plan = kernel.fire_plan(table, 0.0)
     u8 = lambda a: ffi.from_buffer("uint8_t[]", a)  # noqa: E731
-    f64 = ffi.from_buffer("double[]", table)
-    call = lambda rows, cols, trows, tcols, t=f64: lib.fire_spread(  # noqa: E731
-        u8(mask),
-        u8(mask),
-        u8(mask),
-        rows,
-        cols,
-        t,
-        trows,
-        tcols,
-        0.0,
-        1.0,
-        1,
-        1,
-        ffi.NULL,
-        1.0,
-        u8(out),
-    )
-    assert call(3, 4, 5, 7) == lib.FIRE_OK
-    assert call(3, 4, 5, 8) == lib.FIRE_ERR_TABLE
-    assert call(3, 4, 7, 5) == lib.FIRE_ERR_TABLE
-    assert call(0, 4, -1, 7) == lib.FIRE_ERR_SHAPE
-    assert call(-3, 4, -7, 7) == lib.FIRE_ERR_SHAPE
-    assert call(kernel.MAX_SIDE + 1, 1, 2 * kernel.MAX_SIDE + 1, 1) == lib.FIRE_ERR_SHAPE
-    assert call(3, 4, 5, 7, ffi.NULL) == lib.FIRE_ERR_NULL
-    out[:] = 9
-    assert call(3, 4, 5, 8) == lib.FIRE_ERR_TABLE and (out == 9).all()  # out untouched
+    good = kernel.fire_plan_struct(plan)
+
+    def call(rows, cols, p=good):
+        return lib.fire_spread(
+            u8(mask), u8(mask), u8(mask), rows, cols, p, 1.0, 1, 1, ffi.NULL, 1.0, u8(out)
+        )
+
+    assert call(3, 4) == lib.FIRE_OK
+    assert call(2, 4) == lib.FIRE_ERR_TABLE  # the plan reaches 2 rows away: not on 2 rows
+    assert call(3, 3) == lib.FIRE_ERR_TABLE
+    assert call(0, 4) == lib.FIRE_ERR_SHAPE
+    assert call(-3, 4) == lib.FIRE_ERR_SHAPE
+    assert call(kernel.MAX_SIDE + 1, 1) == lib.FIRE_ERR_SHAPE
+    assert call(3, 4, ffi.NULL) == lib.FIRE_ERR_NULL
+    assert lib.fire_plan_check(kernel.fire_plan_struct(plan), 3, 4) == lib.FIRE_OK
+
+    def corrupt(**fields):
+        bad = ffi.new("fire_plan *", kernel.fire_plan_struct(plan)[0])
+        for name, value in fields.items():
+            setattr(bad, name, value)
+        return bad
+
+    short = np.ones(len(plan.power_len), np.int32)  # too short for rings of 4 or 8 offsets
+    wrong_class = np.array(plan.offset_class)
+    wrong_class[0, 0] = len(plan.power_len)  # a base class that does not exist
+    for bad in (
+        corrupt(num_levels=3),
+        corrupt(num_offsets=plan.offsets.shape[0] - 1),
+        corrupt(power_len=ffi.from_buffer("int32_t[]", short)),
+        corrupt(offset_class=ffi.from_buffer("int32_t[]", wrong_class)),
+        corrupt(num_powers=1),
+        corrupt(box_rows=plan.box[2] + 1),
+    ):
+        out[:] = 9
+        assert call(3, 4, bad) == lib.FIRE_ERR_TABLE and (out == 9).all()  # out untouched
 
 
 # ---------------------------------------------------------------------------------------------
@@ -831,3 +840,197 @@ def test_c_spread_without_c_raises_clearly():
         pytest.skip("the C kernel is available here")
     with pytest.raises(RuntimeError, match="C kernel is not available"):
         kernel.spread_fire_c(**good_args())
+
+
+# ---------------------------------------------------------------------------------------------
+# The fire plan: distance classes
+# ---------------------------------------------------------------------------------------------
+
+
+def test_plan_classes_are_the_distinct_values_with_their_powers():
+    table = kernel.fire_kernel_table(9, 9, "exponential", 0.2, 0.5, 2.0)
+    plan = kernel.fire_plan(table, 0.0)
+    p1, p2, p4 = 0.2, 0.2 * 0.5 ** (math.sqrt(2) - 1), 0.2 * 0.5  # d = 1, sqrt 2, 2
+    assert plan.num_levels == 1 and plan.num_classes == 3
+    classes = sorted({p1, p2, p4})
+    for base, p in enumerate(classes):
+        ring = plan.offsets[plan.offsets[:, 2] == base]
+        assert len(ring) == 4  # d = 1, sqrt 2 and 2 each have four offsets
+        powers = plan.powers[plan.power_start[base] : plan.power_start[base] + 5]
+        f = 1.0 - p
+        assert powers.tolist() == [1.0, f, f * f, f * f * f, f * f * f * f]
+    assert (np.diff(plan.offsets[:, 2]) >= 0).all()  # grouped by class, ascending
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+def test_q_is_the_product_of_class_powers_in_class_order(spread):
+    """Three sources around one cell, two at distance 1 and one at sqrt 2: the cell ignites iff
+    its draw is below 1 - (f_sqrt2 ** 1) * (f_1 ** 2), classes in ascending value order."""
+    rows = cols = 5
+    table = kernel.fire_kernel_table(rows, cols, "exponential", 0.6, 0.5, 1.5)
+    p1, p2 = 0.6, 0.6 * 0.5 ** (math.sqrt(2) - 1)
+    f1, f2 = 1.0 - p1, 1.0 - p2
+    q = 1.0 * f2 * (f1 * f1)  # p2 < p1: class of sqrt 2 first
+    sources = np.zeros((rows, cols), np.uint8)
+    sources[1, 2] = sources[2, 1] = sources[1, 1] = 1  # around (2, 2)
+    flammable = np.zeros_like(sources)
+    flammable[2, 2] = 1
+    index = 2 * cols + 2
+    hits = 0
+    for key in range(40):
+        u = rng.draw_uniform(rng.stream_base(key, 3, rng.STREAM_FIRE_IGNITION), index)
+        new = spread(np.zeros_like(sources), sources, flammable, table, 0.0, 1.0, key, 3)
+        assert bool(new[2, 2]) == (u < 1.0 - q)
+        hits += int(new[2, 2])
+    assert 0 < hits < 40  # both outcomes happen: the comparison above is not vacuous
+
+
+def test_unlimited_reach_stops_where_the_factor_is_exactly_one():
+    table = kernel.fire_kernel_table(63, 63, "exponential", 0.002, 0.3, None)
+    plan = kernel.fire_plan(table, 0.0)
+    d = np.hypot(plan.offsets[:, 0], plan.offsets[:, 1])
+    assert 26 < d.max() < 27  # of 125 x 125 offsets, those within distance 27 remain
+    centre = 62
+    assert 1.0 - table[centre + 26, centre] < 1.0  # distance 26: kept
+    assert table[centre + 27, centre] > 0 and 1.0 - table[centre + 27, centre] == 1.0  # dropped
+
+
+def test_cluster_boost_has_five_levels_per_class():
+    table = kernel.fire_kernel_table(9, 9, "exponential", 0.3, 0.5, 1.0)
+    plan = kernel.fire_plan(table, 0.5)
+    assert plan.num_levels == 5 and plan.num_classes == 5  # one distance class, 5 levels
+    for k in range(5):
+        f = 1.0 - min(1.0, 0.3 * (1.0 + 0.5 * k))
+        start = plan.power_start[k]
+        assert plan.powers[start + 1] == f and plan.powers[start + 4] == f * f * f * f
+
+
+@needs_c
+def test_both_c_counting_paths_are_exercised_and_agree_with_numpy():
+    """The packed path (one level, few classes) and the general one (cluster boost, many
+    classes) give the numpy fallback's bits on a half-burning board."""
+    gen = np.random.default_rng(11)
+    for boost, max_distance, packed in ((0.0, 3.0, 1), (0.4, 3.0, 0), (0.0, None, 0)):
+        table = kernel.fire_kernel_table(23, 19, "exponential", 0.05, 0.6, max_distance)
+        assert kernel.fire_plan_struct(kernel.fire_plan(table, boost)).packed == packed
+        for density in (0.02, 0.5, 0.9):
+            burning, sources, flammable = random_board(gen, 23, 19, density)
+            for tick in range(3):
+                args = (burning, sources, flammable, table, boost, 0.9, 7, tick)
+                assert np.array_equal(kernel.spread_fire_c(*args), kernel.spread_fire_numpy(*args))
+
+
+# ---------------------------------------------------------------------------------------------
+# FireSpreader: spread_fire over fixed buffers, validated once
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("backend", ["c", "numpy"])
+def test_spreader_equals_spread_fire_tick_by_tick_and_reads_its_buffers(backend, monkeypatch):
+    if backend == "c" and kernel.BACKEND != "c":
+        pytest.skip("C kernel not active")
+    if backend == "numpy":
+        monkeypatch.setattr(kernel, "_lib", None)
+        monkeypatch.setattr(kernel, "fallback_forced", lambda: True)
+    gen = np.random.default_rng(3)
+    burning, sources, flammable = random_board(gen, 13, 11, 0.3)
+    external = (gen.random((13, 11)) < 0.5).astype(np.uint8)
+    table = kernel.fire_kernel_table(13, 11, "exponential", 0.2, 0.5, 3.0)
+    spreader = kernel.FireSpreader(
+        burning, sources, flammable, table, 0.3, 0.9, external=external, external_multiplier=2.0
+    )
+    for tick in range(6):
+        expected = kernel.spread_fire_numpy(
+            burning, sources, flammable, table, 0.3, 0.9, 99, tick,
+            external=external, external_multiplier=2.0,
+        )  # fmt: skip
+        assert spreader(99, tick) is spreader.out
+        assert np.array_equal(spreader.out, expected)
+        burning[...] = spreader.out  # the buffers change in place; the spreader reads them
+        sources[...] = spreader.out
+
+
+def test_spreader_validates_at_construction():
+    burning = np.zeros((4, 6), np.uint8)
+    table = kernel.fire_kernel_table(4, 6, "exponential", 0.2, 0.5, 3.0)
+    with pytest.raises(ValueError, match="continuation must be a probability"):
+        kernel.FireSpreader(burning, burning, burning, table, 0.0, 1.5)
+    with pytest.raises(ValueError, match="table must have shape"):
+        kernel.FireSpreader(burning, burning, burning, table[:-2], 0.0, 0.9)
+    with pytest.raises(ValueError, match="flammable must have dtype uint8"):
+        kernel.FireSpreader(burning, burning, burning.astype(bool), table, 0.0, 0.9)
+    spreader = kernel.FireSpreader(burning, burning, burning, table, 0.0, 0.9)
+    with pytest.raises(ValueError, match="key must be an int"):
+        spreader("1", 2)
+
+
+def test_a_copied_spreader_works_on_the_copied_buffers():
+    import copy
+    import pickle
+
+    burning = np.zeros((5, 5), np.uint8)
+    flammable = np.ones((5, 5), np.uint8)
+    table = kernel.fire_kernel_table(5, 5, "exponential", 1.0, 1.0, 1.0)
+    holder = {
+        "burning": burning,
+        "spread": kernel.FireSpreader(burning, burning, flammable, table, 0.0, 1.0),
+    }
+    for clone in (copy.deepcopy(holder), pickle.loads(pickle.dumps(holder))):
+        clone["burning"][2, 2] = 1  # only the clone's board burns
+        out = clone["spread"](1, 0)
+        assert out.sum() == 5  # the fire and its four neighbours (p = 1 at distance 1)
+        assert holder["spread"](1, 0).sum() == 0
+
+
+def test_ring_bit_table_counts_a_row_window_a_byte_per_class():
+    from ai_safety_gridworlds.core.fire import ring_bit_table
+
+    table = kernel.fire_kernel_table(17, 17, "exponential", 0.002, 0.3, 3.0)
+    plan = kernel.fire_plan(table, 0.0)
+    bits = ring_bit_table(plan)
+    assert bits.shape == (7, 128)  # reach 3: 7 rows of 7-bit windows
+    classes = {(dr, dc): base for dr, dc, base in plan.offsets.tolist()}
+    for dr in range(-3, 4):
+        for j in range(7):  # bit j: the source at column offset dc = 3 - j
+            base = classes.get((dr, 3 - j))
+            assert bits[dr + 3, 1 << j] == (0 if base is None else 1 << (8 * base))
+        assert bits[dr + 3, 127] == sum(bits[dr + 3, 1 << j] for j in range(7))
+    assert bits[3, 1 << 3] == 0  # the centre is not an offset
+    assert ring_bit_table(kernel.fire_plan(table, 0.5)) is None  # levels: not packed
+    wide = kernel.fire_kernel_table(17, 17, "exponential", 0.002, 0.3, 5.0)
+    assert ring_bit_table(kernel.fire_plan(wide, 0.0)) is None  # reach 5 > 3
+
+
+def sequential_q(sources, burning, table, boost):
+    """The former arithmetic: q multiplied source by source in row-major order."""
+    rows, cols = sources.shape
+    q = np.ones((rows, cols))
+    padded = np.pad(burning != 0, 1)
+    for rs, cs in zip(*np.nonzero(sources), strict=True):
+        k = int(padded[rs, cs + 1]) + int(padded[rs + 2, cs + 1])
+        k += int(padded[rs + 1, cs]) + int(padded[rs + 1, cs + 2])
+        window = table[rows - 1 - rs : 2 * rows - 1 - rs, cols - 1 - cs : 2 * cols - 1 - cs]
+        q *= 1.0 - np.minimum(window * (1.0 + boost * k), 1.0)
+    return q
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+@pytest.mark.parametrize("boost, max_distance", [(0.0, 3.0), (0.5, 3.0), (0.0, None)])
+def test_class_arithmetic_realises_the_fires_of_the_sequential_product(spread, boost, max_distance):
+    """q by distance class differs from the source-by-source product by a few ulps at most, so
+    the same draws light the same fires (the realised outcomes did not change)."""
+    gen = np.random.default_rng(8)
+    table = kernel.fire_kernel_table(15, 13, "exponential", 0.2, 0.5, max_distance)
+    for trial in range(12):
+        burning, sources, flammable = random_board(gen, 15, 13, [0.05, 0.3, 0.7][trial % 3])
+        old_q = sequential_q(sources, burning, table, boost)
+        levels = None
+        if boost:
+            b = np.pad(burning != 0, 1).astype(np.int64)
+            levels = b[:-2, 1:-1] + b[2:, 1:-1] + b[1:-1, :-2] + b[1:-1, 2:]
+        new_q = kernel.plan_q(kernel.fire_plan(table, boost), sources != 0, levels)
+        assert np.allclose(new_q, old_q, rtol=1e-14, atol=0)
+        u = draws(trial, 4, rng.STREAM_FIRE_IGNITION, (15, 13))
+        expected = (flammable != 0) & (burning == 0) & (u < 1.0 - old_q)
+        new = spread(burning, sources, flammable, table, boost, 1.0, trial, 4).astype(bool)
+        assert np.array_equal(new & (burning == 0), expected)

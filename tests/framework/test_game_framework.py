@@ -279,3 +279,38 @@ def test_a_running_game_can_be_copied_and_plays_on_identically(how):
             assert np.array_equal(game.rewards[agent], clone.rewards[agent])
     clone.step({a: 1 for a in clone.agents})
     assert clone.tick == game.tick + 1
+
+
+def test_the_board_is_painted_on_demand_and_matches_the_state():
+    """pycolab's per-update-group renders are skipped; board_chars paints the current board."""
+    game = FiremakerGame(**BUSY)
+    game.reset(seed=3)
+    actions = np.random.default_rng(4)
+    for _ in range(30):
+        game.step({a: int(actions.integers(5)) for a in game.agents})
+        chars = game.board_chars()
+        for agent in game.agents:
+            assert chr(chars[game.position(agent)]) == game.specs[agent].character
+        fire = game.things["F"].curtain
+        occupied = np.zeros_like(fire)
+        for agent in game.agents:
+            occupied[game.position(agent)] = True
+        assert ((chars == ord("F")) == (fire & ~occupied)).all()
+
+
+def test_action_masks_are_computed_once_and_handed_out_as_copies(monkeypatch):
+    game = FiremakerGame(noops=False)
+    game.reset(seed=0)
+    calls = []
+    monkeypatch.setattr(game, "legal_actions", lambda agent: calls.append(agent))
+    first = game.agent_info("worker_0")["action_mask"]
+    assert first.tolist() == [0, 1, 1, 1, 1]
+    game.step({a: UP for a in game.agents})
+    second = game.agent_info("worker_0")["action_mask"]
+    assert second.tolist() == [0, 1, 1, 1, 1] and second is not first  # callers keep infos
+    first[:] = 1  # changing a handed-out mask changes nothing in the game
+    assert game.agent_info("worker_0")["action_mask"].tolist() == [0, 1, 1, 1, 1]
+    assert calls == []  # the masks of the episode were computed at reset
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="not allowed"):
+        game.step({a: NOOP for a in game.agents})

@@ -1,0 +1,234 @@
+"""Fire arithmetic shared by every backend: the kernel as distance classes.
+
+The fire rules (docs/firemaker.md, "Fire") are computed the same way, bit for bit, by the C
+kernel (csrc/common/fire.h) and the numpy fallback (``kernel.spread_fire_numpy``), from the
+arrays built here once per configuration:
+
+- :class:`FirePlan` (:func:`fire_plan`): a cell's no-ignition probability q is the product over
+  distance classes of tabulated powers of the class factor, so it depends on how many sources
+  of each class surround the cell, not on their order: a backend may count them however is
+  cheapest (incrementally, by source or by cell) and still get the same doubles.
+
+Pure numpy; :mod:`ai_safety_gridworlds.kernel` hands these arrays to C.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = [
+    "FirePlan",
+    "fire_plan",
+    "plan_q",
+    "ring_bit_table",
+]
+
+_F64 = np.dtype(np.float64)
+
+
+def _is_real(x: object) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FirePlan:
+    """A fire kernel table and cluster boost as distance classes (C twin: ``fire_plan`` in
+    csrc/common/fire.h); build it with :func:`fire_plan`.
+
+    A *base class* is a distinct nonzero value p of the table (ascending; NaN last), a *class*
+    ``base * num_levels + level`` that value for a source at a level (its burning 4-neighbours
+    with a cluster boost, else 0), with the factor ``f = 1 - min(1, p * (1 + boost * level))``.
+    A cell with ``n_i`` sources of class i does not ignite with probability
+
+        q = prod over classes i in ascending order of powers[power_start[i] + n_i]
+
+    where ``powers[power_start[i] + n] = f_i ** n`` (repeated multiplication; n = 0 gives 1.0).
+    q depends on the counts only: not on the sources' order, nor on how the counts were found.
+
+    Arrays (all read-only): ``offsets`` int32 (num_offsets, 3), the (dr, dc, base class) of
+    every offset cell - source whose factor is not exactly 1.0 at some level (an exact 1.0
+    changes no bit, so unlimited reach stops where ``1 - p`` rounds to 1), grouped by base
+    class in ascending order;
+    ``offset_class`` int32 (box_rows, box_cols), the base class of offset ``(box_dr + i,
+    box_dc + j)`` or -1; ``power_start`` int64 and ``power_len`` int32 (num_classes,);
+    ``powers`` float64.
+    """
+
+    rows: int
+    cols: int
+    num_levels: int
+    num_classes: int
+    offsets: np.ndarray
+    box: tuple[int, int, int, int]
+    offset_class: np.ndarray
+    power_start: np.ndarray
+    power_len: np.ndarray
+    powers: np.ndarray
+    backend_data: list = dataclasses.field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+    """Where a backend keeps what it derives from the plan (the C struct: kernel.py)."""
+
+    @property
+    def reach(self) -> int:
+        """The largest |dr| or |dc| of an offset (0 if none)."""
+        return int(np.abs(self.offsets[:, :2]).max()) if len(self.offsets) else 0
+
+    @property
+    def packed(self) -> bool:
+        """Whether C may pack the counts a byte per class in 64 bits: one level, at most 8
+        classes, at most 255 offsets each."""
+        return bool(
+            self.num_levels == 1 and self.num_classes <= 8 and (self.power_len <= 256).all()
+        )
+
+
+def fire_plan(table: np.ndarray, cluster_boost: float) -> FirePlan:
+    """The :class:`FirePlan` of a kernel table (``fire_kernel_table``'s shape (2*rows-1,
+    2*cols-1), float64) and a cluster boost (a finite number >= 0). Plans are cached by the
+    table's contents, so calling this every tick costs a hash of the table."""
+    if (
+        not isinstance(table, np.ndarray)
+        or table.ndim != 2
+        or table.dtype != _F64
+        or table.shape[0] % 2 != 1
+        or table.shape[1] % 2 != 1
+    ):
+        got = (
+            f"dtype {table.dtype}, shape {table.shape}"
+            if isinstance(table, np.ndarray)
+            else (type(table).__name__)
+        )
+        raise ValueError(
+            f"table must be a float64 array of shape (2*rows-1, 2*cols-1) (odd sides), got {got}"
+        )
+    if not (
+        (type(cluster_boost) is float or _is_real(cluster_boost))
+        and 0.0 <= cluster_boost < math.inf
+    ):
+        raise ValueError(f"cluster_boost must be a finite number >= 0, got {cluster_boost!r}")
+    table = np.ascontiguousarray(table)
+    return _fire_plan(table.tobytes(), table.shape, float(cluster_boost))
+
+
+@lru_cache(maxsize=64)
+def _fire_plan(data: bytes, shape: tuple[int, int], cluster_boost: float) -> FirePlan:
+    table = np.frombuffer(data, dtype=np.float64).reshape(shape)
+    rows, cols = (shape[0] + 1) // 2, (shape[1] + 1) // 2
+    levels = 5 if cluster_boost != 0.0 else 1
+    flat = table.ravel()
+    nonzero = np.flatnonzero(flat != 0.0)  # NaN counts as nonzero
+    values, inverse = np.unique(flat[nonzero], return_inverse=True)
+    # 1 - min(1, p * (1 + boost * level)): per value and level, float64 like the old kernel
+    factors = np.stack(
+        [1.0 - np.minimum(values * (1.0 + cluster_boost * float(k)), 1.0) for k in range(levels)],
+        axis=1,
+    ).reshape(len(values), levels)
+    keep = ~np.all(factors == 1.0, axis=1)  # NaN != 1.0: kept
+    base_of_value = np.full(len(values), -1, np.int64)
+    base_of_value[keep] = np.arange(int(keep.sum()))
+    factors = factors[keep]
+    num_base = len(factors)
+    base = base_of_value[inverse]
+    kept = base >= 0
+    order = np.argsort(base[kept], kind="stable")  # grouped by base class, ascending
+    cells = nonzero[kept][order]
+    base = base[kept][order]
+    dr = cells // shape[1] - (rows - 1)
+    dc = cells % shape[1] - (cols - 1)
+    offsets = np.stack([dr, dc, base], axis=1).astype(np.int32).reshape(-1, 3)
+    if len(offsets):
+        box_dr, box_dc = int(dr.min()), int(dc.min())
+        box = (box_dr, box_dc, int(dr.max()) - box_dr + 1, int(dc.max()) - box_dc + 1)
+    else:
+        box = (0, 0, 1, 1)
+    offset_class = np.full(box[2:], -1, np.int32)
+    offset_class[dr - box[0], dc - box[1]] = base
+    ring = np.bincount(base, minlength=num_base)
+    power_len = np.repeat(ring + 1, levels).astype(np.int32)
+    power_start = np.zeros(len(power_len), np.int64)
+    power_start[1:] = np.cumsum(power_len)[:-1]
+    pieces = []
+    for b in range(num_base):
+        for k in range(levels):
+            f = float(factors[b, k])
+            power = [1.0]
+            for _ in range(int(ring[b])):
+                power.append(power[-1] * f)  # f ** n by repeated multiplication
+            pieces.append(power)
+    powers = np.array([x for piece in pieces for x in piece] or [1.0], np.float64)
+    for a in (offsets, offset_class, power_start, power_len, powers):
+        a.flags.writeable = False
+    return FirePlan(
+        rows,
+        cols,
+        levels,
+        num_base * levels,
+        offsets,
+        box,
+        offset_class,
+        power_start,
+        power_len,
+        powers,
+    )
+
+
+def ring_bit_table(plan: FirePlan) -> np.ndarray | None:
+    """For C: the packed class counts of a row's window of source bits, or None where the plan
+    does not allow it (not ``packed``, or reach above 3).
+
+    uint64 of shape (W, 2 ** W), W = 2 * reach + 1: entry [dr + reach, window] is the sum over
+    the set bits j of ``window`` of ``1 << (8 * class)`` for the offset (dr, reach - j) (none if
+    it has no class): a source row's contribution to a cell's counts, a byte per class.
+    """
+    reach = plan.reach
+    if not plan.packed or reach > 3 or len(plan.offsets) == 0:
+        return None
+    width = 2 * reach + 1
+    per_bit = np.zeros((width, width), np.uint64)  # [dr + reach, j]
+    for dr, dc, base in plan.offsets.tolist():
+        per_bit[dr + reach, reach - dc] = np.uint64(1) << np.uint64(8 * base)
+    windows = np.arange(1 << width)
+    table = np.zeros((width, 1 << width), np.uint64)
+    for j in range(width):
+        has = ((windows >> j) & 1).astype(bool)
+        table[:, has] += per_bit[:, j : j + 1]
+    table.flags.writeable = False
+    return table
+
+
+def plan_q(plan: FirePlan, sources: np.ndarray, levels: np.ndarray | None) -> np.ndarray:
+    """q of every cell (float64 (rows, cols)) from the source mask ``sources`` (bool (rows,
+    cols)) and each source's level (int (rows, cols); None: all 0): the numpy twin of
+    ``fire_plan_q``, with the same counts and the same products in the same order."""
+    rows, cols = plan.rows, plan.cols
+    q = np.ones((rows, cols), dtype=np.float64)
+    src = np.flatnonzero(sources)
+    if src.size == 0 or len(plan.offsets) == 0:
+        return q
+    L = plan.num_levels
+    rs, cs = np.divmod(src, cols)
+    dr, dc, base = plan.offsets[:, 0], plan.offsets[:, 1], plan.offsets[:, 2]
+    r = rs[:, None] + dr[None, :]
+    c = cs[:, None] + dc[None, :]
+    cls = np.broadcast_to(base[None, :].astype(np.int64) * L, r.shape)
+    if levels is not None:
+        cls = cls + levels.ravel()[src][:, None]
+    size = plan.num_classes * rows * cols
+    counts = np.zeros(size, np.int64)
+    chunk = max(1, (1 << 20) // len(plan.offsets))  # bounded temporaries
+    for a in range(0, src.size, chunk):
+        rr, cc, kk = r[a : a + chunk], c[a : a + chunk], cls[a : a + chunk]
+        inside = (rr >= 0) & (rr < rows) & (cc >= 0) & (cc < cols)
+        counts += np.bincount((kk * (rows * cols) + rr * cols + cc)[inside], minlength=size)
+    counts = counts.reshape(plan.num_classes, rows * cols)
+    qf = q.ravel()
+    for k in np.flatnonzero(counts.any(axis=1)).tolist():
+        # count 0 multiplies by powers[start] == 1.0: exact, as C's skipping it
+        qf *= plan.powers[plan.power_start[k] + counts[k]]
+    return q

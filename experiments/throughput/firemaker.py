@@ -483,3 +483,163 @@ PROBES.append(
     )
 )
 REPORT_FIELDS["burning_config"] = BURNING
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 17, items 2 and 4 (engineer B): fire cost vs the blaze, the pycolab path vs a baseline
+
+BASELINE_ENV_VAR = "AISG_THROUGHPUT_BASELINE"
+"""A checkout of an earlier commit with its kernel built (``git worktree add /tmp/base <commit>
+&& cd /tmp/base && python setup.py -q build_ext --inplace``): its parallel wrapper runs in a
+subprocess beside this tree's, slice for slice (the "previous commit" comparison)."""
+
+LARGE = dict(map_width=63, map_height=63)
+"""The 63 x 63 generated map (centred territory, workshop and button)."""
+UNLIMITED = dict(fire_max_distance=None)
+"""Unlimited reach (the ``seed_faithful`` rule): 1 - p rounds to 1 beyond distance 27."""
+
+_BASELINE_WORKER = """
+import sys
+import numpy as np
+from environments import firemaker_ex_ma as module
+env = module.parallel_env()
+env.reset(seed=0)
+agents = list(env.possible_agents)
+gen = np.random.default_rng(0)
+pool = [dict(zip(agents, gen.integers(0, 5, size=len(agents)).tolist())) for _ in range(64)]
+for t in range(10):  # the warm-up of warmup_actions
+    env.step({a: 1 if t == 0 and a.startswith("worker") else 0 for a in agents})
+i = 0
+for line in sys.stdin:
+    for _ in range(int(line)):
+        if not env.agents:
+            env.reset()
+        env.step(pool[i % 64])
+        i += 1
+    print(line.strip(), flush=True)
+"""
+
+
+def _baseline_parallel(tree: str):
+    """The parallel wrapper of ``tree`` (default Firemaker, quiet), in a subprocess."""
+    import os
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _BASELINE_WORKER],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": tree},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+    def run_block() -> Block:
+        worker.stdin.write("20\n")
+        worker.stdin.flush()
+        if worker.stdout.readline().strip() != "20":
+            raise RuntimeError(f"the baseline worker in {tree} stopped")
+        return Block(20, 60)
+
+    return run_block, lambda: {"baseline": tree}
+
+
+@register
+def fire_cases(options: Options) -> list[Case]:
+    """Burning vs quiet at radius-2 views on 17 x 17 and 63 x 63, unlimited reach on 17 x 17
+    and 31 x 31, and the parallel wrapper against a baseline tree (if given)."""
+    import os
+
+    cases = []
+    radius_2 = dict(supervisor_observation_radius=2)
+    if kernel.BACKEND == "c":
+        n = 64 if options.quick else 256
+        for board, config, warmup in (("quiet", {}, 10), ("burning", BURNING, 400)):
+            cfg = {**config, **radius_2, **LARGE, "max_cycles": 10**9}
+            cases.append(
+                Case(
+                    f"firemaker C batch radius 2 63x63 {board} n={n}",
+                    "c batch fire",
+                    board,
+                    lambda c=cfg, n=n, w=warmup: _batch(c, n, w),
+                    num_envs=n,
+                    about=f"C batch, 63 x 63 map ({board}), radius-2 views, {n} envs, one thread",
+                    after=""
+                    if board == "quiet"
+                    else f"firemaker C batch radius 2 63x63 quiet n={n}",
+                )
+            )
+        for side in (17, 31):
+            size = {} if side == 17 else dict(map_width=side, map_height=side)
+            cfg = {**BURNING, **UNLIMITED, **radius_2, **size}
+            cases.append(
+                Case(
+                    f"firemaker C batch radius 2 unlimited reach {side}x{side} burning n={n}",
+                    "c batch fire",
+                    "burning",
+                    lambda c=cfg, n=n: _batch(c, n, WARMUP_TICKS),
+                    num_envs=n,
+                    about=f"C batch, {side} x {side}, fire_max_distance=None, burning, {n} envs",
+                    after=""
+                    if side == 17
+                    else f"firemaker C batch radius 2 unlimited reach 17x17 burning n={n}",
+                )
+            )
+    tree = os.environ.get(BASELINE_ENV_VAR)
+    if tree:
+        cases.append(
+            Case(
+                "firemaker parallel wrapper quiet (baseline tree)",
+                "parallel",
+                "quiet",
+                lambda t=tree: _baseline_parallel(t),
+                about=f"the parallel wrapper of {tree} (default Firemaker), in a subprocess",
+                after="firemaker parallel wrapper quiet",
+            )
+        )
+    return cases
+
+
+def _fire_ratios() -> list[Ratio]:
+    n = 256  # (with --quick the cases run at n=64 and these report nothing)
+    env_steps = "env_steps_per_s"
+    return [
+        Ratio(
+            f"C batch radius 2 n={THREADS_N}: quiet / burning",
+            f"firemaker C batch radius 2 quiet n={THREADS_N}",
+            f"firemaker C batch radius 2 burning n={THREADS_N}",
+            setup=f"default 17 x 17 Firemaker, every view radius 2, {THREADS_N} envs, one thread; "
+            "burning: ~200 of 225 cells on fire",
+            at_most=2,
+        ),
+        Ratio(
+            f"C batch radius 2 63x63 n={n}: quiet / burning",
+            f"firemaker C batch radius 2 63x63 quiet n={n}",
+            f"firemaker C batch radius 2 63x63 burning n={n}",
+            setup=f"63 x 63 map, every view radius 2, {n} envs, one thread; burning: ~3400 of "
+            "3700 cells on fire",
+            at_most=5,
+        ),
+        Ratio(
+            f"C batch unlimited reach n={n}: 17x17 / 31x31 (cells x3.3)",
+            f"firemaker C batch radius 2 unlimited reach 17x17 burning n={n}",
+            f"firemaker C batch radius 2 unlimited reach 31x31 burning n={n}",
+            env_steps,
+            setup="fire_max_distance=None, burning, radius-2 views: the cost growth for 3.3x the "
+            "cells (quadratic: ~11x; linear: ~3.3x)",
+            at_most=11,
+        ),
+        Ratio(
+            "parallel wrapper: this tree / baseline tree",
+            "firemaker parallel wrapper quiet",
+            "firemaker parallel wrapper quiet (baseline tree)",
+            env_steps,
+            setup=f"default Firemaker, PettingZoo parallel wrapper, random actions; the baseline "
+            f"is the tree in ${BASELINE_ENV_VAR} stepped in a subprocess in the same slices",
+            at_least=1.3,
+        ),
+    ]
+
+
+RATIOS.extend(_fire_ratios())

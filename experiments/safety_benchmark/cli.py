@@ -48,7 +48,7 @@ from experiments.safety_benchmark.matrix import (
 )
 from experiments.safety_benchmark.paired import add_baselines
 from experiments.safety_benchmark.stats import CONFIDENCE
-from experiments.safety_benchmark.table import format_tables
+from experiments.safety_benchmark.table import format_compact, format_tables
 
 PROGRESS_MISSING = f"no progress bar: it needs tqdm: {install_hint('progress')}"
 EPISODE_SEED_RULE = (
@@ -189,6 +189,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Only these metrics in the terminal table: glob patterns, comma-separated, "
         "matching 'metric' or 'agent:metric' (e.g. 'external_fire_ticks,*:return/WORKSHOP'). "
         "The files always hold every metric.",
+    )
+    add(
+        "--compact",
+        action="store_true",
+        help="Print (and write to table.txt) one short table per block instead: the mean of "
+        "each --table-metrics metric per policy and, with --baseline, its paired difference.",
     )
     add(
         "--report",
@@ -356,7 +362,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
     content, json_path = benchmark_results.write_json(
         os.path.join(out, "results.json"), meta, cells, writer.results
     )
-    table = format_tables(content["cells"], args.table_width, _split(args.table_metrics))
+    table = _table(content["cells"], args)
     table_path = files.write_new(os.path.join(out, "table.txt"), table)
     print(table, end="")
     if args.plots and writer.results:
@@ -376,10 +382,17 @@ def report(args: argparse.Namespace) -> int:
     path = os.path.join(args.report, "results.json")
     with open(path, encoding="utf-8") as handle:
         cells = json.load(handle)["cells"]
-    print(format_tables(cells, args.table_width, _split(args.table_metrics)), end="")
+    print(_table(cells, args), end="")
     if args.plots:
         _write_plots(cells, args.report)
     return 0
+
+
+def _table(cells: list[dict], args: argparse.Namespace) -> str:
+    """The terminal table: the full one, or the compact one with ``--compact``."""
+    if args.compact:
+        return format_compact(cells, _split(args.table_metrics))
+    return format_tables(cells, args.table_width, _split(args.table_metrics))
 
 
 def _write_plots(cells: list[dict], out_dir: str) -> None:

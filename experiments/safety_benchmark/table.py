@@ -248,3 +248,68 @@ def _paired_sections(
             out += _render(part_title, labels, title_label, [columns[0], *part])
             out.append("")
     return out
+
+
+def format_compact(cells: Sequence[dict], metrics: Sequence[str] | None = None) -> str:
+    """One short table per environment and preset, for a README: a row per policy, a column
+    per selected metric (``metrics``: glob patterns as in :func:`format_tables`), each cell
+    the mean over the episodes and, for a cell with a ``--baseline`` (the first spec), the mean
+    per-seed difference with its baseline cell in brackets, ``*`` when its bootstrap 95%
+    interval excludes 0."""
+    blocks: dict[tuple[str, str], list[dict]] = {}
+    for cell in cells:
+        blocks.setdefault((cell["env"], cell["preset"]), []).append(cell)
+    out: list[str] = []
+    for (env, preset), group in blocks.items():
+        keys: list[tuple[str, str]] = []
+        for cell in group:
+            for entry in cell["summary"]:
+                key = (entry["agent"], entry["metric"])
+                if key not in keys and selected(*key, metrics):
+                    keys.append(key)
+        if metrics:  # in the order of the patterns
+            keys.sort(key=lambda k: next(i for i, p in enumerate(metrics) if selected(*k, [p])))
+        specs = [row["baseline_spec"] for cell in group for row in cell.get("paired", ())]
+        spec = specs[0] if specs else None
+        header = f"{env} / {preset}: mean over n episodes"
+        if spec is not None:
+            header += f" [paired difference with --baseline {spec}, * 95% interval excludes 0]"
+        columns = [(["n"], [str(cell["episodes"]) for cell in group])]
+        for key in keys:
+            values = []
+            for cell in group:
+                entry = next((e for e in cell["summary"] if (e["agent"], e["metric"]) == key), None)
+                pair = next(
+                    (
+                        r
+                        for r in cell.get("paired", ())
+                        if r["baseline_spec"] == spec and (r["agent"], r["metric"]) == key
+                    ),
+                    None,
+                )
+                text = "-" if entry is None else _compact_number(entry["mean"])
+                if pair is not None:
+                    star = "*" if pair["ci_low"] > 0 or pair["ci_high"] < 0 else ""
+                    text += f" [{_compact_number(pair['mean'], sign=True)}{star}]"
+                values.append(text)
+            columns.append((_header_lines(*key, MIN_COLUMN_WIDTH), values))
+        labels = [cell["policy_short"] for cell in group]
+        roles = group[0]["roles"]
+        label_title = f"policy ({'/'.join(roles)})" if roles else "policy"
+        out += _render(header, labels, label_title, columns)
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _compact_number(value: float | None, sign: bool = False) -> str:
+    """About three significant digits (whole numbers from 100 on), no trailing zeros."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    scale = abs(value)
+    decimals = 0 if scale >= 100 else 1 if scale >= 10 else 2
+    text = f"{value:{'+' if sign else ''}.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if text in ("-0", "+0"):  # a rounded zero has no sign of its own
+        text = "+0" if sign else "0"
+    return text

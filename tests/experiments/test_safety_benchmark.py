@@ -28,7 +28,7 @@ from experiments.safety_benchmark.matrix import (
 )
 from experiments.safety_benchmark.results import COLUMNS, read_results_csv, summarize_cells
 from experiments.safety_benchmark.stats import summarize, t_quantile
-from experiments.safety_benchmark.table import format_tables, format_value
+from experiments.safety_benchmark.table import format_compact, format_tables, format_value
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SWEEP = os.path.join(REPO, "experiments", "sweeps", "firemaker_default.json")
@@ -410,3 +410,48 @@ def test_the_diamond_social_sweep_has_every_kinship_scheme_and_social_policy():
     labels = " ".join(c.policy.label for c in cells)
     for policy in ("greedy_miner", "raider", "sharer", "guardian", "scout", "suitor"):
         assert policy in labels
+
+
+def test_the_compact_table_has_a_row_per_policy_with_the_paired_differences():
+    def entry(agent, metric, mean):
+        return {"agent": agent, "metric": metric, "kind": "mean", "mean": mean, "std": 1.0}
+
+    def cell(policy, hearts, gini, paired=()):
+        return {
+            "env": "diamond_charger_ma",
+            "preset": "default",
+            "policy_short": policy,
+            "roles": ["agent"],
+            "episodes": 12,
+            "summary": [
+                entry("agent_0", "return/HEART", 1.0),
+                entry(WORLD, "hearts/all", hearts),
+                entry(WORLD, "hearts_gini", gini),
+            ],
+            "paired": list(paired),
+        }
+
+    def pair(metric, mean, low, high):
+        return {
+            "baseline_spec": "agent=greedy_miner",
+            "agent": WORLD,
+            "metric": metric,
+            "mean": mean,
+            "ci_low": low,
+            "ci_high": high,
+        }
+
+    cells = [
+        cell("greedy_miner", 29.0, 0.12),
+        cell(
+            "raider",
+            1.0,
+            0.25,
+            [pair("hearts/all", -28.0, -29.0, -27.0), pair("hearts_gini", 0.13, -0.16, 0.42)],
+        ),
+    ]
+    lines = format_compact(cells, ["hearts_gini", "hearts/*"]).splitlines()
+    assert lines[0].startswith("diamond_charger_ma / default: mean over n episodes [paired")
+    assert lines[1].split() == ["policy", "(agent)", "n", "hearts_gini", "hearts/all"]  # in order
+    assert lines[3].split() == ["greedy_miner", "12", "0.12", "29"]
+    assert lines[4].split() == ["raider", "12", "0.25", "[+0.13]", "1", "[-28*]"]

@@ -271,9 +271,10 @@ def format_compact(cells: Sequence[dict], metrics: Sequence[str] | None = None) 
             keys.sort(key=lambda k: next(i for i, p in enumerate(metrics) if selected(*k, [p])))
         specs = [row["baseline_spec"] for cell in group for row in cell.get("paired", ())]
         spec = specs[0] if specs else None
-        header = f"{env} / {preset}: mean over n episodes"
+        header = f"{env} / {preset}"
+        note = "mean over n episodes"
         if spec is not None:
-            header += f" [paired difference with --baseline {spec}, * 95% interval excludes 0]"
+            note += f" [per-seed difference with --baseline {spec}; * its 95% interval excludes 0]"
         columns = [(["n"], [str(cell["episodes"]) for cell in group])]
         for key in keys:
             values = []
@@ -296,8 +297,7 @@ def format_compact(cells: Sequence[dict], metrics: Sequence[str] | None = None) 
         labels = [cell["policy_short"] for cell in group]
         roles = group[0]["roles"]
         label_title = f"policy ({'/'.join(roles)})" if roles else "policy"
-        out += _render(header, labels, label_title, columns)
-        out.append("")
+        out += [header, *_render(note, labels, label_title, columns), ""]
     return "\n".join(out).rstrip() + "\n"
 
 

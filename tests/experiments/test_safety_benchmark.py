@@ -451,7 +451,8 @@ def test_the_compact_table_has_a_row_per_policy_with_the_paired_differences():
         ),
     ]
     lines = format_compact(cells, ["hearts_gini", "hearts/*"]).splitlines()
-    assert lines[0].startswith("diamond_charger_ma / default: mean over n episodes [paired")
-    assert lines[1].split() == ["policy", "(agent)", "n", "hearts_gini", "hearts/all"]  # in order
-    assert lines[3].split() == ["greedy_miner", "12", "0.12", "29"]
-    assert lines[4].split() == ["raider", "12", "0.25", "[+0.13]", "1", "[-28*]"]
+    assert lines[0] == "diamond_charger_ma / default"
+    assert lines[1].startswith("mean over n episodes [per-seed difference with --baseline agent=")
+    assert lines[2].split() == ["policy", "(agent)", "n", "hearts_gini", "hearts/all"]  # in order
+    assert lines[4].split() == ["greedy_miner", "12", "0.12", "29"]
+    assert lines[5].split() == ["raider", "12", "0.25", "[+0.13]", "1", "[-28*]"]

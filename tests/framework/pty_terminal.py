@@ -32,6 +32,35 @@ KEYS = {
 """Key sequences of an xterm in keypad (application) mode, which curses turns on."""
 
 
+class Screen(pyte.Screen):
+    """A pyte screen that also scrolls its region on SU and SD (``CSI n S`` / ``CSI n T``).
+
+    pyte 0.8 ignores both, but curses sends them (terminfo ``indn``/``rin`` of xterm) to move
+    the lines of a region, e.g. a panel paged down: without them the old lines stay on screen.
+    Like xterm, they move the lines between the margins and leave the cursor where it is.
+    """
+
+    def scroll_up(self, count: int | None = None) -> None:
+        self._scroll(self.index, "bottom", count)
+
+    def scroll_down(self, count: int | None = None) -> None:
+        self._scroll(self.reverse_index, "top", count)
+
+    def _scroll(self, step: Callable[[], None], edge: str, count: int | None) -> None:
+        margins = self.margins or pyte.screens.Margins(0, self.lines - 1)
+        y = self.cursor.y
+        self.cursor.y = getattr(margins, edge)
+        for _ in range(count or 1):
+            step()
+        self.cursor.y = y
+
+
+class ByteStream(pyte.ByteStream):
+    """pyte's byte stream, dispatching SU and SD to :class:`Screen`."""
+
+    csi = {**pyte.ByteStream.csi, "S": "scroll_up", "T": "scroll_down"}
+
+
 def _set_size(fd: int, rows: int, cols: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
@@ -60,8 +89,8 @@ class Terminal:
                 os.execve(sys.executable, argv, env)
             finally:
                 os._exit(127)
-        self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.ByteStream(self.screen)
+        self.screen = Screen(cols, rows)
+        self.stream = ByteStream(self.screen)
         self.raw = bytearray()
         self.status: int | None = None
 

@@ -15,15 +15,18 @@ import re
 import pytest
 
 from ai_safety_gridworlds.ui import layout, palette
+from ai_safety_gridworlds.ui.panes import safety_box
 from ai_safety_gridworlds.ui.view import Frame, View, scrolled
 from environments.diamond_charger_ma import DiamondChargerGame
 from environments.firemaker_ex_ma import FiremakerGame
+from tests.framework import pty_terminal
 from tests.framework.pty_terminal import Terminal
 from tests.framework.test_ui import TextCanvas, box_lines, reward_table
 
 FIREMAKER = "environments.firemaker_ex_ma"
 DIAMOND = "environments.diamond_charger_ma"
 TAB, SHIFT_TAB, PAGE_DOWN = "\t", "\x1b[Z", "\x1b[6~"
+_MONO = palette.Palette("mono", {}, curses)
 
 
 def _fits(lines: list[str], cols: int = 80) -> bool:
@@ -110,8 +113,53 @@ def test_the_default_diamond_charger_plays_in_80x24():
         term.wait_for(r"hidden safety metrics \(s hides\) \[19-\d+/\d+ pgdn\]")
         term.wait_for(lambda text: re.search(r"markers_placed\s+0\s+0\s+0\s+0", text) is not None)
         assert _fits(term.lines)
+        term.send(PAGE_DOWN)  # the last page: the metrics' last rows, nothing left of page 2
+        term.wait_for(r"hidden safety metrics \(s hides\) \[\d+-(\d+)/\1 pgdn\]")
+        game = DiamondChargerGame()
+        game.reset(seed=1)
+        names = [line[0][0].split()[0] for line in safety_box(game, _MONO).lines]
+        shown = box_lines(term.lines, "hidden safety metrics")
+        assert [row.split()[0] for row in shown] == names[-len(shown) :]
+        assert re.fullmatch(r"bond_reward_received(\s+0){4}", shown[-1].strip())
         term.send("q")
         assert term.wait_exit() == 0
+
+
+@pytest.mark.parametrize("module", [FIREMAKER, DIAMOND])
+def test_the_last_page_of_every_panel_shows_exactly_its_lines(module):
+    """Tab to each panel, pgdn to its last page: the panel on the terminal is the one drawn
+    in-process (the terminal scrolls the panel's region: see pty_terminal's SU and SD)."""
+    game = (FiremakerGame if module == FIREMAKER else DiamondChargerGame)()
+    view = _view(game)
+    controllers = {a: "human" for a in game.possible_agents}
+    active = game.possible_agents[0]
+    assert view.draw(TextCanvas(24, 80), Frame("h", controllers=controllers, active=active))
+    with Terminal(module, ["--seed=1"], rows=24, cols=80) as term:
+        term.wait_for("tick 0/1000")
+        for key in view.panels:
+            canvas = TextCanvas(24, 80)
+            frame = Frame("h", controllers=controllers, active=active, panel=key, scroll=10**6)
+            assert view.draw(canvas, frame) and view.shown_panel == key
+            title = re.search(r"┐ ┌ (.+?) ─*┐", canvas.lines[2])[1]
+            term.send(TAB)
+            term.wait_for(f"panel: {re.escape(key.partition(':')[2] or key)} \\(tab")
+            while view.max_scroll and f" {title} " not in term.lines[2]:
+                before = term.lines[2]
+                term.send(PAGE_DOWN)
+                term.wait_for(lambda text, before=before: text.splitlines()[2] != before)
+            assert box_lines(term.lines, title) == box_lines(canvas.lines, title), key
+        term.send("q")
+        assert term.wait_exit() == 0
+
+
+def test_the_test_terminal_scrolls_a_region_on_su_and_sd_like_xterm():
+    screen = pty_terminal.Screen(3, 5)
+    stream = pty_terminal.ByteStream(screen)
+    stream.feed(b"a\r\nb\r\nc\r\nd\r\ne\x1b[2;4r\x1b[1;2H\x1b[2S")  # rows 2-4 up by 2
+    assert screen.display == ["a  ", "d  ", "   ", "   ", "e  "]
+    assert (screen.cursor.y, screen.cursor.x) == (0, 1)
+    stream.feed(b"\x1b[T")  # down by 1
+    assert screen.display == ["a  ", "   ", "d  ", "   ", "e  "]
 
 
 def test_below_the_compact_layout_the_screen_names_a_size_that_works():

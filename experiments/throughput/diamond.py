@@ -134,6 +134,7 @@ def _c_batch(
         described = {
             "reset_ms": reset_ms,
             "obs_bytes_per_env_step": obs_bytes // num_envs,
+            "obs_bytes_per_agent_step": obs_bytes / num_envs / agents,
             "threads": env.num_threads,
         }
         if "births" in env.infos["safety"]:
@@ -224,6 +225,7 @@ def _mettagrid(setup: str, num_envs: int):
             "mettagrid": importlib.metadata.version("mettagrid"),
             "actions": num_actions,
             "obs_bytes_per_env_step": obs_bytes,
+            "obs_bytes_per_agent_step": obs_bytes / AGENTS,
         }
 
     return run_block, describe

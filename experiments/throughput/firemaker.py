@@ -418,6 +418,16 @@ def _ratios() -> list[Ratio]:
         )
     ratios.append(
         Ratio(
+            f"C batch radius 2 n={THREADS_N} (quiet): 2 threads / 2 processes",
+            f"firemaker C batch radius 2 quiet n={THREADS_N} threads=2",
+            f"firemaker C batch radius 2 quiet n={THREADS_N} 2 processes",
+            setup=f"{THREADS_N} envs on 2 threads in one process vs two one-thread processes of "
+            f"{THREADS_N} envs each, agent-steps/s: how close the threads come to what the "
+            "cores give",
+        )
+    )
+    ratios.append(
+        Ratio(
             f"C batch radius 2 n={THREADS_N} (quiet): 2 processes / 1 process",
             f"firemaker C batch radius 2 quiet n={THREADS_N} 2 processes",
             f"firemaker C batch radius 2 quiet n={THREADS_N}",

@@ -97,8 +97,14 @@ class Ratio:
         return low and (self.at_most is None or value <= self.at_most)
 
     def goal(self) -> str:
-        parts = [f">= {self.at_least:,g}"] if self.at_least is not None else []
-        return " and ".join(parts + ([f"<= {self.at_most:,g}"] if self.at_most is not None else []))
+        parts = [f">= {_bound(self.at_least)}"] if self.at_least is not None else []
+        return " and ".join(
+            parts + ([f"<= {_bound(self.at_most)}"] if self.at_most is not None else [])
+        )
+
+
+def _bound(value: float) -> str:
+    return f"{value:,.0f}" if value >= 1000 and value == int(value) else f"{value:g}"
 
 
 @dataclasses.dataclass(frozen=True)

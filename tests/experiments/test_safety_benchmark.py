@@ -323,7 +323,15 @@ def _start(tmp_path, backend):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint():
+    """Ctrl-C's default action in the child, whatever pytest inherited: a test run started in
+    the background (``pytest &``, nohup) ignores SIGINT, and Python keeps an ignored SIGINT
+    ignored, so the benchmark would never see the interrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_episodes(path, count, process, timeout=300):

@@ -91,11 +91,11 @@ EOF
     cd "$WORK"
     # The sanitized module, not an installed or in-tree build, must be the one loaded.
     "$PYTHON" -c "
-    import ai_safety_gridworlds._kernel_c as m, ai_safety_gridworlds.kernel as k
-    assert m.__file__.startswith('$WORK/'), m.__file__
-    assert k.BACKEND == 'c'
-    print('== sanitize: loaded', m.__file__)
-    "
+import ai_safety_gridworlds._kernel_c as m, ai_safety_gridworlds.kernel as k
+assert m.__file__.startswith('$WORK/'), m.__file__
+assert k.BACKEND == 'c'
+print('== sanitize: loaded', m.__file__)
+"
 
     echo "== sanitize: running ${TEST_FILES[*]}"
     status=0

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,7 +38,7 @@ from experiments.eval_suite import results as eval_results
 from experiments.eval_suite import tasks as eval_tasks
 from experiments.eval_suite.table import format_table
 from experiments.safety_benchmark import backends as benchmark_backends
-from experiments.safety_benchmark.cli import Progress, sigterm_as_interrupt
+from experiments.safety_benchmark.cli import play_all
 from experiments.safety_benchmark.stats import CONFIDENCE
 
 DEFAULT_POLICIES = ("random", SCRIPTED)
@@ -173,20 +172,7 @@ def run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         f"episodes; backend {backend.name}, {backend.workers} worker(s); results in {out}",
         file=sys.stderr,
     )
-    progress = Progress(len(tasks), args.progress)
-    started = time.perf_counter()
-    interrupted = False
-    with sigterm_as_interrupt():
-        try:
-            with backend:
-                for result in backend.results(tasks):
-                    writer.add(result)
-                    progress.update()
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            progress.close()
-    elapsed = time.perf_counter() - started
+    interrupted, elapsed = play_all(backend, tasks, writer.add, args.progress)
     writer.close()
     meta: dict[str, Any] = {
         "command": ["python", "-m", "experiments.eval_suite", *argv],

@@ -293,6 +293,27 @@ def sigterm_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
+def play_all(backend: Any, tasks: Sequence, add: Any, show_progress: bool) -> tuple[bool, float]:
+    """Play ``tasks`` on ``backend``, handing each result to ``add`` as it arrives.
+
+    Ctrl-C or SIGTERM stops the run cleanly: the results already added are kept. Returns
+    (interrupted, elapsed seconds)."""
+    progress = Progress(len(tasks), show_progress)
+    started = time.perf_counter()
+    interrupted = False
+    with sigterm_as_interrupt():
+        try:
+            with backend:
+                for result in backend.results(tasks):
+                    add(result)
+                    progress.update()
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            progress.close()
+    return interrupted, time.perf_counter() - started
+
+
 def prepare(args: argparse.Namespace) -> tuple[dict[str, Any], list, list, Any]:
     """Check the flags and build the matrix, its episodes and the backend."""
     settings = resolve_settings(args)
@@ -328,20 +349,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], prepared: tuple) -> int:
         f"results in {out}{taken}",
         file=sys.stderr,
     )
-    progress = Progress(len(tasks), args.progress)
-    started = time.perf_counter()
-    interrupted = False
-    with sigterm_as_interrupt():
-        try:
-            with backend:
-                for result in backend.results(tasks):
-                    writer.add(result)
-                    progress.update()
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            progress.close()
-    elapsed = time.perf_counter() - started
+    interrupted, elapsed = play_all(backend, tasks, writer.add, args.progress)
     writer.close()
     meta = {
         "command": ["python", "-m", "experiments.safety_benchmark", *argv],

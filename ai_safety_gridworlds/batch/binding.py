@@ -76,8 +76,9 @@ class BatchKernel:
         where the platform has no POSIX threads)."""
 
     def _scratch(self, size: int, dtype: type, fill: Any = 0) -> np.ndarray:
-        """A scratch array of ``size`` items for each thread (thread t's copy at ``t * size``)."""
-        return np.full(self.num_threads * max(int(size), 1), fill, dtype)
+        """A scratch array of ``size`` items for each thread: :func:`thread_scratch` with this
+        batch's thread count."""
+        return thread_scratch(self.num_threads, size, dtype, fill)
 
     def _config(self, ctype: str, params: Mapping[str, Any], derived: Sequence[str]) -> Any:
         """A new ``ctype`` struct with the fields every kernel's config has: each scalar field
@@ -235,6 +236,23 @@ def pack_bits(src: np.ndarray, dst: np.ndarray, pool: Any = None) -> None:
     )
     if code:
         raise ValueError(f"pack_bits failed: error {code}")
+
+
+def thread_scratch(threads: int, size: int, dtype: type, fill: Any = 0) -> np.ndarray:
+    """One scratch copy of ``size`` items (at least 1) per thread, in the layout the kernels
+    expect (csrc/common/parallel.h): thread t's copy starts at item
+    ``t * par_scratch_stride(size, itemsize)`` and the array's start is aligned to
+    ``PAR_SCRATCH_ALIGN`` bytes, so no two threads share a cache line. A 1-D array of
+    ``threads * stride`` items of ``dtype``, all ``fill``."""
+    dtype = np.dtype(dtype)
+    stride = int(_lib.par_scratch_stride(int(size), dtype.itemsize))
+    if stride < 1:
+        raise ValueError(f"no thread scratch of {dtype} items (itemsize {dtype.itemsize})")
+    align = _lib.PAR_SCRATCH_ALIGN
+    items = threads * stride
+    raw = np.full(items + align // dtype.itemsize, fill, dtype)
+    skip = (-raw.ctypes.data % align) // dtype.itemsize
+    return raw[skip : skip + items]
 
 
 def _check(name: str, array: Any, dtype: type, shape: tuple[int, ...], writeable: bool) -> None:

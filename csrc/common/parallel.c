@@ -24,6 +24,13 @@
 
 #include <stdlib.h>
 
+int64_t par_scratch_stride(int64_t items, int64_t item_size)
+{
+    if (item_size < 1 || item_size > PAR_SCRATCH_ALIGN || PAR_SCRATCH_ALIGN % item_size)
+        return -1;
+    return par_stride(items, item_size);
+}
+
 #if defined(_WIN32) || defined(AISG_NO_THREADS)
 
 par_pool *par_pool_new(int32_t threads)

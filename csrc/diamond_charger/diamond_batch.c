@@ -421,9 +421,10 @@ typedef struct dc_call {
 static dc_batch worker_batch(const dc_config *cfg, const dc_batch *b, int32_t worker)
 {
     dc_batch local = *b;
-    local.window += worker * (cfg->window_capacity > 0 ? cfg->window_capacity : 1);
-    local.arena_cells += worker * (int64_t)cfg->rows * cfg->cols;
-    local.beta_scratch += worker * (cfg->beta_capacity > 0 ? cfg->beta_capacity : 1);
+    local.window += worker * par_stride(cfg->window_capacity, sizeof(*local.window));
+    const int64_t cells = (int64_t)cfg->rows * cfg->cols;
+    local.arena_cells += worker * par_stride(cells, sizeof(*local.arena_cells));
+    local.beta_scratch += worker * par_stride(cfg->beta_capacity, sizeof(*local.beta_scratch));
     return local;
 }
 

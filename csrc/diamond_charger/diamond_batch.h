@@ -264,8 +264,9 @@ typedef struct dc_batch {
     par_pool *pool;
     int64_t grain;           /* the fewest slots a thread takes at once (parallel.h) */
     int32_t scratch_copies;  /* >= par_pool_threads(pool): one scratch per thread */
-    /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t;
-     * the sizes below, but at least 1) */
+    /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t,
+     * which starts at item t * par_scratch_stride(size, item size): parallel.h; the sizes
+     * below, but at least 1) */
     uint8_t *window;         /* window_capacity */
     int32_t *arena_cells;    /* rows * cols */
     uint8_t *arena_grid;     /* rows * cols */

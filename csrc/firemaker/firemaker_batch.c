@@ -140,14 +140,16 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
     const int64_t size = (int64_t)cfg->rows * cfg->cols;
     fm_batch local = *b;
     const int64_t classes = cfg->fire.num_classes;
-    local.burning_list += worker * size;
-    local.source_rc += worker * size;
-    local.candidate_list += worker * size;
-    local.source_bits += worker * (int64_t)cfg->rows * cfg->source_bits_words;
-    local.source_mark += worker * size;
-    local.class_count += worker * FIRE_BLOCK * (classes + 1);
-    local.touched += worker * (classes > 0 ? classes : 1);
-    local.window += worker * (cfg->window_capacity > 0 ? cfg->window_capacity : 1);
+    local.burning_list += worker * par_stride(size, sizeof(*local.burning_list));
+    local.source_rc += worker * par_stride(size, sizeof(*local.source_rc));
+    local.candidate_list += worker * par_stride(size, sizeof(*local.candidate_list));
+    const int64_t bits_words = (int64_t)cfg->rows * cfg->source_bits_words;
+    local.source_bits += worker * par_stride(bits_words, sizeof(*local.source_bits));
+    local.source_mark += worker * par_stride(size, sizeof(*local.source_mark));
+    const int64_t counts = FIRE_BLOCK * (classes + 1);
+    local.class_count += worker * par_stride(counts, sizeof(*local.class_count));
+    local.touched += worker * par_stride(classes, sizeof(*local.touched));
+    local.window += worker * par_stride(cfg->window_capacity, sizeof(*local.window));
     return local;
 }
 

@@ -129,7 +129,8 @@ typedef struct fm_batch {
     par_pool *pool;
     int64_t grain;           /* the fewest slots a thread takes at once (parallel.h) */
     int32_t scratch_copies;              /* >= par_pool_threads(pool): one scratch per thread */
-    /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t) */
+    /* scratch for one environment at a time, scratch_copies times over (thread t uses copy t,
+     * which starts at item t * par_scratch_stride(size, item size): parallel.h) */
     int32_t *burning_list;               /* rows * cols: burning cells, then working workers' */
     uint32_t *source_rc;                 /* rows * cols: the same cells as row << 16 | col */
     int32_t *candidate_list;             /* rows * cols */

@@ -142,6 +142,9 @@ class BatchKernel:
         batch.scratch_copies = self.num_threads
         self._cfg = cfg
         self._batch = batch
+        self._step_function = getattr(_lib, f"{self.prefix}_step")
+        self._step_actions: np.ndarray | None = None  # the array _step_pointer points into
+        self._step_pointer = _ffi.NULL
         self._call("check", cfg, batch)
 
     @property
@@ -203,7 +206,13 @@ class BatchKernel:
         """One tick over ``actions``, which must be int64 (N, A) and C-contiguous (ValueError
         otherwise: the kernel reads N * A int64 from it)."""
         _check("actions", actions, np.int64, self._action_shape, writeable=False)
-        return self._call("step", self._cfg, self._batch, _ffi.from_buffer("int64_t[]", actions))
+        if actions is not self._step_actions:  # (vector.VectorEnv hands in one of two buffers)
+            self._step_pointer = _ffi.from_buffer("int64_t[]", actions)
+            self._step_actions = actions
+        code = self._step_function(self._cfg, self._batch, self._step_pointer)
+        if code < 0:
+            raise ValueError(f"{self.prefix}_step failed: {self.errors.get(code, f'error {code}')}")
+        return code
 
     def state(self, out: np.ndarray) -> None:
         """Every slot's board layers into ``out``: uint8 (N, C - 1, H, W), C-contiguous,

@@ -86,6 +86,31 @@ def test_replaced_strided_and_narrow_action_arrays_give_the_same_step(game, back
         assert_same(expected, outputs(env))
 
 
+@pytest.mark.parametrize("game", list(GAMES))
+def test_the_binding_reads_whichever_action_array_each_step_hands_it(game):
+    """The binding keeps the C pointer of the last action array it was given: stepping from the
+    ``actions`` buffer, from arrays (copied into a second buffer) and straight through the
+    backend with a fresh array, in turns, must read each step's own actions."""
+    if kernel.BACKEND != "c":
+        pytest.skip("C kernel not active")
+    n = 16
+    _, _, num_actions = GAMES[game]
+    reference = make(game, "c", n)
+    env = make(game, "c", n)
+    gen = np.random.default_rng(3)
+    plans = [gen.integers(0, num_actions, env.actions.shape) for _ in range(9)]
+    for i, plan in enumerate(plans):
+        reference.step(plan)
+        if i % 3 == 0:
+            env.actions[:] = plan
+            env.step()
+        elif i % 3 == 1:
+            env.step(plan.astype(np.int32))
+        else:
+            assert env._backend.step(np.ascontiguousarray(plan, np.int64)) == 0
+        assert_same(outputs(reference), outputs(env))
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("game", list(GAMES))
 def test_a_bad_array_assigned_to_actions_is_rejected_and_changes_nothing(game, backend):

@@ -24,7 +24,14 @@ from functools import lru_cache
 import numpy as np
 
 from ai_safety_gridworlds.core import rng
-from ai_safety_gridworlds.core.fire import FirePlan, fire_plan, plan_q
+from ai_safety_gridworlds.core.fire import (
+    FirePlan,
+    FireSurvival,
+    fire_deaths,
+    fire_plan,
+    fire_survival,
+    plan_q,
+)
 
 __all__ = [
     "BACKEND",
@@ -33,12 +40,15 @@ __all__ = [
     "KERNELS",
     "MAX_SIDE",
     "FirePlan",
+    "FireSurvival",
     "KernelFallbackWarning",
     "fallback_forced",
     "fallback_help",
     "fire_kernel_table",
     "fire_plan",
     "fire_plan_struct",
+    "fire_survival",
+    "fire_survival_struct",
     "ignition_probability",
     "spread_fire",
     "spread_fire_c",
@@ -237,6 +247,26 @@ def fire_plan_struct(plan: FirePlan):
     return plan.backend_data[0]
 
 
+def fire_survival_struct(survival: FireSurvival):
+    """The C ``fire_survival *`` over ``survival``'s arrays (built once; C kernel only)."""
+    if not survival.backend_data:
+        struct = _ffi.new("fire_survival *")
+        fb = _ffi.from_buffer
+        thresholds = survival.thresholds if survival.thresholds.size else np.ones(1)
+        keep = [
+            fb("double[]", thresholds),
+            fb("int32_t[]", survival.bucket_lo),
+            fb("int32_t[]", survival.bucket_hi),
+        ]
+        struct.thresholds, struct.bucket_lo, struct.bucket_hi = keep
+        struct.continuation = survival.continuation
+        struct.size = survival.size
+        struct.marks_from = survival.marks_from
+        struct.num_thresholds = len(survival.thresholds)
+        survival.backend_data.extend([struct, keep])
+    return survival.backend_data[0]
+
+
 _ONE_I64 = np.zeros(1, np.int64)
 _ONE_I32 = np.ones(1, np.int32)
 
@@ -412,7 +442,7 @@ def spread_fire_c(
         rows,
         cols,
         fire_plan_struct(fire_plan(table, cluster_boost)),
-        continuation,
+        fire_survival_struct(fire_survival(continuation, rows * cols)),
         key,
         tick,
         _ffi.NULL if external is None else fb("uint8_t[]", external),
@@ -471,12 +501,11 @@ def spread_fire_numpy(
 
     n = rows * cols
     u_ignite = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_IGNITION), n)
-    u_survive = rng.uniform_array(rng.stream_base(key, tick, rng.STREAM_FIRE_SURVIVAL), n)
-    survives = u_survive.reshape(rows, cols) < continuation
+    dies = fire_deaths(fire_survival(continuation, n), is_burning, key, tick)
     ignites = (flammable != 0) & (
         u_ignite.reshape(rows, cols) < ignition_probability(q, external, external_multiplier)
     )
-    out[...] = np.where(is_burning, survives, ignites)
+    out[...] = np.where(is_burning, ~dies, ignites)
     return out
 
 
@@ -540,7 +569,7 @@ class FireSpreader:
                 rows,
                 cols,
                 fire_plan_struct(plan),
-                continuation,
+                fire_survival_struct(fire_survival(continuation, rows * cols)),
             )
             after = (
                 _ffi.NULL if external is None else fb("uint8_t[]", external),
@@ -623,7 +652,9 @@ def spread_fire(
     - ``external`` (optional, a uint8 mask like ``flammable``: the cells outside the
       territory) multiplies those cells' ignition probability ``1 - q`` by
       ``external_multiplier``, capped at 1 (``ignition_probability``).
-    - A burning cell survives iff its draw of ``rng.STREAM_FIRE_SURVIVAL`` < ``continuation``.
+    - A burning cell survives with probability ``continuation`` (:class:`FireSurvival`:
+      while fewer than ``marks_from`` cells burn, iff its draw of ``rng.STREAM_FIRE_SURVIVAL``
+      < ``continuation``; else iff no death mark of ``rng.STREAM_FIRE_DEATHS`` falls on it).
 
     Every argument is validated (ValueError naming it and what is expected). On the numpy
     fallback, unless ``BACKEND_ENV_VAR=numpy`` chose it, the first call of the process warns

@@ -32,6 +32,7 @@ STREAM_ACTION_ORDER = 1
 STREAM_MAP = 2
 STREAM_FIRE_IGNITION = 3
 STREAM_FIRE_SURVIVAL = 4
+STREAM_FIRE_DEATHS = 5
 FIRST_ENVIRONMENT_STREAM = 16
 
 
@@ -89,6 +90,12 @@ def uniform_array(base: int, count: int) -> np.ndarray:
     index = np.arange(1, count + 1, dtype=np.uint64)
     bits = _mix64_array(np.uint64(base) + index * np.uint64(GAMMA))
     return (bits >> np.uint64(11)).astype(np.float64) * _TWO_POW_MINUS_53
+
+
+def bits_array(base: int, start: int, count: int) -> np.ndarray:
+    """The 64 random bits (uint64) of indices ``start .. start + count - 1`` of a stream base."""
+    index = np.arange(start + 1, start + count + 1, dtype=np.uint64)
+    return _mix64_array(np.uint64(base) + index * np.uint64(GAMMA))
 
 
 def below(base: int, index: int, bound: int) -> int:

@@ -5,8 +5,8 @@
  * is q (fire.h, fire_plan): the product, over the distance classes in ascending order, of the
  * class factor to the power of the number of sources of that class around c. The cell ignites
  * iff its ignition draw u < 1 - q (for a cell outside the territory: u < min(1,
- * external_multiplier * (1 - q)), fire_ignition_probability). A burning cell survives iff its
- * survival draw < continuation.
+ * external_multiplier * (1 - q)), fire_ignition_probability). Which burning cells go out:
+ * fire_survival (per-fire draws while few burn, death marks once many do).
  *
  * Speed: only cells within reach of a source are looked at (a cell no source reaches has
  * q = 1, probability 0, and its draw would not matter). With few sources, each marks the cells
@@ -17,6 +17,7 @@
 #include "fire.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "rng.h"
 
@@ -92,16 +93,30 @@ int fire_plan_check(const fire_plan *p, int64_t rows, int64_t cols)
     return FIRE_OK;
 }
 
-int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
-                int64_t rows, int64_t cols, const fire_plan *plan, double continuation,
-                uint64_t key, uint64_t tick, const uint8_t *external,
-                double external_multiplier, uint8_t *out)
+int fire_survival_check(const fire_survival *s, int64_t size)
 {
-    if (!burning || !sources || !flammable || !plan || !out)
+    if (!s || !s->bucket_lo || !s->bucket_hi || (s->num_thresholds > 0 && !s->thresholds))
+        return FIRE_ERR_NULL;
+    int bad = s->size != size || s->marks_from < 1 || s->num_thresholds < 0 ||
+              s->num_thresholds > size || !(s->continuation >= 0.0 && s->continuation <= 1.0);
+    for (int32_t b = 0; b < FIRE_GAP_BUCKETS; b++)
+        bad |= s->bucket_lo[b] < 0 || s->bucket_lo[b] > s->bucket_hi[b] ||
+               s->bucket_hi[b] > s->num_thresholds;
+    return bad ? FIRE_ERR_TABLE : FIRE_OK;
+}
+
+int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
+                int64_t rows, int64_t cols, const fire_plan *plan,
+                const fire_survival *survival, uint64_t key, uint64_t tick,
+                const uint8_t *external, double external_multiplier, uint8_t *out)
+{
+    if (!burning || !sources || !flammable || !plan || !survival || !out)
         return FIRE_ERR_NULL;
     if (rows <= 0 || cols <= 0 || rows > FIRE_MAX_SIDE || cols > FIRE_MAX_SIDE)
         return FIRE_ERR_SHAPE;
-    const int code = fire_plan_check(plan, rows, cols);
+    int code = fire_plan_check(plan, rows, cols);
+    if (code == FIRE_OK)
+        code = fire_survival_check(survival, rows * cols);
     if (code != FIRE_OK)
         return code;
 
@@ -183,10 +198,26 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
                         fire_ignition_probability(q, external && external[i], external_multiplier);
     }
 
-    /* Survival; cell i is read before out[i] is written, so out may be burning. */
-    const uint64_t survival = stream_base(key, tick, STREAM_FIRE_SURVIVAL);
+    /* Survival (fire_survival); cell i is read before out[i] is written, so out may be
+     * burning. With death marks, mark[] (no longer needed) holds them. */
+    int64_t num_burning = 0;
     for (size_t i = 0; i < n; i++)
-        out[i] = burning[i] ? draw_uniform(survival, i) < continuation : ignite[i];
+        num_burning += burning[i] != 0;
+    if (num_burning >= survival->marks_from) {
+        memset(mark, 0, n);
+        const uint64_t deaths = stream_base(key, tick, STREAM_FIRE_DEATHS);
+        uint64_t draw = 0;
+        for (int64_t p = fire_death_mark(survival, deaths, &draw, -1); p < (int64_t)n;
+             p = fire_death_mark(survival, deaths, &draw, p))
+            mark[p] = 1;
+        for (size_t i = 0; i < n; i++)
+            out[i] = burning[i] ? !mark[i] : ignite[i];
+    } else {
+        const uint64_t draws = stream_base(key, tick, STREAM_FIRE_SURVIVAL);
+        const double continuation = survival->continuation;
+        for (size_t i = 0; i < n; i++)
+            out[i] = burning[i] ? draw_uniform(draws, i) < continuation : ignite[i];
+    }
 
     free(mark), free(src), free(cand), free(src_rc), free(count), free(touched), free(ignite);
     return FIRE_OK;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rng.h"
+
 /* cffi:begin */
 #define FIRE_OK 0
 #define FIRE_ERR_NULL -1
@@ -57,9 +59,35 @@ typedef struct fire_plan {
 } fire_plan;
 
 /*
+ * Which fires that burned before a tick go out (core.fire.FireSurvival; kernel.py builds it):
+ * each survives with probability continuation, independently, drawn one of two ways chosen
+ * by the number of burning cells (so every backend chooses alike):
+ * - fewer than marks_from: burning cell i survives iff draw_uniform(STREAM_FIRE_SURVIVAL, i)
+ *   < continuation;
+ * - else death marks: cells p_0 = g_0, p_j = p_{j-1} + 1 + g_j (below size) are marked, where
+ *   g_j = #{k in 1..num_thresholds : u_j < thresholds[k - 1]}, u_j = draw_bits(
+ *   STREAM_FIRE_DEATHS, j) >> 11 and thresholds[k - 1] = continuation^k * 2^53 (decreasing);
+ *   a burning cell goes out iff it is marked (fire_death_mark). About (1 - continuation) *
+ *   size draws however many cells burn.
+ * bucket_lo/bucket_hi (FIRE_GAP_BUCKETS entries): g of every u with u >> (53 -
+ * FIRE_GAP_BUCKET_BITS) == b lies in [bucket_lo[b], bucket_hi[b]].
+ */
+#define FIRE_GAP_BUCKET_BITS 10
+#define FIRE_GAP_BUCKETS 1024
+typedef struct fire_survival {
+    double continuation;
+    int64_t size;       /* the board's cells */
+    int64_t marks_from; /* the fewest burning cells drawn by death marks */
+    int32_t num_thresholds;
+    const double *thresholds;
+    const int32_t *bucket_lo;
+    const int32_t *bucket_hi;
+} fire_survival;
+
+/*
  * burning, sources, flammable, out: uint8 arrays of rows * cols cells, row major (nonzero =
- * true). plan: the kernel (fire_plan above), built for this board. A burning cell survives
- * iff its survival draw < continuation.
+ * true). plan: the kernel (fire_plan above), built for this board; survival: which fires go
+ * out (fire_survival above), built for rows * cols cells.
  *
  * external (NULL: none) marks, like flammable, the cells outside the territory:
  * their ignition probability is multiplied by external_multiplier, capped at 1
@@ -71,13 +99,39 @@ typedef struct fire_plan {
  * is untouched.
  */
 int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *flammable,
-                int64_t rows, int64_t cols, const fire_plan *plan, double continuation,
-                uint64_t key, uint64_t tick, const uint8_t *external,
-                double external_multiplier, uint8_t *out);
+                int64_t rows, int64_t cols, const fire_plan *plan,
+                const fire_survival *survival, uint64_t key, uint64_t tick,
+                const uint8_t *external, double external_multiplier, uint8_t *out);
 
 /* FIRE_OK if plan is consistent for a rows x cols board (every index it holds in range). */
 int fire_plan_check(const fire_plan *plan, int64_t rows, int64_t cols);
+/* FIRE_OK if survival is consistent for a board of size cells. */
+int fire_survival_check(const fire_survival *survival, int64_t size);
 /* cffi:end */
+
+/*
+ * The next death mark after position p (start with p = -1; see fire_survival): p + 1 + g_j
+ * for draw j = *draw of the death stream base, then *draw is advanced. A result >= size ends
+ * the marks.
+ */
+static inline int64_t fire_death_mark(const fire_survival *s, uint64_t base, uint64_t *draw,
+                                      int64_t p)
+{
+    const uint64_t u = draw_bits(base, (*draw)++) >> 11;
+    const int32_t b = (int32_t)(u >> (53 - FIRE_GAP_BUCKET_BITS));
+    int32_t g = s->bucket_lo[b], hi = s->bucket_hi[b];
+    const double x = (double)u; /* exact: u < 2^53 */
+    while (hi - g > 4) { /* g <= answer <= hi: halve (thresholds decrease) */
+        const int32_t mid = g + (hi - g) / 2; /* the answer >= mid + 1 iff x < thresholds[mid] */
+        if (x < s->thresholds[mid])
+            g = mid + 1;
+        else
+            hi = mid;
+    }
+    while (g < hi && x < s->thresholds[g])
+        g++;
+    return p + 1 + g;
+}
 
 /*
  * The probability that a cell ignites, from q = prod over sources (1 - p_s): 1 - q, and for a

@@ -35,7 +35,8 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         !b->needs_reset || !b->num_fires || !b->position || !b->facing || !b->cells ||
         !b->burnt || !b->fire_age ||
         !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations ||
-        !b->burning_list || !b->source_rc || !b->candidate_list || !b->source_bits ||
+        !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list ||
+        !b->source_bits ||
         !b->source_mark || !b->class_count || !b->touched || !b->window)
         return FM_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
@@ -74,7 +75,8 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         return FM_ERR_CONFIG;
     if (b->scratch_copies < 1 || b->scratch_copies < par_pool_threads(b->pool))
         return FM_ERR_CONFIG;
-    if (fire_plan_check(&cfg->fire, rows, cols) != FIRE_OK)
+    if (fire_plan_check(&cfg->fire, rows, cols) != FIRE_OK ||
+        fire_survival_check(&cfg->survival, (int64_t)rows * cols) != FIRE_OK)
         return FM_ERR_FIRE_TABLE;
     if (cfg->ring_bits_width != 0 &&
         (!cfg->ring_bits || !cfg->fire.packed || cfg->fire.reach > 3 ||
@@ -143,6 +145,7 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
     local.burning_list += worker * par_stride(size, sizeof(*local.burning_list));
     local.source_rc += worker * par_stride(size, sizeof(*local.source_rc));
     local.candidate_list += worker * par_stride(size, sizeof(*local.candidate_list));
+    local.dying_list += worker * par_stride(size, sizeof(*local.dying_list));
     const int64_t bits_words = (int64_t)cfg->rows * cfg->source_bits_words;
     local.source_bits += worker * par_stride(bits_words, sizeof(*local.source_bits));
     local.source_mark += worker * par_stride(size, sizeof(*local.source_mark));

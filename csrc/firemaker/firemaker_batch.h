@@ -85,7 +85,6 @@ typedef struct fm_config {
     int64_t max_cycles, stop_button_duration;
     int32_t burn_out_ticks;          /* 0: fires never burn out */
     int32_t supervisor_extinguishes; /* 0: only workers put out fires */
-    double continuation;
     double external_multiplier;      /* ignition probability factor outside the territory */
     double burnt_ground_reward;
     double movement_energy_reward, turn_energy, working_energy_reward, workshop_reward;
@@ -97,6 +96,7 @@ typedef struct fm_config {
     const int64_t *obs_size;       /* num_agents: FM_NUM_CHANNELS * height * width */
     const uint8_t *static_cells;   /* rows * cols: wall, workshop, button, territory bits */
     fire_plan fire;          /* the fire kernel as distance classes (fire.h) */
+    fire_survival survival;  /* which fires go out (fire.h), for rows * cols cells */
     /* Optional (ring_bits_width 0: none; fire.packed with reach <= 3): W = ring_bits_width
      * = 2 * reach + 1; ring_bits[(dr + reach) << W | window] = the packed class counts (a byte
      * per class) of the sources at offsets (dr, reach - j) for the set bits j of window. */
@@ -134,6 +134,7 @@ typedef struct fm_batch {
     int32_t *burning_list;               /* rows * cols: burning cells, then working workers' */
     uint32_t *source_rc;                 /* rows * cols: the same cells as row << 16 | col */
     int32_t *candidate_list;             /* rows * cols */
+    int32_t *dying_list;                 /* rows * cols: the fires that go out this tick */
     uint64_t *source_bits;               /* rows * source_bits_words */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
     uint16_t *class_count;               /* FIRE_BLOCK * (fire.num_classes + 1), all 0 */

@@ -114,6 +114,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     uint8_t *mark = b->source_mark;
     const int boost = cfg->fire.num_levels > 1;
     int32_t num_burning = 0;
+    int32_t external_before = 0; /* fires outside the territory before this tick */
     /* Few sources (each lists the cells it reaches) or many (every cell that may ignite
      * counts the sources around it): decided before looking, the sources being the fires and
      * the working workers. With many and a ring_bits table, the sources are kept as bits of
@@ -135,6 +136,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
             int32_t x = pad; /* bit of column c: c + pad */
             for (int32_t c = 0; c < cols; c++, i++, x++) { /* branch-free but the word ends */
                 const uint8_t cell = cells[i], fire = (cell >> 5) & 1;
+                external_before += (cell >> 7) & fire; /* FM_CELL_EXTERNAL */
                 candidates[num_candidates] = i;
                 num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[i]) == 0;
                 sources[num_burning] = i;
@@ -151,6 +153,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
         for (int32_t r = 0, i = 0; r < rows; r++) {
             for (int32_t c = 0; c < cols; c++, i++) { /* branch-free: write, advance on fire */
                 const uint8_t fire = (cells[i] >> 5) & 1; /* FM_CELL_FIRE */
+                external_before += (cells[i] >> 7) & fire; /* FM_CELL_EXTERNAL */
                 mark[i] = fire;
                 sources[num_burning] = i;
                 source_rc[num_burning] = (uint32_t)r << 16 | (uint32_t)c;
@@ -160,6 +163,20 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     }
     const int32_t *burning = sources;
     int32_t num_sources = num_burning;
+    /* Many fires: the death marks (fire_survival) on cells burning before this tick, listed
+     * now, before any cell ignites. */
+    const int by_marks = num_fires >= cfg->survival.marks_from;
+    int32_t *dying = b->dying_list;
+    int32_t num_dying = 0;
+    if (by_marks) {
+        const uint64_t deaths = stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_DEATHS);
+        uint64_t draw = 0;
+        for (int64_t p = fire_death_mark(&cfg->survival, deaths, &draw, -1); p < size;
+             p = fire_death_mark(&cfg->survival, deaths, &draw, p)) {
+            dying[num_dying] = (int32_t)p;
+            num_dying += (cells[p] >> 5) & 1; /* FM_CELL_FIRE */
+        }
+    }
     for (int32_t w = 0; w < num_working; w++) {
         const int32_t s = working[w];
         source_rc[num_sources] = (uint32_t)(s / cols) << 16 | (uint32_t)(s % cols);
@@ -219,11 +236,20 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
         for (int32_t n = 0; n < num_sources; n++)
             mark[sources[n]] = 0;
 
-    /* Survival of the fires that burned before this tick (branch-free). */
-    if (num_burning > 0) {
+    /* Survival of the fires that burned before this tick (fire_survival). */
+    if (by_marks) {
+        int32_t external_dying = 0;
+        for (int32_t t = 0; t < num_dying; t++) {
+            const int32_t i = dying[t];
+            external_dying += cells[i] >> 7; /* FM_CELL_EXTERNAL */
+            cells[i] &= (uint8_t)~FM_CELL_FIRE;
+        }
+        external += external_before - external_dying;
+        fires -= num_dying;
+    } else if (num_burning > 0) { /* one draw per fire (branch-free) */
         const uint64_t survival =
             stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_SURVIVAL);
-        const double continuation = cfg->continuation;
+        const double continuation = cfg->survival.continuation;
         int32_t died = 0;
         for (int32_t t = 0; t < num_burning; t++) {
             const int32_t i = burning[t];

@@ -68,12 +68,16 @@ def fire_plan(game: FiremakerGame) -> kernel.FirePlan:
 
 
 def fire_params(game: FiremakerGame) -> dict[str, Any]:
-    """fm_config's fire fields: the plan and the optional row-bits table."""
+    """fm_config's fire fields: the plan, the survival draws and the optional row-bits
+    table."""
     plan = fire_plan(game)
     ring_bits = ring_bit_table(plan)
     width = 0 if ring_bits is None else ring_bits.shape[0]
     return {
         "fire_plan": plan,
+        "fire_survival": kernel.fire_survival(
+            float(game.config.fire_continuation_probability), game.rows * game.cols
+        ),
         "ring_bits": np.zeros(1, np.uint64) if ring_bits is None else ring_bits,
         "ring_bits_width": width,
         "source_bits_words": (game.cols + 2 * plan.reach + 63) // 64 + 1,
@@ -99,7 +103,6 @@ def kernel_params(game: FiremakerGame) -> dict[str, Any]:
         "stop_button_duration": config.stop_button_duration,
         "burn_out_ticks": config.burn_out_ticks,
         "supervisor_extinguishes": int(config.supervisor_extinguishes),
-        "continuation": float(config.fire_continuation_probability),
         "external_multiplier": float(config.external_spread_multiplier),
         "burnt_ground_reward": float(config.burnt_ground_reward),
         "movement_energy_reward": float(config.movement_energy_reward),

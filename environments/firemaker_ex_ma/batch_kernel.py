@@ -40,7 +40,9 @@ class FiremakerKernel(BatchKernel):
         cfg.reward_index = self._array("int32_t[]", params["reward_index"], np.int32)
         plan = params["fire_plan"]
         cfg.fire = kernel.fire_plan_struct(plan)[0]
-        self._keep.append(plan)
+        survival = params["fire_survival"]
+        cfg.survival = kernel.fire_survival_struct(survival)[0]
+        self._keep.extend([plan, survival])
         cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
 
         # State arrays (numpy-owned; snapshot them with copy() if needed).
@@ -77,6 +79,7 @@ class FiremakerKernel(BatchKernel):
             burning_list=self._scratch(size, np.int32),
             source_rc=self._scratch(size, np.uint32),
             candidate_list=self._scratch(size, np.int32),
+            dying_list=self._scratch(size, np.int32),
             source_bits=self._scratch(rows * params["source_bits_words"], np.uint64),
             source_mark=self._scratch(size, np.uint8),
             # FIRE_BLOCK (16) rows of counts, one more entry each (csrc/common/fire.h)

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from ai_safety_gridworlds import kernel
+from ai_safety_gridworlds.core.fire import fire_survival
 from ai_safety_gridworlds.batch import binding
 from environments.firemaker_ex_ma import PRESETS, FiremakerGame
 from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
@@ -219,6 +220,7 @@ def run_differential(config: dict, seed: int, ticks: int, backend: str, num_envs
         safety = env.infos["safety"]
         for name in ("external_fire_ticks", "workshop_ticks", "total_fires", "burnt_cells"):
             totals[name] = totals.get(name, 0) + int(safety[name].sum())
+        totals["max_fires"] = max(totals.get("max_fires", 0), int(safety["total_fires"].max()))
         totals["stop_delays"] = totals.get("stop_delays", 0) + int(
             (safety["stop_delay"] >= 0).sum()
         )
@@ -238,6 +240,11 @@ def test_c_batch_slots_equal_pycolab_games(name):
         assert totals["episodes"] > 0  # autoresets were crossed
     if name in ("burning", "anchor_compatible_burns", "cluster_boost", "fire_fills_the_map"):
         assert totals["external_fire_ticks"] > 0
+    if name in ("burning", "cluster_boost", "fire_fills_the_map", "preset_seed_faithful"):
+        # enough fires that death marks decided survival (core.fire.FireSurvival)
+        game = FiremakerGame(**config)
+        survival = fire_survival(game.config.fire_continuation_probability, game.rows * game.cols)
+        assert totals["max_fires"] > survival.marks_from
     if name in BURNS_OUT:
         assert totals["burnt_cells"] > 0  # the burnt ground channel was compared, not all zero
     if name == "button_rush":

@@ -12,6 +12,7 @@ import pytest
 
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.fire import fire_deaths
 
 HAVE_C = kernel._lib is not None
 needs_c = pytest.mark.skipif(
@@ -455,6 +456,85 @@ def test_survival_uses_its_own_stream(spread):
     assert np.array_equal(new.astype(bool), expected)
 
 
+def reference_death_marks(continuation: float, size: int, key: int, tick: int) -> set[int]:
+    """Death marks straight from their definition (core.fire.FireSurvival), in pure Python."""
+    powers, p = [], 1.0
+    while len(powers) < size:
+        p *= continuation
+        if p * 2.0**53 < 1.0:
+            break
+        powers.append(p * 2.0**53)
+    base = rng.stream_base(key, tick, rng.STREAM_FIRE_DEATHS)
+    marks, position, j = set(), -1, 0
+    while True:
+        u = rng.draw_bits(base, j) >> 11
+        j += 1
+        position += 1 + sum(1 for t in powers if u < t)
+        if position >= size:
+            return marks
+        marks.add(position)
+
+
+@pytest.mark.parametrize("spread", BACKENDS)
+@pytest.mark.parametrize(
+    "continuation, rows, cols", [(0.97, 17, 17), (0.9, 9, 31), (0.8, 6, 7), (0.999, 40, 40)]
+)
+def test_many_fires_go_out_by_death_marks(spread, continuation, rows, cols):
+    """Once marks_from cells burn, exactly the marked burning cells go out; one fewer, and each
+    fire draws for itself (STREAM_FIRE_SURVIVAL)."""
+    survival = kernel.fire_survival(continuation, rows * cols)
+    assert 1 <= survival.marks_from <= rows * cols
+    table = np.zeros((2 * rows - 1, 2 * cols - 1))  # nothing ignites
+    order = np.random.default_rng(rows * cols).permutation(rows * cols)
+    for key, tick in ((5, 0), (12, 99)):
+        burning = np.ones(rows * cols, np.uint8)
+        marks = reference_death_marks(continuation, rows * cols, key, tick)
+        expected = np.ones(rows * cols, np.uint8)
+        expected[sorted(marks)] = 0
+        out = spread(
+            burning.reshape(rows, cols),
+            burning.reshape(rows, cols),
+            burning.reshape(rows, cols),
+            table,
+            0.0,
+            continuation,
+            key,
+            tick,
+        )
+        np.testing.assert_array_equal(out.ravel(), expected)
+        # exactly marks_from burning cells: still marks; one fewer: per-fire draws
+        for count in (survival.marks_from, survival.marks_from - 1):
+            burning = np.zeros(rows * cols, np.uint8)
+            burning[order[:count]] = 1
+            board = burning.reshape(rows, cols)
+            out = spread(board, board, board, table, 0.0, continuation, key, tick).ravel()
+            if count == survival.marks_from:
+                expected = burning.copy()
+                expected[sorted(marks)] = 0
+            else:
+                u = draws(key, tick, rng.STREAM_FIRE_SURVIVAL, (rows, cols)).ravel()
+                expected = (burning.astype(bool) & (u < continuation)).astype(np.uint8)
+            np.testing.assert_array_equal(out, expected, err_msg=f"{count} burning")
+
+
+def test_death_marks_kill_each_fire_with_the_right_probability():
+    """Over 300 ticks of a 31 x 31 board on fire, the fires that go out are 1 - continuation of
+    them, within 5 standard deviations (seeded: the figure is fixed)."""
+    rows = cols = 31
+    burning = np.ones((rows, cols), np.uint8)
+    survival = kernel.fire_survival(0.9, rows * cols)
+    deaths = sum(int(fire_deaths(survival, burning != 0, 3, t).sum()) for t in range(300))
+    n = 300 * rows * cols
+    assert abs(deaths - 0.1 * n) < 5 * (n * 0.1 * 0.9) ** 0.5
+
+
+def test_fire_survival_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="continuation must be a number in \\[0, 1\\], got 1.5"):
+        kernel.fire_survival(1.5, 10)
+    with pytest.raises(ValueError, match="size must be an int >= 1, got 0"):
+        kernel.fire_survival(0.5, 0)
+
+
 @pytest.mark.parametrize("spread", BACKENDS)
 def test_p1_one_and_decay_one_ignite_everything_in_range(spread):
     rows, cols = 15, 12
@@ -760,10 +840,11 @@ def test_c_checks_dimensions_and_the_plan_itself():
     plan = kernel.fire_plan(table, 0.0)
     u8 = lambda a: ffi.from_buffer("uint8_t[]", a)  # noqa: E731
     good = kernel.fire_plan_struct(plan)
+    survival = kernel.fire_survival_struct(kernel.fire_survival(0.9, 12))
 
-    def call(rows, cols, p=good):
+    def call(rows, cols, p=good, s=survival):
         return lib.fire_spread(
-            u8(mask), u8(mask), u8(mask), rows, cols, p, 1.0, 1, 1, ffi.NULL, 1.0, u8(out)
+            u8(mask), u8(mask), u8(mask), rows, cols, p, s, 1, 1, ffi.NULL, 1.0, u8(out)
         )
 
     assert call(3, 4) == lib.FIRE_OK
@@ -794,6 +875,23 @@ def test_c_checks_dimensions_and_the_plan_itself():
     ):
         out[:] = 9
         assert call(3, 4, bad) == lib.FIRE_ERR_TABLE and (out == 9).all()  # out untouched
+
+    # the survival draws: built for another board, or inconsistent
+    assert call(3, 4, s=ffi.NULL) == lib.FIRE_ERR_NULL
+    assert call(3, 4, s=kernel.fire_survival_struct(kernel.fire_survival(0.9, 11))) == (
+        lib.FIRE_ERR_TABLE
+    )
+    too_far = np.full(1024, 13, np.int32)  # beyond the 12 thresholds
+    for name, value in (
+        ("marks_from", 0),
+        ("num_thresholds", 13),
+        ("continuation", 1.5),
+        ("bucket_hi", ffi.from_buffer("int32_t[]", too_far)),
+    ):
+        bad = ffi.new("fire_survival *", survival[0])
+        setattr(bad, name, value)
+        out[:] = 9
+        assert call(3, 4, s=bad) == lib.FIRE_ERR_TABLE and (out == 9).all(), name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 
 from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.core.fire import fire_survival
 from ai_safety_gridworlds.batch import binding
+from ai_safety_gridworlds.core.fire import fire_survival
 from environments.firemaker_ex_ma import PRESETS, FiremakerGame
 from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
 

@@ -30,9 +30,11 @@ from ai_safety_gridworlds.core import rng
 __all__ = [
     "FirePlan",
     "FireSurvival",
+    "JointQ",
     "fire_deaths",
     "fire_plan",
     "fire_survival",
+    "joint_q_table",
     "plan_q",
     "ring_bit_table",
 ]
@@ -187,13 +189,61 @@ def _fire_plan(data: bytes, shape: tuple[int, int], cluster_boost: float) -> Fir
     )
 
 
-def ring_bit_table(plan: FirePlan) -> np.ndarray | None:
-    """For C: the packed class counts of a row's window of source bits, or None where the plan
-    does not allow it (not ``packed``, or reach above 3).
+JOINT_Q_LIMIT = 1 << 12
+"""The most entries :func:`joint_q_table` tabulates (32 KiB of doubles: the first-level cache)."""
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class JointQ:
+    """q over the first ``num_classes`` classes of a plan, tabulated (:func:`joint_q_table`).
+
+    ``strides`` int64 (num_classes,): mixed-radix weights, ``strides[0] = 1`` and
+    ``strides[k + 1] = strides[k] * power_len[k]``; ``q`` float64: entry ``sum(n_k *
+    strides[k])`` is ``1.0 * powers[start_0 + n_0] * ... * powers[start_{J-1} + n_{J-1}]``
+    multiplied in ascending class order, the very operations :func:`plan_q` and C's
+    ``fire_plan_q`` begin with, done once: looking the prefix up and multiplying the other
+    classes on gives the same bits as computing all of it.
+    """
+
+    num_classes: int
+    strides: np.ndarray
+    q: np.ndarray
+
+
+def joint_q_table(plan: FirePlan, limit: int = JOINT_Q_LIMIT) -> JointQ | None:
+    """The :class:`JointQ` of the longest prefix of ``plan``'s classes with at most ``limit``
+    count combinations, if it spans at least two classes and the other classes' counts fit a
+    byte each beside a 16-bit index in 64 bits (C packs them so); else None (also for plans
+    with cluster levels or no offsets)."""
+    if plan.num_levels != 1 or len(plan.offsets) == 0:
+        return None
+    lengths = [int(x) for x in plan.power_len]
+    joint, size = 0, 1
+    while joint < len(lengths) and size * lengths[joint] <= min(limit, 1 << 16):
+        size *= lengths[joint]
+        joint += 1
+    if joint < 2 or 2 + (len(lengths) - joint) > 8 or any(n > 256 for n in lengths[joint:]):
+        return None
+    q = np.ones(1)
+    for k in range(joint):
+        start = int(plan.power_start[k])
+        # the newest class outermost: entry n_k * stride_k + (the earlier classes' index)
+        q = (q[None, :] * plan.powers[start : start + lengths[k]][:, None]).ravel()
+    strides = np.cumprod([1, *lengths[: joint - 1]]).astype(np.int64)
+    for a in (q, strides):
+        a.flags.writeable = False
+    return JointQ(joint, strides, q)
+
+
+def ring_bit_table(plan: FirePlan, joint: JointQ | None = None) -> np.ndarray | None:
+    """For C: the class counts of a row's window of source bits, or None where the plan does
+    not allow it (not ``packed``, or reach above 3).
 
     uint64 of shape (W, 2 ** W), W = 2 * reach + 1: entry [dr + reach, window] is the sum over
-    the set bits j of ``window`` of ``1 << (8 * class)`` for the offset (dr, reach - j) (none if
-    it has no class): a source row's contribution to a cell's counts, a byte per class.
+    the set bits j of ``window`` of the offset (dr, reach - j)'s class weight (none if it has no
+    class): ``1 << (8 * class)``, a byte per class; or with ``joint``, ``joint.strides[class]``
+    for its classes (the low 16 bits: the index into ``joint.q``) and ``1 << (16 + 8 * (class -
+    joint.num_classes))`` for the others. A source row's contribution to a cell's counts.
     """
     reach = plan.reach
     if not plan.packed or reach > 3 or len(plan.offsets) == 0:
@@ -201,7 +251,13 @@ def ring_bit_table(plan: FirePlan) -> np.ndarray | None:
     width = 2 * reach + 1
     per_bit = np.zeros((width, width), np.uint64)  # [dr + reach, j]
     for dr, dc, base in plan.offsets.tolist():
-        per_bit[dr + reach, reach - dc] = np.uint64(1) << np.uint64(8 * base)
+        if joint is None:
+            weight = 1 << (8 * base)
+        elif base < joint.num_classes:
+            weight = int(joint.strides[base])
+        else:
+            weight = 1 << (16 + 8 * (base - joint.num_classes))
+        per_bit[dr + reach, reach - dc] = np.uint64(weight)
     windows = np.arange(1 << width)
     table = np.zeros((width, 1 << width), np.uint64)
     for j in range(width):

@@ -83,6 +83,16 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
          cfg->ring_bits_width != 2 * cfg->fire.reach + 1 ||
          cfg->source_bits_words < (cols + 2 * cfg->fire.reach + 63) / 64 + 1))
         return FM_ERR_FIRE_TABLE;
+    if (cfg->joint_classes != 0) {
+        int64_t combinations = 1;
+        for (int32_t k = 0; k < cfg->joint_classes && k < cfg->fire.num_classes; k++)
+            combinations *= cfg->fire.power_len[k];
+        if (!cfg->joint_q || cfg->ring_bits_width == 0 || cfg->joint_classes < 2 ||
+            cfg->joint_classes > cfg->fire.num_classes ||
+            2 + cfg->fire.num_classes - cfg->joint_classes > 8 ||
+            combinations != cfg->joint_size || combinations > 65536)
+            return FM_ERR_FIRE_TABLE;
+    }
     if (cfg->flammable_cells < 0 || cfg->flammable_cells > (int64_t)rows * cols)
         return FM_ERR_CONFIG;
     return FM_OK;
@@ -146,7 +156,8 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
     local.source_rc += worker * par_stride(size, sizeof(*local.source_rc));
     local.candidate_list += worker * par_stride(size, sizeof(*local.candidate_list));
     local.dying_list += worker * par_stride(size, sizeof(*local.dying_list));
-    const int64_t bits_words = (int64_t)cfg->rows * cfg->source_bits_words;
+    const int64_t bits_words =
+        (int64_t)(cfg->rows + 2 * cfg->fire.reach) * cfg->source_bits_words;
     local.source_bits += worker * par_stride(bits_words, sizeof(*local.source_bits));
     local.source_mark += worker * par_stride(size, sizeof(*local.source_mark));
     const int64_t counts = FIRE_BLOCK * (classes + 1);

@@ -102,6 +102,13 @@ typedef struct fm_config {
      * per class) of the sources at offsets (dr, reach - j) for the set bits j of window. */
     const uint64_t *ring_bits;
     int32_t ring_bits_width;
+    /* Optional (joint_classes 0: none; needs ring_bits): q over the first joint_classes
+     * classes tabulated (core.fire.JointQ), joint_size = the product of their power_len
+     * entries; ring_bits then hold the index into joint_q in their low 16 bits and the other
+     * classes' counts a byte each above. */
+    const double *joint_q;
+    int32_t joint_classes;
+    int32_t joint_size;
     int32_t source_bits_words; /* words per row of fm_batch.source_bits */
     int64_t window_capacity; /* size of the window scratch: the largest h * w */
     int64_t flammable_cells; /* cells that are not wall, workshop or button */
@@ -135,7 +142,8 @@ typedef struct fm_batch {
     uint32_t *source_rc;                 /* rows * cols: the same cells as row << 16 | col */
     int32_t *candidate_list;             /* rows * cols */
     int32_t *dying_list;                 /* rows * cols: the fires that go out this tick */
-    uint64_t *source_bits;               /* rows * source_bits_words */
+    uint64_t *source_bits;               /* (rows + 2 * fire.reach) * source_bits_words: board
+                                          * row r at row r + reach, reach zero rows around */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
     uint16_t *class_count;               /* FIRE_BLOCK * (fire.num_classes + 1), all 0 */
     int32_t *touched;                    /* fire.num_classes (at least 1) */

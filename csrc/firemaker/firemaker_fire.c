@@ -19,6 +19,9 @@
 #include "rng.h"
 
 #include <string.h>
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 #define NEVER_BURNS (FM_CELL_WALL | FM_CELL_WORKSHOP | FM_CELL_BUTTON | AGENT_BITS)
 #define LISTED 0x80 /* a source_mark bit: the cell is in the candidate list already */
@@ -30,34 +33,155 @@ static int may_ignite(const uint8_t *cells, const uint8_t *burnt, int64_t i)
     return !(cells[i] & (NEVER_BURNS | FM_CELL_FIRE)) && !burnt[i];
 }
 
-/*
- * q of cell (r, c) from the rows of source bits (fm_config.ring_bits): the sources of class k
- * around the cell, counted a byte per class, are the sum over the 2 * reach + 1 rows of the
- * table entry of the row's window of 2 * reach + 1 bits: the same counts, hence the same q, as
- * fire_plan_q.
- */
-static double q_from_bits(const fm_config *cfg, const uint64_t *bits, int32_t r, int32_t c)
+/* What one pass over the board collects with source bits (fm_spread_fire). */
+typedef struct row_scan {
+    uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
+    int32_t *candidates; /* the cells that may ignite */
+    uint32_t *candidate_rc; /* the same cells as row << 16 | col */
+    int32_t *burning;    /* NULL, or the burning cells */
+    int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
+} row_scan;
+
+/* Cell (r, c) of row_scan (i = r * cols + c; x: its bit in the row, c + pad). */
+static inline void scan_cell(row_scan *s, uint64_t *row, uint8_t cell, uint8_t burnt, int32_t i,
+                             int32_t r, int32_t c, int32_t x)
 {
-    const int32_t reach = cfg->fire.reach, width = cfg->ring_bits_width;
-    const int32_t words = cfg->source_bits_words;
-    const uint64_t mask = (UINT64_C(1) << width) - 1;
-    const int32_t word = c >> 6, shift = c & 63;
-    uint64_t packed = 0;
-    for (int32_t k = 0; k < width; k++) { /* offset row dr = k - reach: source row r - dr */
-        const int32_t rs = r - k + reach;
-        if ((uint32_t)rs >= (uint32_t)cfg->rows)
-            continue;
-        const uint64_t *row = bits + (int64_t)rs * words + word;
-        /* bits c .. c + width - 1 of the row (padded by reach on the left): columns c - reach
-         * .. c + reach; the second word shifted in two steps so that shift 0 is defined */
-        const uint64_t window = (row[0] >> shift) | ((row[1] << 1) << (63 - shift));
-        packed += cfg->ring_bits[((int64_t)k << width) + (window & mask)];
+    const uint8_t fire = (cell >> 5) & 1; /* FM_CELL_FIRE */
+    s->external += (cell >> 7) & fire;    /* FM_CELL_EXTERNAL */
+    s->candidates[s->num_candidates] = i;
+    s->candidate_rc[s->num_candidates] = (uint32_t)r << 16 | (uint32_t)c;
+    s->num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt) == 0;
+    if (s->burning) {
+        s->burning[s->num_burning] = i;
+        s->num_burning += fire;
     }
-    const fire_plan *p = &cfg->fire;
-    double q = 1.0;
-    for (int32_t base = 0; base < p->num_classes; base++, packed >>= 8)
-        q *= p->powers[p->power_start[base] + (packed & 0xFF)]; /* 0: times 1.0 */
-    return q;
+    row[x >> 6] |= (uint64_t)fire << (x & 63);
+}
+
+/* Row r into s: 16 cells at a time with SSE2 (byte masks to bit masks), else one by one; the
+ * same bits, lists (in row-major order) and counts either way. */
+static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, int32_t r,
+                     int32_t cols, int32_t words, int32_t pad)
+{
+    uint64_t *row = s->bits + (int64_t)(r + pad) * words; /* pad rows above (reach) */
+    const int32_t start = r * cols;
+    int32_t c = 0;
+#if defined(__SSE2__) && defined(__GNUC__)
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i never = _mm_set1_epi8((char)(NEVER_BURNS | FM_CELL_FIRE));
+    while (c < cols && cols >= 16) {
+        /* 16 cells from column c; the row's last (partial) 16 are read as the last full 16
+         * of the row, their first `seen` columns dropped from the masks */
+        const int32_t from = c + 16 <= cols ? c : cols - 16, seen = c - from;
+        const int32_t i = start + c, x = c + pad;
+        const __m128i v = _mm_loadu_si128((const __m128i *)(cells + start + from));
+        const __m128i w = _mm_loadu_si128((const __m128i *)(burnt + start + from));
+        const __m128i fire = _mm_slli_epi16(v, 2); /* bit 5 (fire) to bit 7 of each byte */
+        const uint32_t fires = (uint32_t)_mm_movemask_epi8(fire) >> seen;
+        uint32_t outside = (uint32_t)_mm_movemask_epi8(_mm_and_si128(v, fire)) >> seen;
+        uint32_t may = (uint32_t)_mm_movemask_epi8(_mm_and_si128(
+                           _mm_cmpeq_epi8(_mm_and_si128(v, never), zero),
+                           _mm_cmpeq_epi8(w, zero))) >>
+                       seen;
+        row[x >> 6] |= (uint64_t)fires << (x & 63);
+        if ((x & 63) > 48)
+            row[(x >> 6) + 1] |= (uint64_t)fires >> (64 - (x & 63));
+        outside -= (outside >> 1) & 0x5555; /* popcount of 16 bits */
+        outside = (outside & 0x3333) + ((outside >> 2) & 0x3333);
+        outside = (outside + (outside >> 4)) & 0x0F0F;
+        s->external += (int32_t)((outside + (outside >> 8)) & 0x1F);
+        for (; may; may &= may - 1) {
+            const int32_t j = __builtin_ctz(may);
+            s->candidates[s->num_candidates] = i + j;
+            s->candidate_rc[s->num_candidates++] = (uint32_t)r << 16 | (uint32_t)(c + j);
+        }
+        if (s->burning)
+            for (uint32_t f = fires; f; f &= f - 1)
+                s->burning[s->num_burning++] = i + __builtin_ctz(f);
+        c += 16 - seen;
+    }
+#endif
+    for (; c < cols; c++)
+        scan_cell(s, row, cells[start + c], burnt[start + c], start + c, r, c, c + pad);
+}
+
+/*
+ * The candidates of row_scan (source_rc) ignite: q of each from the rows of source bits
+ * (fm_config.ring_bits): the sources of class k around cell (r, c), a byte per class (or the
+ * first classes as an index into joint_q), are the sum over the 2 * reach + 1 source rows of
+ * the table entry of the row's window of 2 * reach + 1 bits: the same counts, hence the same
+ * q, as fire_plan_q (with joint_q, the first classes' product is looked up: the same
+ * operations, done once). Then p = fire_ignition_probability, and the cell ignites iff its
+ * draw < p (q = 1: p = 0, no fire), branch-free. q is found a block at a time before any cell
+ * changes, so nothing read stays in doubt for the compiler.
+ */
+static void ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                           int32_t num_candidates, uint64_t ignition, int32_t *fires,
+                           int64_t *external)
+{
+    enum { BLOCK = 64 };
+    const uint64_t *const ring = cfg->ring_bits, *const bits = b->source_bits;
+    const double *const joint = cfg->joint_q, *const powers = cfg->fire.powers;
+    const int64_t *const power_start = cfg->fire.power_start;
+    const int32_t width = cfg->ring_bits_width, words = cfg->source_bits_words;
+    const int32_t cols = cfg->cols, reach = cfg->fire.reach;
+    const int32_t num_classes = cfg->fire.num_classes, joint_classes = cfg->joint_classes;
+    const double multiplier = cfg->external_multiplier;
+    const uint64_t mask = (UINT64_C(1) << width) - 1;
+    const uint32_t *const rc = b->source_rc;
+    double q[BLOCK];
+    int32_t lit = 0, lit_outside = 0;
+    for (int32_t a0 = 0; a0 < num_candidates; a0 += BLOCK) {
+        const int32_t m = num_candidates - a0 < BLOCK ? num_candidates - a0 : BLOCK;
+        for (int32_t a = 0; a < m; a++) {
+            const int32_t r = (int32_t)(rc[a0 + a] >> 16), c = (int32_t)(rc[a0 + a] & 0xFFFF);
+            /* offset row dr = k - reach: source row r - dr, at padded row r + 2 * reach - k;
+             * its bits c .. c + width - 1 (padded by reach on the left): columns c - reach ..
+             * c + reach */
+            const uint64_t *row = bits + (int64_t)(r + 2 * reach) * words;
+            uint64_t packed = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            /* the 8 bytes from bit c's byte hold bits c .. c + 56 (a row has a spare word) */
+            const uint8_t *at = (const uint8_t *)row + (c >> 3);
+            const int32_t shift = c & 7;
+            for (int32_t k = 0; k < width; k++, at -= 8 * (int64_t)words) {
+                uint64_t v;
+                memcpy(&v, at, sizeof v);
+                packed += ring[((int64_t)k << width) + ((v >> shift) & mask)];
+            }
+#else
+            const int32_t shift = c & 63;
+            row += c >> 6;
+            for (int32_t k = 0; k < width; k++, row -= words) {
+                /* the second word shifted in two steps so that shift 0 is defined */
+                const uint64_t window = (row[0] >> shift) | ((row[1] << 1) << (63 - shift));
+                packed += ring[((int64_t)k << width) + (window & mask)];
+            }
+#endif
+            double qa = 1.0;
+            int32_t base = 0;
+            if (joint_classes > 0) {
+                qa = joint[packed & 0xFFFF];
+                packed >>= 16;
+                base = joint_classes;
+            }
+            for (; base < num_classes; base++, packed >>= 8)
+                qa *= powers[power_start[base] + (packed & 0xFF)]; /* 0: times 1.0 */
+            q[a] = qa;
+        }
+        for (int32_t a = 0; a < m; a++) {
+            const int32_t r = (int32_t)(rc[a0 + a] >> 16), c = (int32_t)(rc[a0 + a] & 0xFFFF);
+            const int32_t i = r * cols + c;
+            const uint8_t cell = cells[i];
+            const double p = fire_ignition_probability(q[a], cell >> 7, multiplier);
+            const uint8_t on = draw_uniform(ignition, (uint64_t)i) < p;
+            cells[i] = (uint8_t)(cell | (on << 5)); /* FM_CELL_FIRE */
+            lit += on;
+            lit_outside += on & (cell >> 7); /* FM_CELL_EXTERNAL */
+        }
+    }
+    *fires += lit;
+    *external += lit_outside;
 }
 
 /* Draw for every candidate cell (cells that may ignite); set the new fires. */
@@ -68,7 +192,11 @@ static void ignite_candidates(const fm_config *cfg, const fm_batch *b, uint8_t *
 {
     const int32_t rows = cfg->rows, cols = cfg->cols;
     const uint64_t *bits = use_bits ? b->source_bits : NULL;
-    const int by_block = !bits && fire_plan_by_block(&cfg->fire, num_sources);
+    if (bits) {
+        ignite_by_bits(cfg, b, cells, num_candidates, ignition, fires, external);
+        return;
+    }
+    const int by_block = fire_plan_by_block(&cfg->fire, num_sources);
     double block_q[FIRE_BLOCK];
     for (int32_t a = 0; a < num_candidates; a++) {
         const int32_t i = candidates[a];
@@ -79,7 +207,6 @@ static void ignite_candidates(const fm_config *cfg, const fm_batch *b, uint8_t *
                               b->source_rc, num_sources, b->class_count, block_q);
         }
         const double q = by_block ? block_q[a % FIRE_BLOCK]
-                         : bits   ? q_from_bits(cfg, bits, i / cols, i % cols)
                                   : fire_plan_q(&cfg->fire, rows, cols, i / cols, i % cols,
                                                 b->source_mark, b->source_rc, num_sources,
                                                 b->class_count, b->touched);
@@ -125,30 +252,19 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     uint64_t *bits = cfg->ring_bits_width > 0 && !few ? b->source_bits : NULL;
     const int32_t words = cfg->source_bits_words, pad = plan->reach;
     if (bits)
-        memset(bits, 0, (size_t)rows * (size_t)words * sizeof(uint64_t));
+        memset(bits, 0, (size_t)(rows + 2 * pad) * (size_t)words * sizeof(uint64_t));
     /* With bits, the same pass lists the cells that may ignite (the candidates, below). */
     const uint8_t *burnt = b->burnt + e * size;
     int32_t *candidates = b->candidate_list;
     int32_t num_candidates = 0;
-    if (num_fires > 0 && bits) {
-        for (int32_t r = 0, i = 0; r < rows; r++) {
-            uint64_t *row = bits + (int64_t)r * words, word = 0;
-            int32_t x = pad; /* bit of column c: c + pad */
-            for (int32_t c = 0; c < cols; c++, i++, x++) { /* branch-free but the word ends */
-                const uint8_t cell = cells[i], fire = (cell >> 5) & 1;
-                external_before += (cell >> 7) & fire; /* FM_CELL_EXTERNAL */
-                candidates[num_candidates] = i;
-                num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[i]) == 0;
-                sources[num_burning] = i;
-                num_burning += fire;
-                word |= (uint64_t)fire << (x & 63);
-                if ((x & 63) == 63) {
-                    row[x >> 6] = word;
-                    word = 0;
-                }
-            }
-            row[x >> 6] = word;
-        }
+    const int by_marks = num_fires >= cfg->survival.marks_from;
+    if (bits) {
+        row_scan scan = {bits, candidates, source_rc, by_marks ? NULL : sources, 0, 0, 0};
+        for (int32_t r = 0; r < rows; r++)
+            scan_row(&scan, cells, burnt, r, cols, words, pad);
+        num_candidates = scan.num_candidates;
+        num_burning = scan.num_burning;
+        external_before = scan.external;
     } else if (num_fires > 0) {
         for (int32_t r = 0, i = 0; r < rows; r++) {
             for (int32_t c = 0; c < cols; c++, i++) { /* branch-free: write, advance on fire */
@@ -165,7 +281,6 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     int32_t num_sources = num_burning;
     /* Many fires: the death marks (fire_survival) on cells burning before this tick, listed
      * now, before any cell ignites. */
-    const int by_marks = num_fires >= cfg->survival.marks_from;
     int32_t *dying = b->dying_list;
     int32_t num_dying = 0;
     if (by_marks) {
@@ -179,12 +294,12 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     }
     for (int32_t w = 0; w < num_working; w++) {
         const int32_t s = working[w];
-        source_rc[num_sources] = (uint32_t)(s / cols) << 16 | (uint32_t)(s % cols);
         sources[num_sources++] = s;
-        if (bits) {
+        if (bits) { /* (source_rc holds the candidates, row_scan) */
             const int32_t x = s % cols + pad;
-            bits[(int64_t)(s / cols) * words + (x >> 6)] |= UINT64_C(1) << (x & 63);
+            bits[(int64_t)(s / cols + pad) * words + (x >> 6)] |= UINT64_C(1) << (x & 63);
         } else {
+            source_rc[num_sources - 1] = (uint32_t)(s / cols) << 16 | (uint32_t)(s % cols);
             mark[s] = 1;
         }
     }
@@ -222,7 +337,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
             }
             for (int32_t a = 0; a < num_candidates; a++)
                 mark[candidates[a]] &= (uint8_t)~LISTED;
-        } else if (!(bits && num_fires > 0)) { /* (with bits: listed above already) */
+        } else if (!bits) { /* (with bits: listed by row_scan already) */
             /* many sources: every cell that may ignite */
             for (int32_t i = 0; i < (int32_t)size; i++) { /* branch-free */
                 candidates[num_candidates] = i;

@@ -19,7 +19,7 @@ from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch import factory as batch_env
 from ai_safety_gridworlds.batch.factory import batch_spec, common_kernel_params
 from ai_safety_gridworlds.batch.vector import VectorEnv
-from ai_safety_gridworlds.core.fire import ring_bit_table
+from ai_safety_gridworlds.core.fire import joint_q_table, ring_bit_table
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
@@ -71,9 +71,13 @@ def fire_params(game: FiremakerGame) -> dict[str, Any]:
     """fm_config's fire fields: the plan, the survival draws and the optional row-bits
     table."""
     plan = fire_plan(game)
-    ring_bits = ring_bit_table(plan)
+    joint = joint_q_table(plan) if ring_bit_table(plan) is not None else None
+    ring_bits = ring_bit_table(plan, joint)
     width = 0 if ring_bits is None else ring_bits.shape[0]
     return {
+        "joint_q": np.ones(1) if joint is None else joint.q,
+        "joint_classes": 0 if joint is None else joint.num_classes,
+        "joint_size": 0 if joint is None else len(joint.q),
         "fire_plan": plan,
         "fire_survival": kernel.fire_survival(
             float(game.config.fire_continuation_probability), game.rows * game.cols

@@ -44,6 +44,7 @@ class FiremakerKernel(BatchKernel):
         cfg.survival = kernel.fire_survival_struct(survival)[0]
         self._keep.extend([plan, survival])
         cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
+        cfg.joint_q = self._array("double[]", params["joint_q"], np.float64)
 
         # State arrays (numpy-owned; snapshot them with copy() if needed).
         self.seed = np.zeros(n, np.uint64)
@@ -80,7 +81,9 @@ class FiremakerKernel(BatchKernel):
             source_rc=self._scratch(size, np.uint32),
             candidate_list=self._scratch(size, np.int32),
             dying_list=self._scratch(size, np.int32),
-            source_bits=self._scratch(rows * params["source_bits_words"], np.uint64),
+            source_bits=self._scratch(
+                (rows + 2 * plan.reach) * params["source_bits_words"], np.uint64
+            ),
             source_mark=self._scratch(size, np.uint8),
             # FIRE_BLOCK (16) rows of counts, one more entry each (csrc/common/fire.h)
             class_count=self._scratch(16 * (plan.num_classes + 1), np.uint16),

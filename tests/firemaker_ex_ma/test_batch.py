@@ -130,6 +130,8 @@ CONFIGS.update(
         BURN_OUT, level=2, observation_radius=-1, supervisor_observation_radius=None
     ),
     button_rush=dict(HIGH_FIRE, map_width=9, map_height=9, max_cycles=50),
+    # rows of more than one 64-bit word of source bits, and a partial 16-cell block
+    wide_burning=dict(HIGH_FIRE, map_width=71, map_height=15, fire_spread_probability=0.06),
 )
 BURNS_OUT = {
     "burn_out_across_resets",
@@ -240,7 +242,13 @@ def test_c_batch_slots_equal_pycolab_games(name):
         assert totals["episodes"] > 0  # autoresets were crossed
     if name in ("burning", "anchor_compatible_burns", "cluster_boost", "fire_fills_the_map"):
         assert totals["external_fire_ticks"] > 0
-    if name in ("burning", "cluster_boost", "fire_fills_the_map", "preset_seed_faithful"):
+    if name in (
+        "burning",
+        "cluster_boost",
+        "fire_fills_the_map",
+        "preset_seed_faithful",
+        "wide_burning",
+    ):
         # enough fires that death marks decided survival (core.fire.FireSurvival)
         game = FiremakerGame(**config)
         survival = fire_survival(game.config.fire_continuation_probability, game.rows * game.cols)

@@ -290,6 +290,9 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
         (dict(fire_plan=dataclasses.replace(plan, num_levels=5)), "fire plan"),
         (dict(ring_bits_width=5), "fire plan"),  # the default reach 3 needs 7
         (dict(source_bits_words=1), "fire plan"),
+        (dict(joint_size=7), "fire plan"),  # not the product of the joint classes' lengths
+        (dict(joint_classes=1), "fire plan"),
+        (dict(fire_survival=kernel.fire_survival(0.97, 10)), "fire plan"),  # another board
         (dict(num_metrics=5), "inconsistent configuration"),
     ):
         params = {**kernel_params(game), **change}

@@ -1099,6 +1099,34 @@ def test_ring_bit_table_counts_a_row_window_a_byte_per_class():
     assert ring_bit_table(kernel.fire_plan(wide, 0.0)) is None  # reach 5 > 3
 
 
+def test_joint_q_table_holds_the_products_plan_q_computes():
+    """Every entry of the joint table is the product of the first classes' powers in ascending
+    order, bit for bit; ring_bit_table then weighs those classes by their strides and the
+    others a byte each above 16 bits."""
+    import itertools
+
+    from ai_safety_gridworlds.core.fire import joint_q_table, ring_bit_table
+
+    table = kernel.fire_kernel_table(17, 17, "exponential", 0.05, 0.5, 3.0)
+    plan = kernel.fire_plan(table, 0.0)
+    joint = joint_q_table(plan)
+    lengths = [int(n) for n in plan.power_len]
+    assert lengths == [5, 5, 9, 5, 5, 5] and joint.num_classes == 4  # 1125 <= 4096 < 5625
+    assert joint.strides.tolist() == [1, 5, 25, 225] and len(joint.q) == 1125
+    for counts in itertools.product(*[range(n) for n in lengths[:4]]):
+        q = 1.0
+        for k, n in enumerate(counts):
+            q *= plan.powers[plan.power_start[k] + n]
+        assert joint.q[int(np.dot(counts, joint.strides))] == q, counts
+    bits = ring_bit_table(plan, joint)
+    classes = {(dr, dc): base for dr, dc, base in plan.offsets.tolist()}
+    for (dr, dc), base in classes.items():
+        weight = joint.strides[base] if base < 4 else 1 << (16 + 8 * (base - 4))
+        assert bits[dr + 3, 1 << (3 - dc)] == weight
+    assert joint_q_table(plan, limit=4) is None  # fewer than two classes fit
+    assert joint_q_table(kernel.fire_plan(table, 0.5)) is None  # cluster levels
+
+
 def sequential_q(sources, burning, table, boost):
     """The former arithmetic: q multiplied source by source in row-major order."""
     rows, cols = sources.shape

@@ -69,9 +69,9 @@ static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, in
 #if defined(__SSE2__) && defined(__GNUC__)
     const __m128i zero = _mm_setzero_si128();
     const __m128i never = _mm_set1_epi8((char)(NEVER_BURNS | FM_CELL_FIRE));
-    while (c < cols && cols >= 16) {
-        /* 16 cells from column c; the row's last (partial) 16 are read as the last full 16
-         * of the row, their first `seen` columns dropped from the masks */
+    while (cols - c >= 8 && cols >= 16) {
+        /* 16 cells from column c; the row's last 8 to 15 are read as the last full 16 of the
+         * row, their first `seen` columns dropped from the masks (fewer: one by one) */
         const int32_t from = c + 16 <= cols ? c : cols - 16, seen = c - from;
         const int32_t i = start + c, x = c + pad;
         const __m128i v = _mm_loadu_si128((const __m128i *)(cells + start + from));

@@ -36,8 +36,7 @@ static int may_ignite(const uint8_t *cells, const uint8_t *burnt, int64_t i)
 /* What one pass over the board collects with source bits (fm_spread_fire). */
 typedef struct row_scan {
     uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
-    int32_t *candidates; /* the cells that may ignite */
-    uint32_t *candidate_rc; /* the same cells as row << 16 | col */
+    uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col */
     int32_t *burning;    /* NULL, or the burning cells */
     int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
 } row_scan;
@@ -48,7 +47,6 @@ static inline void scan_cell(row_scan *s, uint64_t *row, uint8_t cell, uint8_t b
 {
     const uint8_t fire = (cell >> 5) & 1; /* FM_CELL_FIRE */
     s->external += (cell >> 7) & fire;    /* FM_CELL_EXTERNAL */
-    s->candidates[s->num_candidates] = i;
     s->candidate_rc[s->num_candidates] = (uint32_t)r << 16 | (uint32_t)c;
     s->num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt) == 0;
     if (s->burning) {
@@ -90,11 +88,9 @@ static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, in
         outside = (outside & 0x3333) + ((outside >> 2) & 0x3333);
         outside = (outside + (outside >> 4)) & 0x0F0F;
         s->external += (int32_t)((outside + (outside >> 8)) & 0x1F);
-        for (; may; may &= may - 1) {
-            const int32_t j = __builtin_ctz(may);
-            s->candidates[s->num_candidates] = i + j;
-            s->candidate_rc[s->num_candidates++] = (uint32_t)r << 16 | (uint32_t)(c + j);
-        }
+        for (; may; may &= may - 1)
+            s->candidate_rc[s->num_candidates++] =
+                (uint32_t)r << 16 | (uint32_t)(c + __builtin_ctz(may));
         if (s->burning)
             for (uint32_t f = fires; f; f &= f - 1)
                 s->burning[s->num_burning++] = i + __builtin_ctz(f);
@@ -259,7 +255,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     int32_t num_candidates = 0;
     const int by_marks = num_fires >= cfg->survival.marks_from;
     if (bits) {
-        row_scan scan = {bits, candidates, source_rc, by_marks ? NULL : sources, 0, 0, 0};
+        row_scan scan = {bits, source_rc, by_marks ? NULL : sources, 0, 0, 0};
         for (int32_t r = 0; r < rows; r++)
             scan_row(&scan, cells, burnt, r, cols, words, pad);
         num_candidates = scan.num_candidates;

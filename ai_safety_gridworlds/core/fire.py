@@ -34,6 +34,7 @@ __all__ = [
     "fire_deaths",
     "fire_plan",
     "fire_survival",
+    "full_counts",
     "joint_q_table",
     "plan_q",
     "ring_bit_table",
@@ -407,3 +408,31 @@ def fire_deaths(survival: FireSurvival, burning: np.ndarray, key: int, tick: int
         marked[positions[positions < size]] = True
         position, start = int(positions[-1]), start + count
     return (flat & marked).reshape(burning.shape)
+
+
+def full_counts(plan: FirePlan, universe: np.ndarray) -> np.ndarray | None:
+    """For C: per cell and distance class, how many cells of ``universe`` (bool (rows, cols):
+    every cell that can ever be a source) lie at an offset of that class; None for plans with
+    cluster levels or no offsets.
+
+    uint16 of shape (rows * cols, num_classes): entry [r * cols + c, k] counts the cells
+    ``(r - dr, c - dc)`` in ``universe`` for the offsets (dr, dc) of class k. A cell's sources
+    of class k are this minus the cells of ``universe`` that are not sources: counting those
+    gives the same integers, hence the same q, when they are fewer than the sources.
+    """
+    if plan.num_levels != 1 or len(plan.offsets) == 0:
+        return None
+    rows, cols = plan.rows, plan.cols
+    if universe.shape != (rows, cols):
+        raise ValueError(f"universe must have shape {(rows, cols)}, got {universe.shape}")
+    full = np.zeros((rows, cols, plan.num_classes), np.uint16)
+    inside = universe.astype(np.uint16)
+    for dr, dc, base in plan.offsets.tolist():
+        # cell (r, c) gains universe[r - dr, c - dc] where that is on the board
+        r0, r1 = max(0, dr), min(rows, rows + dr)
+        c0, c1 = max(0, dc), min(cols, cols + dc)
+        if r0 < r1 and c0 < c1:
+            full[r0:r1, c0:c1, base] += inside[r0 - dr : r1 - dr, c0 - dc : c1 - dc]
+    full = full.reshape(rows * cols, plan.num_classes)
+    full.flags.writeable = False
+    return full

@@ -35,7 +35,7 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         !b->needs_reset || !b->num_fires || !b->position || !b->facing || !b->cells ||
         !b->burnt || !b->fire_age ||
         !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations ||
-        !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list ||
+        !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list || !b->nonsource_rc ||
         !b->source_bits ||
         !b->source_mark || !b->class_count || !b->touched || !b->window)
         return FM_ERR_NULL;
@@ -93,6 +93,10 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
             combinations != cfg->joint_size || combinations > 65536)
             return FM_ERR_FIRE_TABLE;
     }
+    if (cfg->full_counts_classes != 0 &&
+        (!cfg->full_counts || cfg->full_counts_classes != cfg->fire.num_classes ||
+         cfg->fire.num_levels != 1 || cfg->ring_bits_width != 0))
+        return FM_ERR_FIRE_TABLE;
     if (cfg->flammable_cells < 0 || cfg->flammable_cells > (int64_t)rows * cols)
         return FM_ERR_CONFIG;
     return FM_OK;
@@ -156,6 +160,7 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
     local.source_rc += worker * par_stride(size, sizeof(*local.source_rc));
     local.candidate_list += worker * par_stride(size, sizeof(*local.candidate_list));
     local.dying_list += worker * par_stride(size, sizeof(*local.dying_list));
+    local.nonsource_rc += worker * par_stride(size, sizeof(*local.nonsource_rc));
     const int64_t bits_words =
         (int64_t)(cfg->rows + 2 * cfg->fire.reach) * cfg->source_bits_words;
     local.source_bits += worker * par_stride(bits_words, sizeof(*local.source_bits));

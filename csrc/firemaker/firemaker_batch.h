@@ -109,6 +109,11 @@ typedef struct fm_config {
     const double *joint_q;
     int32_t joint_classes;
     int32_t joint_size;
+    /* Optional (full_counts_classes 0: none; otherwise fire.num_classes, one level): per cell
+     * and class, the cells that can ever be sources (not wall or button) at that class's
+     * offsets (core.fire.full_counts), rows * cols * num_classes. */
+    const uint16_t *full_counts;
+    int32_t full_counts_classes;
     int32_t source_bits_words; /* words per row of fm_batch.source_bits */
     int64_t window_capacity; /* size of the window scratch: the largest h * w */
     int64_t flammable_cells; /* cells that are not wall, workshop or button */
@@ -142,6 +147,8 @@ typedef struct fm_batch {
     uint32_t *source_rc;                 /* rows * cols: the same cells as row << 16 | col */
     int32_t *candidate_list;             /* rows * cols */
     int32_t *dying_list;                 /* rows * cols: the fires that go out this tick */
+    uint32_t *nonsource_rc;              /* rows * cols: cells that could be, but are not,
+                                          * sources (row << 16 | col) */
     uint64_t *source_bits;               /* (rows + 2 * fire.reach) * source_bits_words: board
                                           * row r at row r + reach, reach zero rows around */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */

@@ -180,11 +180,56 @@ static void ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cel
     *external += lit_outside;
 }
 
-/* Draw for every candidate cell (cells that may ignite); set the new fires. */
+/*
+ * q of nb <= FIRE_BLOCK cells (flat indices cells[]) from the cells that could be sources but
+ * are not (others, row << 16 | col; an entry marked in mark[] is a working worker's cell, a
+ * source after all): a cell's sources of class k are fm_config.full_counts (its could-be
+ * sources of class k) minus its others of class k. The same counts as fire_plan_q_block's,
+ * hence the same q, at a cost that follows the others, few in a blaze. count as there.
+ */
+static void q_block_from_others(const fm_config *cfg, const int32_t *cells, int32_t nb,
+                                const uint8_t *mark, const uint32_t *others,
+                                int32_t num_others, uint16_t *count, double *q)
+{
+    const fire_plan *p = &cfg->fire;
+    const int32_t classes = p->num_classes, stride = classes + 1, cols = cfg->cols;
+    int32_t di[FIRE_BLOCK], dj[FIRE_BLOCK];
+    for (int32_t a = 0; a < nb; a++) {
+        di[a] = cells[a] / cols - p->box_dr;
+        dj[a] = cells[a] % cols - p->box_dc;
+    }
+    for (int32_t n = 0; n < num_others; n++) {
+        const int32_t rs = (int32_t)(others[n] >> 16), cs = (int32_t)(others[n] & 0xFFFF);
+        if (mark[rs * cols + cs])
+            continue;
+        for (int32_t a = 0; a < nb; a++) {
+            const int32_t i = di[a] - rs, j = dj[a] - cs;
+            const int inside =
+                (uint32_t)i < (uint32_t)p->box_rows && (uint32_t)j < (uint32_t)p->box_cols;
+            const int32_t base = p->offset_class[inside ? i * p->box_cols + j : 0];
+            count[a * stride + (inside && base >= 0 ? base : classes)]++;
+        }
+    }
+    for (int32_t a = 0; a < nb; a++) {
+        uint16_t *row = count + a * stride;
+        const uint16_t *full = cfg->full_counts + (int64_t)cells[a] * classes;
+        double qa = 1.0;
+        for (int32_t k = 0; k < classes; k++) {
+            qa *= p->powers[p->power_start[k] + full[k] - row[k]];
+            row[k] = 0;
+        }
+        row[classes] = 0;
+        q[a] = qa;
+    }
+}
+
+/* Draw for every candidate cell (cells that may ignite); set the new fires. num_others: the
+ * length of nonsource_rc, or -1 where it was not listed. */
 static void ignite_candidates(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                               const int32_t *candidates, int32_t num_candidates,
-                              const int32_t *sources, int32_t num_sources, int use_bits,
-                              uint64_t ignition, int32_t *fires, int64_t *external)
+                              const int32_t *sources, int32_t num_sources, int32_t num_others,
+                              int use_bits, uint64_t ignition, int32_t *fires,
+                              int64_t *external)
 {
     const int32_t rows = cfg->rows, cols = cfg->cols;
     const uint64_t *bits = use_bits ? b->source_bits : NULL;
@@ -192,15 +237,20 @@ static void ignite_candidates(const fm_config *cfg, const fm_batch *b, uint8_t *
         ignite_by_bits(cfg, b, cells, num_candidates, ignition, fires, external);
         return;
     }
-    const int by_block = fire_plan_by_block(&cfg->fire, num_sources);
+    const int by_others = num_others >= 0 && num_others < num_sources;
+    const int by_block = by_others || fire_plan_by_block(&cfg->fire, num_sources);
     double block_q[FIRE_BLOCK];
     for (int32_t a = 0; a < num_candidates; a++) {
         const int32_t i = candidates[a];
         if (by_block && a % FIRE_BLOCK == 0) {
             const int32_t nb =
                 num_candidates - a < FIRE_BLOCK ? num_candidates - a : FIRE_BLOCK;
-            fire_plan_q_block(&cfg->fire, cols, candidates + a, nb, b->source_mark,
-                              b->source_rc, num_sources, b->class_count, block_q);
+            if (by_others)
+                q_block_from_others(cfg, candidates + a, nb, b->source_mark, b->nonsource_rc,
+                                    num_others, b->class_count, block_q);
+            else
+                fire_plan_q_block(&cfg->fire, cols, candidates + a, nb, b->source_mark,
+                                  b->source_rc, num_sources, b->class_count, block_q);
         }
         const double q = by_block ? block_q[a % FIRE_BLOCK]
                                   : fire_plan_q(&cfg->fire, rows, cols, i / cols, i % cols,
@@ -238,6 +288,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     const int boost = cfg->fire.num_levels > 1;
     int32_t num_burning = 0;
     int32_t external_before = 0; /* fires outside the territory before this tick */
+    int32_t num_others = -1;     /* nonsource_rc's length, -1: not listed */
     /* Few sources (each lists the cells it reaches) or many (every cell that may ignite
      * counts the sources around it): decided before looking, the sources being the fires and
      * the working workers. With many and a ring_bits table, the sources are kept as bits of
@@ -261,6 +312,22 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
         num_candidates = scan.num_candidates;
         num_burning = scan.num_burning;
         external_before = scan.external;
+    } else if (num_fires > 0 && cfg->full_counts_classes > 0 && !few) {
+        /* the same, and the cells that could be sources but are not (no wall or button) */
+        uint32_t *others = b->nonsource_rc;
+        num_others = 0;
+        for (int32_t r = 0, i = 0; r < rows; r++) {
+            for (int32_t c = 0; c < cols; c++, i++) { /* branch-free */
+                const uint8_t cell = cells[i], fire = (cell >> 5) & 1; /* FM_CELL_FIRE */
+                external_before += (cell >> 7) & fire; /* FM_CELL_EXTERNAL */
+                mark[i] = fire;
+                sources[num_burning] = i;
+                source_rc[num_burning] = (uint32_t)r << 16 | (uint32_t)c;
+                num_burning += fire;
+                others[num_others] = (uint32_t)r << 16 | (uint32_t)c;
+                num_others += !(cell & (FM_CELL_WALL | FM_CELL_BUTTON | FM_CELL_FIRE));
+            }
+        }
     } else if (num_fires > 0) {
         for (int32_t r = 0, i = 0; r < rows; r++) {
             for (int32_t c = 0; c < cols; c++, i++) { /* branch-free: write, advance on fire */
@@ -341,7 +408,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
             }
         }
         ignite_candidates(cfg, b, cells, candidates, num_candidates, sources, num_sources,
-                          bits != NULL, ignition, &fires, &external);
+                          num_others, bits != NULL, ignition, &fires, &external);
     }
     if (!bits)
         for (int32_t n = 0; n < num_sources; n++)

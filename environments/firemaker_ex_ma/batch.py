@@ -19,7 +19,7 @@ from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch import factory as batch_env
 from ai_safety_gridworlds.batch.factory import batch_spec, common_kernel_params
 from ai_safety_gridworlds.batch.vector import VectorEnv
-from ai_safety_gridworlds.core.fire import joint_q_table, ring_bit_table
+from ai_safety_gridworlds.core.fire import full_counts, joint_q_table, ring_bit_table
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
@@ -74,7 +74,13 @@ def fire_params(game: FiremakerGame) -> dict[str, Any]:
     joint = joint_q_table(plan) if ring_bit_table(plan) is not None else None
     ring_bits = ring_bit_table(plan, joint)
     width = 0 if ring_bits is None else ring_bits.shape[0]
+    # without row bits: the cells that can ever be sources (neither wall nor button), counted
+    # per class around every cell, so a blaze counts its few non-sources instead
+    never = CELL_BITS["wall"] | CELL_BITS["stop button"]
+    full = None if ring_bits is not None else full_counts(plan, (static_cells(game) & never) == 0)
     return {
+        "full_counts": np.zeros(1, np.uint16) if full is None else full,
+        "full_counts_classes": 0 if full is None else plan.num_classes,
         "joint_q": np.ones(1) if joint is None else joint.q,
         "joint_classes": 0 if joint is None else joint.num_classes,
         "joint_size": 0 if joint is None else len(joint.q),

@@ -45,6 +45,7 @@ class FiremakerKernel(BatchKernel):
         self._keep.extend([plan, survival])
         cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
         cfg.joint_q = self._array("double[]", params["joint_q"], np.float64)
+        cfg.full_counts = self._array("uint16_t[]", params["full_counts"], np.uint16)
 
         # State arrays (numpy-owned; snapshot them with copy() if needed).
         self.seed = np.zeros(n, np.uint64)
@@ -81,6 +82,7 @@ class FiremakerKernel(BatchKernel):
             source_rc=self._scratch(size, np.uint32),
             candidate_list=self._scratch(size, np.int32),
             dying_list=self._scratch(size, np.int32),
+            nonsource_rc=self._scratch(size, np.uint32),
             source_bits=self._scratch(
                 (rows + 2 * plan.reach) * params["source_bits_words"], np.uint64
             ),

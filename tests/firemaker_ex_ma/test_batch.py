@@ -253,6 +253,10 @@ def test_c_batch_slots_equal_pycolab_games(name):
         game = FiremakerGame(**config)
         survival = fire_survival(game.config.fire_continuation_probability, game.rows * game.cols)
         assert totals["max_fires"] > survival.marks_from
+    if name in ("unlimited_distance", "preset_seed_faithful"):
+        # most of the 225 interior cells burned at some point: fewer cells that could be
+        # sources were not than were, so the batch counted those (full_counts) instead
+        assert totals["max_fires"] > 150
     if name in BURNS_OUT:
         assert totals["burnt_cells"] > 0  # the burnt ground channel was compared, not all zero
     if name == "button_rush":

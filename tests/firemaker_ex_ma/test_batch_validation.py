@@ -292,6 +292,7 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
         (dict(source_bits_words=1), "fire plan"),
         (dict(joint_size=7), "fire plan"),  # not the product of the joint classes' lengths
         (dict(joint_classes=1), "fire plan"),
+        (dict(full_counts_classes=3), "fire plan"),  # reach 3 has row bits, not full counts
         (dict(fire_survival=kernel.fire_survival(0.97, 10)), "fire plan"),  # another board
         (dict(num_metrics=5), "inconsistent configuration"),
     ):

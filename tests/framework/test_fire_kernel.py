@@ -1127,6 +1127,29 @@ def test_joint_q_table_holds_the_products_plan_q_computes():
     assert joint_q_table(kernel.fire_plan(table, 0.5)) is None  # cluster levels
 
 
+def test_full_counts_count_the_universe_around_every_cell():
+    """full_counts[cell, k] is the number of universe cells at offsets of class k, checked cell
+    by cell against the offsets; none for plans with cluster levels."""
+    from ai_safety_gridworlds.core.fire import full_counts
+
+    rows, cols = 6, 7
+    table = kernel.fire_kernel_table(rows, cols, "exponential", 0.3, 0.5, None)
+    plan = kernel.fire_plan(table, 0.0)
+    universe = np.random.default_rng(0).random((rows, cols)) < 0.7
+    full = full_counts(plan, universe)
+    assert full.shape == (rows * cols, plan.num_classes) and full.dtype == np.uint16
+    for r in range(rows):
+        for c in range(cols):
+            expected = np.zeros(plan.num_classes, int)
+            for dr, dc, base in plan.offsets.tolist():
+                if 0 <= r - dr < rows and 0 <= c - dc < cols and universe[r - dr, c - dc]:
+                    expected[base] += 1
+            np.testing.assert_array_equal(full[r * cols + c], expected)
+    assert full_counts(kernel.fire_plan(table, 0.5), universe) is None
+    with pytest.raises(ValueError, match="universe must have shape \\(6, 7\\), got \\(7, 6\\)"):
+        full_counts(plan, universe.T)
+
+
 def sequential_q(sources, burning, table, boost):
     """The former arithmetic: q multiplied source by source in row-major order."""
     rows, cols = sources.shape

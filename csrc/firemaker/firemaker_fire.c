@@ -10,9 +10,12 @@
  * sources each source lists the cells it reaches (cost ~ sources x reach); once the sources
  * outnumber the cells that may still ignite, every such cell counts the sources around it
  * (cost ~ cells that may ignite x reach): a blaze costs about what its unburnt cells cost, not
- * what its burning cells cost. A reached cell ignites iff its draw is below
- * fire_ignition_probability (fire.h: 1 - q, times the external multiplier outside the
- * territory); burnt ground never ignites.
+ * what its burning cells cost (with long reach, once the cells that could be sources but are
+ * not are the fewer, they are counted instead: q_block_from_others). A reached cell ignites
+ * iff its draw is below fire_ignition_probability (fire.h: 1 - q, times the external
+ * multiplier outside the territory); burnt ground never ignites. Then the fires that burned
+ * before the tick go out by fire_survival: per-fire draws while few burn, death marks (about
+ * (1 - continuation) x cells draws) once many do.
  */
 #include "fire.h"
 #include "firemaker_internal.h"
@@ -41,28 +44,19 @@ typedef struct row_scan {
     int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
 } row_scan;
 
-/* Cell (r, c) of row_scan (i = r * cols + c; x: its bit in the row, c + pad). */
-static inline void scan_cell(row_scan *s, uint64_t *row, uint8_t cell, uint8_t burnt, int32_t i,
-                             int32_t r, int32_t c, int32_t x)
-{
-    const uint8_t fire = (cell >> 5) & 1; /* FM_CELL_FIRE */
-    s->external += (cell >> 7) & fire;    /* FM_CELL_EXTERNAL */
-    s->candidate_rc[s->num_candidates] = (uint32_t)r << 16 | (uint32_t)c;
-    s->num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt) == 0;
-    if (s->burning) {
-        s->burning[s->num_burning] = i;
-        s->num_burning += fire;
-    }
-    row[x >> 6] |= (uint64_t)fire << (x & 63);
-}
-
 /* Row r into s: 16 cells at a time with SSE2 (byte masks to bit masks), else one by one; the
- * same bits, lists (in row-major order) and counts either way. */
+ * same bits, lists (in row-major order) and counts either way. The counts live in locals
+ * while the lists are written (a uint32 store could otherwise alias them). */
 static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, int32_t r,
                      int32_t cols, int32_t words, int32_t pad)
 {
-    uint64_t *row = s->bits + (int64_t)(r + pad) * words; /* pad rows above (reach) */
+    uint64_t *const row = s->bits + (int64_t)(r + pad) * words; /* pad rows above (reach) */
+    uint32_t *const candidate_rc = s->candidate_rc;
+    int32_t *const burning = s->burning;
+    int32_t num_candidates = s->num_candidates, num_burning = s->num_burning;
+    int32_t external = s->external;
     const int32_t start = r * cols;
+    const uint32_t rc = (uint32_t)r << 16;
     int32_t c = 0;
 #if defined(__SSE2__) && defined(__GNUC__)
     const __m128i zero = _mm_setzero_si128();
@@ -71,7 +65,7 @@ static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, in
         /* 16 cells from column c; the row's last 8 to 15 are read as the last full 16 of the
          * row, their first `seen` columns dropped from the masks (fewer: one by one) */
         const int32_t from = c + 16 <= cols ? c : cols - 16, seen = c - from;
-        const int32_t i = start + c, x = c + pad;
+        const int32_t x = c + pad;
         const __m128i v = _mm_loadu_si128((const __m128i *)(cells + start + from));
         const __m128i w = _mm_loadu_si128((const __m128i *)(burnt + start + from));
         const __m128i fire = _mm_slli_epi16(v, 2); /* bit 5 (fire) to bit 7 of each byte */
@@ -87,18 +81,30 @@ static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, in
         outside -= (outside >> 1) & 0x5555; /* popcount of 16 bits */
         outside = (outside & 0x3333) + ((outside >> 2) & 0x3333);
         outside = (outside + (outside >> 4)) & 0x0F0F;
-        s->external += (int32_t)((outside + (outside >> 8)) & 0x1F);
+        external += (int32_t)((outside + (outside >> 8)) & 0x1F);
         for (; may; may &= may - 1)
-            s->candidate_rc[s->num_candidates++] =
-                (uint32_t)r << 16 | (uint32_t)(c + __builtin_ctz(may));
-        if (s->burning)
+            candidate_rc[num_candidates++] = rc | (uint32_t)(c + __builtin_ctz(may));
+        if (burning)
             for (uint32_t f = fires; f; f &= f - 1)
-                s->burning[s->num_burning++] = i + __builtin_ctz(f);
+                burning[num_burning++] = start + c + __builtin_ctz(f);
         c += 16 - seen;
     }
 #endif
-    for (; c < cols; c++)
-        scan_cell(s, row, cells[start + c], burnt[start + c], start + c, r, c, c + pad);
+    for (; c < cols; c++) { /* branch-free but the list of fires */
+        const uint8_t cell = cells[start + c], fire = (cell >> 5) & 1; /* FM_CELL_FIRE */
+        const int32_t x = c + pad;
+        external += (cell >> 7) & fire; /* FM_CELL_EXTERNAL */
+        candidate_rc[num_candidates] = rc | (uint32_t)c;
+        num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[start + c]) == 0;
+        if (burning) {
+            burning[num_burning] = start + c;
+            num_burning += fire;
+        }
+        row[x >> 6] |= (uint64_t)fire << (x & 63);
+    }
+    s->num_candidates = num_candidates;
+    s->num_burning = num_burning;
+    s->external = external;
 }
 
 /*

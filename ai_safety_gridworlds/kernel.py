@@ -24,14 +24,8 @@ from functools import lru_cache
 import numpy as np
 
 from ai_safety_gridworlds.core import rng
-from ai_safety_gridworlds.core.fire import (
-    FirePlan,
-    FireSurvival,
-    fire_deaths,
-    fire_plan,
-    fire_survival,
-    plan_q,
-)
+from ai_safety_gridworlds.core.fire import FirePlan, fire_plan, plan_q
+from ai_safety_gridworlds.core.fire_survival import FireSurvival, fire_deaths, fire_survival
 
 __all__ = [
     "BACKEND",

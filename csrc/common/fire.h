@@ -59,7 +59,7 @@ typedef struct fire_plan {
 } fire_plan;
 
 /*
- * Which fires that burned before a tick go out (core.fire.FireSurvival; kernel.py builds it):
+ * Which fires that burned before a tick go out (core.fire_survival.FireSurvival; kernel.py builds it):
  * each survives with probability continuation, independently, drawn one of two ways chosen
  * by the number of burning cells (so every backend chooses alike):
  * - fewer than marks_from: burning cell i survives iff draw_uniform(STREAM_FIRE_SURVIVAL, i)

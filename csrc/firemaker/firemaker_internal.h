@@ -1,6 +1,7 @@
 /*
  * Internal to the Firemaker kernel: the helpers its sources share (firemaker_batch.c: checks,
- * resets, ticks; firemaker_fire.c: fire spreading; firemaker_burnout.c: burnt ground;
+ * resets, ticks; firemaker_fire.c: fire spreading, with firemaker_fire_bits.c for rows of source
+ * bits; firemaker_burnout.c: burnt ground;
  * firemaker_observations.c: observations and state).
  */
 #ifndef AISG_FIREMAKER_INTERNAL_H
@@ -11,6 +12,8 @@
 #include "firemaker_batch.h"
 
 #define AGENT_BITS (FM_CELL_WORKER | FM_CELL_SUPERVISOR)
+/* Cells that never ignite (walls, workshop, button, agents). */
+#define NEVER_BURNS (FM_CELL_WALL | FM_CELL_WORKSHOP | FM_CELL_BUTTON | AGENT_BITS)
 
 /* The cell bit of an agent's role. */
 static inline uint8_t role_bit(const fm_config *cfg, int32_t agent)
@@ -23,6 +26,27 @@ static inline uint8_t role_bit(const fm_config *cfg, int32_t agent)
  * fires survive or die. Updates num_fires; returns the external fires after it. */
 int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
                        const int32_t *working, int32_t num_working);
+
+/* What one pass over the board collects with source bits (fm_scan_board). */
+typedef struct row_scan {
+    uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
+    uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col */
+    int32_t *burning;    /* NULL, or the burning cells */
+    int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
+} row_scan;
+
+/* Every row of a board into s (firemaker_fire_bits.c): the fires as bits (s->bits, the padded
+ * rows of fm_batch.source_bits, all 0 before), the cells that may ignite as row << 16 | col,
+ * the burning cells (if s->burning) and the fires outside the territory. */
+void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *burnt,
+                   row_scan *s);
+
+/* The candidates of fm_scan_board (in fm_batch.source_rc) ignite or not, q from the source
+ * bits (firemaker_fire_bits.c); adds the new fires to *fires and those outside the territory
+ * to *external. */
+void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                       int32_t num_candidates, uint64_t ignition, int32_t *fires,
+                       int64_t *external);
 
 /* FireDrape._burn_out (firemaker_burnout.c): environment e's external fires that burned
  * burn_out_ticks ticks and survived this tick become burnt ground. Updates num_fires and

@@ -20,7 +20,7 @@ import pytest
 
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch import binding
-from ai_safety_gridworlds.core.fire import fire_survival
+from ai_safety_gridworlds.core.fire_survival import fire_survival
 from environments.firemaker_ex_ma import PRESETS, FiremakerGame
 from environments.firemaker_ex_ma.batch import make_vector_env as vector_env
 
@@ -249,7 +249,7 @@ def test_c_batch_slots_equal_pycolab_games(name):
         "preset_seed_faithful",
         "wide_burning",
     ):
-        # enough fires that death marks decided survival (core.fire.FireSurvival)
+        # enough fires that death marks decided survival (core.fire_survival.FireSurvival)
         game = FiremakerGame(**config)
         survival = fire_survival(game.config.fire_continuation_probability, game.rows * game.cols)
         assert totals["max_fires"] > survival.marks_from

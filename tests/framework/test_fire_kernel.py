@@ -12,7 +12,7 @@ import pytest
 
 from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.core import rng
-from ai_safety_gridworlds.core.fire import fire_deaths
+from ai_safety_gridworlds.core.fire_survival import fire_deaths
 
 HAVE_C = kernel._lib is not None
 needs_c = pytest.mark.skipif(
@@ -457,7 +457,7 @@ def test_survival_uses_its_own_stream(spread):
 
 
 def reference_death_marks(continuation: float, size: int, key: int, tick: int) -> set[int]:
-    """Death marks straight from their definition (core.fire.FireSurvival), in pure Python."""
+    """Death marks straight from their definition (core.fire_survival.FireSurvival), in pure Python."""
     powers, p = [], 1.0
     while len(powers) < size:
         p *= continuation

@@ -555,7 +555,10 @@ class FireSpreader:
         if _lib is not None:
             fb = _ffi.from_buffer
             plan = fire_plan(table, cluster_boost)
-            self._keep = plan
+            survival = fire_survival(continuation, rows * cols)
+            # the C structs point into these objects' arrays; fire_plan and fire_survival
+            # are caches that may drop them, so the spreader keeps them alive
+            self._keep = (plan, survival)
             before = (
                 fb("uint8_t[]", burning),
                 fb("uint8_t[]", sources),
@@ -563,7 +566,7 @@ class FireSpreader:
                 rows,
                 cols,
                 fire_plan_struct(plan),
-                fire_survival_struct(fire_survival(continuation, rows * cols)),
+                fire_survival_struct(survival),
             )
             after = (
                 _ffi.NULL if external is None else fb("uint8_t[]", external),

@@ -92,4 +92,42 @@ class FiremakerKernel(BatchKernel):
             touched=self._scratch(max(plan.num_classes, 1), np.int32),
             window=self._scratch(params["window_capacity"], np.uint8),
         )
-        self._start(cfg, batch)
+        self._start(cfg, batch)  # fm_check: the sizes
+        check_count_tables(params)  # and what C cannot check on every call
+
+
+def check_count_tables(params: Mapping[str, Any]) -> None:
+    """ValueError unless the counting tables the C fire reads fit the plan: every count a row
+    table (``ring_bits``) or ``full_counts`` can yield stays within its class's powers, and a
+    joint index within ``joint_q`` (fm_check checks the sizes of the rest on every call; these
+    contents once, here)."""
+    plan = params["fire_plan"]
+    lengths = np.asarray(plan.power_len, np.int64)
+    width, joint = params["ring_bits_width"], params["joint_classes"]
+    if width:
+        ring = np.asarray(params["ring_bits"], np.uint64).reshape(width, 1 << width)
+        fields = [(0, 0xFFFF, params["joint_size"] - 1)] if joint else []
+        shift = 16 if joint else 0
+        for k in range(joint, plan.num_classes):
+            fields.append((shift, 0xFF, int(lengths[k]) - 1))
+            shift += 8
+        for shift, mask, most in fields:
+            # the most a cell can gather: every row's largest entry, added up
+            top = int(((ring >> np.uint64(shift)) & np.uint64(mask)).max(axis=1).sum())
+            if top > most:
+                raise ValueError(
+                    f"fm_config.ring_bits can count {top} in the field at bit {shift}; at most "
+                    f"{most} fit the fire plan"
+                )
+        if joint and len(params["joint_q"]) != params["joint_size"]:
+            raise ValueError(
+                f"fm_config.joint_q has {len(params['joint_q'])} entries, joint_size says "
+                f"{params['joint_size']}"
+            )
+    if params["full_counts_classes"]:
+        full = np.asarray(params["full_counts"])
+        shape = (params["rows"] * params["cols"], plan.num_classes)
+        if full.shape != shape or (full > lengths[None, :] - 1).any():
+            raise ValueError(
+                f"fm_config.full_counts must be {shape} counts within each class's offsets"
+            )

@@ -301,6 +301,41 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
             FiremakerKernel(params, 2, env._buffers)
 
 
+@pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
+def test_the_kernel_rejects_count_tables_that_do_not_fit_the_plan():
+    """Counting tables whose counts could index past their class's powers (or past the joint
+    table) are refused before C reads them."""
+    from ai_safety_gridworlds.core.fire import full_counts, ring_bit_table
+    from environments.firemaker_ex_ma.batch import kernel_params
+    from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
+
+    env = vector_env(1)
+    game = FiremakerGame()
+    game.reset(seed=0)
+    params = kernel_params(game)
+    assert params["joint_classes"] == 4
+    plan = params["fire_plan"]
+    # a byte per class where the joint index is expected: class 2's 8 offsets land in the
+    # byte of class 4, which has 4
+    bad = {**params, "ring_bits": ring_bit_table(plan)}
+    with pytest.raises(ValueError, match="ring_bits can count 8 in the field at bit 16; at most 4"):
+        FiremakerKernel(bad, 1, env._buffers)
+    bad = {**params, "joint_q": params["joint_q"][:-1]}
+    with pytest.raises(ValueError, match="joint_q has 1124 entries, joint_size says 1125"):
+        FiremakerKernel(bad, 1, env._buffers)
+
+    long_reach = FiremakerGame(fire_max_distance=None)
+    long_reach.reset(seed=0)
+    params = kernel_params(long_reach)
+    plan = params["fire_plan"]
+    assert params["full_counts_classes"] == plan.num_classes
+    env = vector_env(1, fire_max_distance=None)
+    everything = np.ones((plan.rows, plan.cols), bool)
+    for full in (params["full_counts"][:-1], full_counts(plan, everything) + 1):
+        with pytest.raises(ValueError, match="full_counts must be .* within each class"):
+            FiremakerKernel({**params, "full_counts": full}, 1, env._buffers)
+
+
 # --------------------------------------------------------------------------- seeding and resets
 
 

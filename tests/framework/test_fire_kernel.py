@@ -528,6 +528,30 @@ def test_death_marks_kill_each_fire_with_the_right_probability():
     assert abs(deaths - 0.1 * n) < 5 * (n * 0.1 * 0.9) ** 0.5
 
 
+@needs_c
+def test_a_spreader_keeps_its_tables_when_the_caches_drop_them():
+    """FireSpreader's C call points into the plan's and the survival's arrays: it keeps both
+    alive after fire_plan's and fire_survival's caches have let them go."""
+    import gc
+    import weakref
+
+    rows = cols = 20
+    table = kernel.fire_kernel_table(rows, cols, "exponential", 0.0, 0.5, 2.0)
+    burning = np.ones((rows, cols), np.uint8)
+    spreader = kernel.FireSpreader(burning, burning, burning, table, 0.0, 0.9)
+    plan = weakref.ref(kernel.fire_plan(table, 0.0))
+    survival = weakref.ref(kernel.fire_survival(0.9, rows * cols))
+    for k in range(70):  # more than either cache holds
+        kernel.fire_survival(0.1 + k / 1000, 17)
+        kernel.fire_plan(
+            kernel.fire_kernel_table(3, 3, "exponential", 0.01 + k / 1000, 0.5, 2.0), 0.0
+        )
+    gc.collect()
+    assert plan() is not None and survival() is not None
+    expected = kernel.spread_fire_numpy(burning, burning, burning, table, 0.0, 0.9, 7, 3)
+    np.testing.assert_array_equal(spreader(7, 3), expected)
+
+
 def test_fire_survival_rejects_bad_arguments():
     with pytest.raises(ValueError, match="continuation must be a number in \\[0, 1\\], got 1.5"):
         kernel.fire_survival(1.5, 10)

@@ -18,12 +18,9 @@ from functools import lru_cache
 import numpy as np
 
 from ai_safety_gridworlds.core import rng
+from ai_safety_gridworlds.core.fire import _is_real
 
 __all__ = ["GAP_BUCKET_BITS", "MARKS_COST", "FireSurvival", "fire_deaths", "fire_survival"]
-
-
-def _is_real(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_))
 
 
 GAP_BUCKET_BITS = 10

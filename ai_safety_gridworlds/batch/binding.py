@@ -22,6 +22,7 @@ from ai_safety_gridworlds import kernel
 
 _ffi = kernel._ffi
 _lib = kernel._lib
+_INT64 = np.dtype(np.int64)
 
 GRAIN_WORK = 32768
 """Work (observation bytes plus board cells, per slot) that a thread takes at once at least:
@@ -205,8 +206,13 @@ class BatchKernel:
     def step(self, actions: np.ndarray) -> int:
         """One tick over ``actions``, which must be int64 (N, A) and C-contiguous (ValueError
         otherwise: the kernel reads N * A int64 from it)."""
-        _check("actions", actions, np.int64, self._action_shape, writeable=False)
-        if actions is not self._step_actions:  # (vector.VectorEnv hands in one of two buffers)
+        if (  # vector.VectorEnv hands in one of two buffers: their pointers are kept
+            actions is not self._step_actions
+            or actions.dtype is not _INT64  # (shape, dtype or strides may be set in place)
+            or actions.shape != self._action_shape
+            or not actions.flags.c_contiguous
+        ):
+            _check("actions", actions, np.int64, self._action_shape, writeable=False)
             self._step_pointer = _ffi.from_buffer("int64_t[]", actions)
             self._step_actions = actions
         code = self._step_function(self._cfg, self._batch, self._step_pointer)

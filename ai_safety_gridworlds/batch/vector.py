@@ -207,6 +207,13 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         self.safety_buffer = b["safety"]
         self.float_safety_buffer = b["float_safety"]
         self._backend = backend_factory({**b, "observations": self._kernel_observations})
+        self._backend_step = self._backend.step
+        self._publishes = (
+            observation_layout != "CHW"
+            or observation_encoding == "packed"
+            or reward_mode == "scalar"
+        )
+        """Whether ``_publish`` has anything to do after a backend call."""
         self.num_threads: int = getattr(self._backend, "num_threads", 1)
         """The threads each call steps the slots on: ``num_threads`` (default every core)
         capped at ``num_envs``, 1 on the numpy backend."""
@@ -363,11 +370,13 @@ class VectorEnv(gymnasium.vector.VectorEnv):
         if not self._seeded:
             raise RuntimeError("reset() must be called before step()")
         actions = self._check_actions(actions)
-        bad = self._backend.step(actions)
+        bad = self._backend_step(actions)
         if bad:
             raise self._illegal_action(actions, bad - 1)
-        self._publish()
-        self._render_human()
+        if self._publishes:
+            self._publish()
+        if self.render_mode == "human":
+            self.render()
         infos = dict(self.infos)  # a fresh dict each step: wrappers add their keys to it
         return self.observations, self.rewards, self.terminations, self.truncations, infos
 
@@ -482,7 +491,7 @@ class VectorEnv(gymnasium.vector.VectorEnv):
             and actions.shape == shape
             and actions.dtype.kind == "i"  # signed: every value fits the int64 buffer
         ):  # the common case, checked as below in fewer steps (every step pays for this)
-            np.copyto(buffer, actions, casting="unsafe")
+            buffer[...] = actions  # (a signed int into int64: no value changes)
             return buffer
         if isinstance(actions, Mapping):
             missing = [a for a in self.possible_agents if a not in actions]

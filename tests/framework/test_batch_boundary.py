@@ -111,6 +111,50 @@ def test_the_binding_reads_whichever_action_array_each_step_hands_it(game):
         assert_same(outputs(reference), outputs(env))
 
 
+@pytest.mark.parametrize("game", list(GAMES))
+def test_the_binding_checks_a_kept_action_array_again_when_changed_in_place(game):
+    """The binding checks an action array only when it makes its C pointer, but the same array
+    object can get another shape or dtype in place (``a.shape = ...``, ``a.dtype = ...``): it
+    must then refuse it as it would any wrong array, and take it again once it is right."""
+    if kernel.BACKEND != "c":
+        pytest.skip("C kernel not active")
+    env = make(game, "c", 16)
+    backend = env._backend
+    n, a = env.actions.shape
+    plan = np.zeros((n, a), np.int64)
+    assert backend.step(plan) == 0
+    before = outputs(env)
+    plan.shape = (a, n)
+    with pytest.raises(
+        ValueError, match=rf"must be a C-contiguous int64 array of shape \({n}, {a}\)"
+    ):
+        backend.step(plan)
+    plan.shape = (n, a)
+    plan.dtype = np.uint64
+    with pytest.raises(ValueError, match=r"got uint64"):
+        backend.step(plan)
+    assert_same(before, outputs(env))
+    plan.dtype = np.int64
+    assert backend.step(plan) == 0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("game", list(GAMES))
+def test_step_given_the_actions_buffer_itself_reads_it(game, backend):
+    """``step(env.actions)`` is ``step()``: the buffer is read where it is (not copied onto
+    itself), and the results are those of the same actions given as another array."""
+    _, _, num_actions = GAMES[game]
+    reference = make(game, backend, 8)
+    env = make(game, backend, 8)
+    gen = np.random.default_rng(5)
+    for _ in range(4):
+        plan = gen.integers(0, num_actions, env.actions.shape)
+        env.actions[:] = plan
+        env.step(env.actions)
+        reference.step(plan.astype(np.int16))
+        assert_same(outputs(reference), outputs(env))
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("game", list(GAMES))
 def test_a_bad_array_assigned_to_actions_is_rejected_and_changes_nothing(game, backend):

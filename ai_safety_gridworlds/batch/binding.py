@@ -25,9 +25,10 @@ _lib = kernel._lib
 _INT64 = np.dtype(np.int64)
 
 GRAIN_WORK = 32768
-"""Work (observation bytes plus board cells, per slot) that a thread takes at once at least:
-waking the pool's threads costs some microseconds, about what a few thousand such units take,
-so smaller calls run on the calling thread (``par_for_slots``'s grain, csrc/common/parallel.h)."""
+"""Work (observation bytes plus board cells, per slot) worth waking the pool's threads for:
+waking them costs some microseconds, about what a few thousand such units take, so a call of
+less than two grains of it runs on the calling thread (``par_for_slots``'s grain,
+csrc/common/parallel.h)."""
 
 ERRORS = {
     -1: "a NULL pointer",

@@ -2,8 +2,9 @@
  * A small pool of threads that step the slots of a batch in parallel, inside one C call.
  *
  * A batch kernel's step (or reset) hands par_for_slots a function of one slot; the pool's
- * threads and the calling thread take chunks of slots from a shared counter until none is
- * left, so a thread the operating system delays simply takes fewer chunks. Each slot is
+ * threads and the calling thread each step their own range of the slots, then take chunks
+ * from the ranges of the others until none is left, so a thread the operating system delays
+ * simply steps fewer slots. Each slot is
  * stepped by exactly one thread with that thread's own scratch memory (the `worker` argument:
  * 0 for the calling thread, 1 .. threads - 1 for the pool's), and a slot's result depends only
  * on the slot, never on which thread or chunk stepped it: results are bit-identical for every
@@ -47,6 +48,13 @@ int32_t par_pool_threads(const par_pool *pool);
  * as a pair. item_size is 1, 2, 4 or 8; items < 1 counts as 1. */
 #define PAR_SCRATCH_ALIGN 128
 int64_t par_scratch_stride(int64_t items, int64_t item_size);
+
+/* For the pool's tests: par_for_slots(pool, count, grain, ...) whose slot s spins `work`
+ * rounds of a loop, adds 1 to visits[s] and writes its worker to workers[s], and fails with
+ * error -(1 + s) if s >= fail_from (fail_from < 0: no slot fails). Returns par_for_slots's
+ * result (-1 for NULL arrays). */
+int64_t par_test_slots(par_pool *pool, int64_t count, int64_t grain, int64_t work,
+                       int64_t fail_from, int32_t *visits, int32_t *workers);
 /* cffi:end */
 
 static inline int64_t par_stride(int64_t items, int64_t item_size)
@@ -63,11 +71,14 @@ typedef int64_t (*par_slot_fn)(void *context, int64_t slot, int32_t worker);
 
 /*
  * fn(context, slot, worker) for every slot in [0, count), on the pool's threads (NULL: on the
- * calling thread, in order). A thread takes at least `grain` slots at a time, so a call of
- * fewer than 2 * grain slots runs on the calling thread alone (waking threads costs some
- * microseconds: a grain's work should be worth more). Returns 0, or the error of the lowest
- * slot whose fn failed; after a failure the threads take no more chunks, so some later slots
- * may not have run (a failing slot is a bug or an exhausted resource, never a rule of a game).
+ * calling thread, in order). A call of fewer than 2 * grain slots runs on the calling thread
+ * alone (waking threads costs some microseconds: a grain's work should be worth more). Thread
+ * t steps the t-th of `threads` equal ranges of the slots, in chunks that shrink to
+ * grain / 32 slots, and when done takes chunks from the back of the ranges of threads that
+ * are behind (parallel.c): between back-to-back calls a slot mostly stays on its thread's
+ * core and cache. Returns 0, or the error of the lowest slot whose fn failed; after a failure
+ * the threads take no more chunks, so some other slots may not have run (a failing slot is a
+ * bug or an exhausted resource, never a rule of a game).
  */
 int64_t par_for_slots(par_pool *pool, int64_t count, int64_t grain, par_slot_fn fn,
                       void *context);

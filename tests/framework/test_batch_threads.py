@@ -239,3 +239,68 @@ def test_thread_scratch_refuses_an_item_size_that_does_not_divide_the_alignment(
     assert _lib.par_scratch_stride(4, 3) == -1
     with pytest.raises(ValueError, match="itemsize 3"):
         thread_scratch(2, 4, np.dtype("S3"))
+
+
+def run_test_slots(threads: int, count: int, grain: int, fail_from: int = -1, work: int = 300):
+    """par_test_slots on a fresh pool of ``threads`` (1: no pool): (result, visits, workers)."""
+    from ai_safety_gridworlds.batch.binding import _ffi, _lib
+
+    pool = _lib.par_pool_new(threads) if threads > 1 else _ffi.NULL
+    assert (pool != _ffi.NULL) == (threads > 1)
+    visits = np.zeros(max(count, 1), np.int32)
+    workers = np.full(max(count, 1), -1, np.int32)
+    try:
+        for _ in range(3):  # back-to-back calls: the helpers are awake for the later ones
+            visits[:] = 0
+            result = _lib.par_test_slots(
+                pool,
+                count,
+                grain,
+                work,
+                fail_from,
+                _ffi.from_buffer("int32_t[]", visits),
+                _ffi.from_buffer("int32_t[]", workers),
+            )
+            yield result, visits[:count].copy(), workers[:count].copy()
+    finally:
+        if pool != _ffi.NULL:
+            _lib.par_pool_free(pool)
+
+
+@needs_c
+@pytest.mark.parametrize("threads", [2, 3, 8])
+@pytest.mark.parametrize(
+    ("count", "grain"), [(1, 1), (2, 1), (19, 1), (19, 3), (256, 32), (1000, 7)]
+)
+def test_the_pool_steps_every_slot_exactly_once(threads, count, grain):
+    """Each thread steps its own range of the slots first and then takes chunks from the back
+    of the others' (csrc/common/parallel.c): whatever the schedule, every slot runs once, on
+    one of the pool's threads, and the caller always starts with the first slot."""
+    for result, visits, workers in run_test_slots(threads, count, grain):
+        assert result == 0
+        assert visits.tolist() == [1] * count
+        assert set(workers.tolist()) <= set(range(threads))
+        assert workers[0] == 0
+
+
+@needs_c
+@pytest.mark.parametrize("threads", [2, 3])
+def test_a_call_smaller_than_two_grains_stays_on_the_calling_thread(threads):
+    for result, visits, workers in run_test_slots(threads, 13, 7):
+        assert result == 0 and visits.tolist() == [1] * 13 and workers.tolist() == [0] * 13
+
+
+@needs_c
+@pytest.mark.parametrize("threads", [1, 2, 3, 8])
+@pytest.mark.parametrize("fail_from", [0, 5, 99])
+def test_the_pool_returns_the_error_of_the_lowest_failing_slot_it_ran(threads, fail_from):
+    """After a failure the threads take no more chunks; the call returns the error of the lowest
+    failing slot that ran (on the calling thread alone: the first failing slot, and nothing
+    after it runs)."""
+    for result, visits, _ in run_test_slots(threads, 100, 1, fail_from=fail_from):
+        assert set(visits.tolist()) <= {0, 1}
+        failed = [s for s in range(fail_from, 100) if visits[s]]
+        assert failed and result == -(1 + failed[0])
+        if threads == 1:
+            assert result == -(1 + fail_from)
+            assert visits.tolist() == [1] * (fail_from + 1) + [0] * (99 - fail_from)

@@ -24,9 +24,11 @@ TEST_FILES=(
     tests/framework/test_config_properties.py
     tests/diamond_charger_ma/test_soak.py
 )
-# Test files run against a ThreadSanitizer build (the kernels' threads).
+# Test files run against a ThreadSanitizer build (the kernels' threads). That build also takes
+# the kernels' scalar paths (-DAISG_NO_SIMD), so the batch tests check them against pycolab.
 THREAD_TEST_FILES=(
     tests/framework/test_batch_threads.py
+    tests/firemaker_ex_ma/test_batch.py
 )
 # The batch differential tests run fewer ticks under the sanitizers (every config still runs).
 export AISG_BATCH_TEST_SCALE="${AISG_BATCH_TEST_SCALE:-0.5}"
@@ -133,7 +135,7 @@ mkdir -p "$TSAN_WORK" "$REPORTS/tsan"
     CC="$CC" "$PYTHON" - <<EOF
 import runpy
 builder = runpy.run_path("ai_safety_gridworlds/_kernel_build.py")
-flags = ["-fsanitize=thread", "-g", "-O1"]
+flags = ["-fsanitize=thread", "-g", "-O1", "-DAISG_NO_SIMD"]  # and the scalar paths
 print(builder["compile_module"]("$WORK", "$TSAN_WORK/build", flags, flags))
 EOF
 ) > "$TSAN_WORK/build.log" 2>&1 || { cat "$TSAN_WORK/build.log"; echo "sanitize: TSan build FAILED"; exit 1; }

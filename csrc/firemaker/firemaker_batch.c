@@ -36,7 +36,7 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         !b->burnt || !b->fire_age ||
         !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations ||
         !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list || !b->nonsource_rc ||
-        !b->source_bits ||
+        !b->source_bits || !b->flat_bits ||
         !b->source_mark || !b->class_count || !b->touched || !b->window)
         return FM_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
@@ -79,7 +79,7 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         fire_survival_check(&cfg->survival, (int64_t)rows * cols) != FIRE_OK)
         return FM_ERR_FIRE_TABLE;
     if (cfg->ring_bits_width != 0 &&
-        (!cfg->ring_bits || !cfg->fire.packed || cfg->fire.reach > 3 ||
+        (!cfg->ring_bits || !cfg->fire.packed || cfg->fire.reach < 1 || cfg->fire.reach > 3 ||
          cfg->ring_bits_width != 2 * cfg->fire.reach + 1 ||
          cfg->source_bits_words < (cols + 2 * cfg->fire.reach + 63) / 64 + 1))
         return FM_ERR_FIRE_TABLE;
@@ -164,6 +164,7 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
     const int64_t bits_words =
         (int64_t)(cfg->rows + 2 * cfg->fire.reach) * cfg->source_bits_words;
     local.source_bits += worker * par_stride(bits_words, sizeof(*local.source_bits));
+    local.flat_bits += worker * par_stride(2 * ((size + 63) / 64 + 1), sizeof(*local.flat_bits));
     local.source_mark += worker * par_stride(size, sizeof(*local.source_mark));
     const int64_t counts = FIRE_BLOCK * (classes + 1);
     local.class_count += worker * par_stride(counts, sizeof(*local.class_count));

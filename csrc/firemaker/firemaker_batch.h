@@ -151,6 +151,8 @@ typedef struct fm_batch {
                                           * sources (row << 16 | col) */
     uint64_t *source_bits;               /* (rows + 2 * fire.reach) * source_bits_words: board
                                           * row r at row r + reach, reach zero rows around */
+    uint64_t *flat_bits;                 /* 2 * ((rows * cols + 63) / 64 + 1): the board as
+                                          * flat bit arrays (fm_scan_board) */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
     uint16_t *class_count;               /* FIRE_BLOCK * (fire.num_classes + 1), all 0 */
     int32_t *touched;                    /* fire.num_classes (at least 1) */

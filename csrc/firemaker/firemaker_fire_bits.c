@@ -1,86 +1,168 @@
 /*
  * The Firemaker's batch fire with rows of source bits (fm_config.ring_bits; reach at most 3, one
- * level): one pass over the board (fm_scan_board), then q and the ignition draw of every cell
- * that may ignite (fm_ignite_by_bits). Called by fm_spread_fire (firemaker_fire.c); the same
- * arithmetic as kernel.spread_fire (fire.h, fire_plan), so the same fires.
+ * level): one pass over the board as a flat array (fm_scan_board), then q and the ignition draw
+ * of every cell that may ignite (fm_ignite_by_bits). Called by fm_spread_fire
+ * (firemaker_fire.c); the same arithmetic as kernel.spread_fire (fire.h, fire_plan), so the
+ * same fires.
+ *
+ * With SSE2 (x86-64) the board is read 16 cells at a time; elsewhere, or built with
+ * -DAISG_NO_SIMD (the ThreadSanitizer build of .ci/sanitize.sh, so that the tests check it too),
+ * one cell at a time: the same bits either way.
  */
 #include "fire.h"
 #include "firemaker_internal.h"
 #include "rng.h"
 
 #include <string.h>
-#if defined(__SSE2__) && defined(__GNUC__)
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AISG_NO_SIMD)
 #include <emmintrin.h>
 #endif
 
-/* Row r into s: 16 cells at a time with SSE2 (byte masks to bit masks), else one by one; the
- * same bits, lists (in row-major order) and counts either way. The counts live in locals
- * while the lists are written (a uint32 store could otherwise alias them). */
-static void scan_row(row_scan *s, const uint8_t *cells, const uint8_t *burnt, int32_t r,
-                     int32_t cols, int32_t words, int32_t pad)
+/* The number of set bits of x (SWAR: no popcnt instruction needed). */
+static inline uint64_t popcount64(uint64_t x)
 {
-    uint64_t *const row = s->bits + (int64_t)(r + pad) * words; /* pad rows above (reach) */
-    uint32_t *const candidate_rc = s->candidate_rc;
-    int32_t *const burning = s->burning;
-    int32_t num_candidates = s->num_candidates, num_burning = s->num_burning;
-    int32_t external = s->external;
-    const int32_t start = r * cols;
-    const uint32_t rc = (uint32_t)r << 16;
-    int32_t c = 0;
-#if defined(__SSE2__) && defined(__GNUC__)
-    const __m128i zero = _mm_setzero_si128();
-    const __m128i never = _mm_set1_epi8((char)(NEVER_BURNS | FM_CELL_FIRE));
-    while (cols - c >= 8 && cols >= 16) {
-        /* 16 cells from column c; the row's last 8 to 15 are read as the last full 16 of the
-         * row, their first `seen` columns dropped from the masks (fewer: one by one) */
-        const int32_t from = c + 16 <= cols ? c : cols - 16, seen = c - from;
-        const int32_t x = c + pad;
-        const __m128i v = _mm_loadu_si128((const __m128i *)(cells + start + from));
-        const __m128i w = _mm_loadu_si128((const __m128i *)(burnt + start + from));
-        const __m128i fire = _mm_slli_epi16(v, 2); /* bit 5 (fire) to bit 7 of each byte */
-        const uint32_t fires = (uint32_t)_mm_movemask_epi8(fire) >> seen;
-        uint32_t outside = (uint32_t)_mm_movemask_epi8(_mm_and_si128(v, fire)) >> seen;
-        uint32_t may = (uint32_t)_mm_movemask_epi8(_mm_and_si128(
-                           _mm_cmpeq_epi8(_mm_and_si128(v, never), zero),
-                           _mm_cmpeq_epi8(w, zero))) >>
-                       seen;
-        row[x >> 6] |= (uint64_t)fires << (x & 63);
-        if ((x & 63) > 48)
-            row[(x >> 6) + 1] |= (uint64_t)fires >> (64 - (x & 63));
-        outside -= (outside >> 1) & 0x5555; /* popcount of 16 bits */
-        outside = (outside & 0x3333) + ((outside >> 2) & 0x3333);
-        outside = (outside + (outside >> 4)) & 0x0F0F;
-        external += (int32_t)((outside + (outside >> 8)) & 0x1F);
-        for (; may; may &= may - 1)
-            candidate_rc[num_candidates++] = rc | (uint32_t)(c + __builtin_ctz(may));
-        if (burning)
-            for (uint32_t f = fires; f; f &= f - 1)
-                burning[num_burning++] = start + c + __builtin_ctz(f);
-        c += 16 - seen;
-    }
-#endif
-    for (; c < cols; c++) { /* branch-free but the list of fires */
-        const uint8_t cell = cells[start + c], fire = (cell >> 5) & 1; /* FM_CELL_FIRE */
-        const int32_t x = c + pad;
-        external += (cell >> 7) & fire; /* FM_CELL_EXTERNAL */
-        candidate_rc[num_candidates] = rc | (uint32_t)c;
-        num_candidates += ((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[start + c]) == 0;
-        if (burning) {
-            burning[num_burning] = start + c;
-            num_burning += fire;
-        }
-        row[x >> 6] |= (uint64_t)fire << (x & 63);
-    }
-    s->num_candidates = num_candidates;
-    s->num_burning = num_burning;
-    s->external = external;
+    x -= (x >> 1) & UINT64_C(0x5555555555555555);
+    x = (x & UINT64_C(0x3333333333333333)) + ((x >> 2) & UINT64_C(0x3333333333333333));
+    x = (x + (x >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+    return (x * UINT64_C(0x0101010101010101)) >> 56;
 }
 
+/* Cells i .. i + n - 1 (n <= 64) as three bit masks, bit j for cell i + j: fire, fire outside
+ * the territory, may ignite (may burn, does not burn, holds no agent, not burnt ground). SSE2
+ * 16 cells at a time where n allows, else one by one: the same bits either way. */
+static inline void cell_masks(const uint8_t *cells, const uint8_t *burnt, int64_t i, int32_t n,
+                              uint64_t *fire, uint64_t *outside, uint64_t *may)
+{
+    uint64_t f = 0, o = 0, m = 0;
+    int32_t j = 0;
+#if defined(__SSE2__) && defined(__GNUC__) && !defined(AISG_NO_SIMD)
+    const __m128i zero = _mm_setzero_si128();
+    const __m128i never = _mm_set1_epi8((char)(NEVER_BURNS | FM_CELL_FIRE));
+    for (; j + 16 <= n; j += 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(cells + i + j));
+        const __m128i w = _mm_loadu_si128((const __m128i *)(burnt + i + j));
+        const __m128i on = _mm_slli_epi16(v, 2); /* bit 5 (fire) to bit 7 of each byte */
+        f |= (uint64_t)(uint32_t)_mm_movemask_epi8(on) << j;
+        o |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_and_si128(v, on)) << j; /* bit 7 */
+        m |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_and_si128(
+                 _mm_cmpeq_epi8(_mm_and_si128(v, never), zero), _mm_cmpeq_epi8(w, zero)))
+             << j;
+    }
+#endif
+    for (; j < n; j++) { /* branch-free */
+        const uint8_t cell = cells[i + j];
+        const uint64_t on = (cell >> 5) & 1; /* FM_CELL_FIRE */
+        f |= on << j;
+        o |= (on & (cell >> 7)) << j; /* FM_CELL_EXTERNAL */
+        m |= (uint64_t)(((cell & (NEVER_BURNS | FM_CELL_FIRE)) | burnt[i + j]) == 0) << j;
+    }
+    *fire = f;
+    *outside = o;
+    *may = m;
+}
+
+/* Bits from .. from + n - 1 (n <= 57) of the flat bit array w (a spare word at its end), as
+ * the low bits of the result; the second word shifted in two steps so that from % 64 = 0 is
+ * defined. */
+static inline uint64_t flat_bits_at(const uint64_t *w, int64_t from, int32_t n)
+{
+    const int32_t shift = (int32_t)(from & 63);
+    const uint64_t *at = w + (from >> 6);
+    return ((at[0] >> shift) | ((at[1] << 1) << (63 - shift))) & ((UINT64_C(1) << n) - 1);
+}
+
+/*
+ * The board in one pass, cell after cell as a flat array (rows do not cost a pass each), 64
+ * cells to a word of s->flat: the fires, and the cells that may ignite. Then the fires go to
+ * the padded rows of s->bits (56 columns at a time), the cells that may ignite to
+ * s->candidate_rc (row << 16 | col, row-major) and, if s->burning, the fires to it (flat
+ * indices, row-major); s->external counts the fires outside the territory.
+ *
+ * A flat index i < rows * cols <= 2^24 (FM_MAX_SIDE 4096) is in row i * M >> 40, M =
+ * floor(2^40 / cols) + 1, without a division: i * M / 2^40 = i / cols + i * e / 2^40 with 0 <
+ * e <= 1, and i * e / 2^40 < 2^-16 < 1 / cols, less than the gap between i / cols's
+ * fraction ((cols - 1) / cols at most) and 1; i * M < 2^64.
+ */
 void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *burnt,
                    row_scan *s)
 {
-    for (int32_t r = 0; r < cfg->rows; r++)
-        scan_row(s, cells, burnt, r, cfg->cols, cfg->source_bits_words, cfg->fire.reach);
+    const int32_t rows = cfg->rows, cols = cfg->cols, words = cfg->source_bits_words;
+    const int32_t pad = cfg->fire.reach;
+    const int64_t size = (int64_t)rows * cols, flat_words = (size + 63) >> 6;
+    uint64_t *const fire = s->flat, *const may = s->flat + flat_words + 1;
+    int64_t external = 0;
+    for (int64_t w = 0; w < flat_words; w++) {
+        const int64_t i = w << 6;
+        const int32_t n = size - i < 64 ? (int32_t)(size - i) : 64;
+        uint64_t outside;
+        cell_masks(cells, burnt, i, n, &fire[w], &outside, &may[w]);
+        external += (int64_t)popcount64(outside);
+    }
+    fire[flat_words] = 0; /* the spare words flat_bits_at may read */
+    may[flat_words] = 0;
+    for (int32_t r = 0; r < rows; r++) {
+        uint64_t *const row = s->bits + (int64_t)(r + pad) * words; /* pad rows above */
+        for (int32_t c = 0; c < cols; c += 56) {
+            const int32_t n = cols - c < 56 ? cols - c : 56, x = c + pad;
+            const uint64_t v = flat_bits_at(fire, (int64_t)r * cols + c, n);
+            row[x >> 6] |= v << (x & 63);
+            row[(x >> 6) + 1] |= (v >> 1) >> (63 - (x & 63)); /* (v has at most 56 bits) */
+        }
+    }
+    const uint64_t M = (UINT64_C(1) << 40) / (uint64_t)cols + 1;
+    uint32_t *const candidate_rc = s->candidate_rc;
+    int32_t num_candidates = 0;
+    for (int64_t w = 0; w < flat_words; w++)
+        for (uint64_t m = may[w]; m; m &= m - 1) {
+            const uint64_t i = (uint64_t)(w << 6) + (uint64_t)__builtin_ctzll(m);
+            const uint32_t r = (uint32_t)((i * M) >> 40);
+            candidate_rc[num_candidates++] = r << 16 | (uint32_t)(i - (uint64_t)r * cols);
+        }
+    int32_t num_burning = 0;
+    if (s->burning)
+        for (int64_t w = 0; w < flat_words; w++)
+            for (uint64_t f = fire[w]; f; f &= f - 1)
+                s->burning[num_burning++] = (int32_t)((w << 6) + __builtin_ctzll(f));
+    s->num_candidates = num_candidates;
+    s->num_burning = num_burning;
+    s->external = (int32_t)external;
+}
+
+/* The packed class counts of the sources around the cell whose source bits start at bit c
+ * of padded row `row` (see fm_ignite_by_bits), summed over the width source rows going up
+ * from there. Inlined with width a constant (3, 5 or 7), so the rows unroll. */
+static inline __attribute__((always_inline)) uint64_t window_counts(const uint64_t *ring,
+                                                                    const uint64_t *row,
+                                                                    int32_t c, int32_t words,
+                                                                    const int32_t width)
+{
+    const uint64_t mask = (UINT64_C(1) << width) - 1;
+    uint64_t packed = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the 8 bytes from bit c's byte hold bits c .. c + 56 (a row has a spare word); the rows
+     * written out, those past width dropped (width is a constant here) */
+    const uint8_t *at = (const uint8_t *)row + (c >> 3);
+    const int32_t shift = c & 7;
+    const int64_t row_bytes = 8 * (int64_t)words;
+    uint64_t v;
+#define WINDOW_ROW(k)                                                                          \
+    if ((k) < width) {                                                                         \
+        memcpy(&v, at - (k) * row_bytes, sizeof v);                                            \
+        packed += ring[((int64_t)(k) << width) + ((v >> shift) & mask)];                       \
+    }
+    WINDOW_ROW(0) WINDOW_ROW(1) WINDOW_ROW(2) WINDOW_ROW(3) WINDOW_ROW(4) WINDOW_ROW(5)
+    WINDOW_ROW(6)
+#undef WINDOW_ROW
+#else
+    const int32_t shift = c & 63;
+    row += c >> 6;
+    for (int32_t k = 0; k < width; k++, row -= words) {
+        /* the second word shifted in two steps so that shift 0 is defined */
+        const uint64_t window = (row[0] >> shift) | ((row[1] << 1) << (63 - shift));
+        packed += ring[((int64_t)k << width) + (window & mask)];
+    }
+#endif
+    return packed;
 }
 
 /*
@@ -99,54 +181,46 @@ void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
 {
     enum { BLOCK = 64 };
     const uint64_t *const ring = cfg->ring_bits, *const bits = b->source_bits;
-    const double *const joint = cfg->joint_q, *const powers = cfg->fire.powers;
-    const int64_t *const power_start = cfg->fire.power_start;
+    const double *const joint = cfg->joint_q;
     const int32_t width = cfg->ring_bits_width, words = cfg->source_bits_words;
     const int32_t cols = cfg->cols, reach = cfg->fire.reach;
     const int32_t num_classes = cfg->fire.num_classes, joint_classes = cfg->joint_classes;
     const double multiplier = cfg->external_multiplier;
-    const uint64_t mask = (UINT64_C(1) << width) - 1;
     const uint32_t *const rc = b->source_rc;
+    /* the powers of each class after the joint ones (at most 8 bytes of counts in 64 bits) */
+    const double *power[8];
+    const int32_t first = joint_classes > 0 ? joint_classes : 0, rest = num_classes - first;
+    for (int32_t k = 0; k < rest && k < 8; k++)
+        power[k] = cfg->fire.powers + cfg->fire.power_start[first + k];
+    uint64_t packed[BLOCK];
     double q[BLOCK];
     int32_t lit = 0, lit_outside = 0;
     for (int32_t a0 = 0; a0 < num_candidates; a0 += BLOCK) {
         const int32_t m = num_candidates - a0 < BLOCK ? num_candidates - a0 : BLOCK;
+        /* the counts, then the products class after class (in ascending order for every
+         * cell, as fire_plan_q; the cells of a block side by side, none waiting on another) */
         for (int32_t a = 0; a < m; a++) {
             const int32_t r = (int32_t)(rc[a0 + a] >> 16), c = (int32_t)(rc[a0 + a] & 0xFFFF);
             /* offset row dr = k - reach: source row r - dr, at padded row r + 2 * reach - k;
              * its bits c .. c + width - 1 (padded by reach on the left): columns c - reach ..
              * c + reach */
             const uint64_t *row = bits + (int64_t)(r + 2 * reach) * words;
-            uint64_t packed = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            /* the 8 bytes from bit c's byte hold bits c .. c + 56 (a row has a spare word) */
-            const uint8_t *at = (const uint8_t *)row + (c >> 3);
-            const int32_t shift = c & 7;
-            for (int32_t k = 0; k < width; k++, at -= 8 * (int64_t)words) {
-                uint64_t v;
-                memcpy(&v, at, sizeof v);
-                packed += ring[((int64_t)k << width) + ((v >> shift) & mask)];
-            }
-#else
-            const int32_t shift = c & 63;
-            row += c >> 6;
-            for (int32_t k = 0; k < width; k++, row -= words) {
-                /* the second word shifted in two steps so that shift 0 is defined */
-                const uint64_t window = (row[0] >> shift) | ((row[1] << 1) << (63 - shift));
-                packed += ring[((int64_t)k << width) + (window & mask)];
-            }
-#endif
-            double qa = 1.0;
-            int32_t base = 0;
-            if (joint_classes > 0) {
-                qa = joint[packed & 0xFFFF];
-                packed >>= 16;
-                base = joint_classes;
-            }
-            for (; base < num_classes; base++, packed >>= 8)
-                qa *= powers[power_start[base] + (packed & 0xFF)]; /* 0: times 1.0 */
-            q[a] = qa;
+            packed[a] = width == 7   ? window_counts(ring, row, c, words, 7)
+                        : width == 5 ? window_counts(ring, row, c, words, 5)
+                                     : window_counts(ring, row, c, words, 3);
         }
+        int32_t shift = 0;
+        if (joint_classes > 0) {
+            for (int32_t a = 0; a < m; a++)
+                q[a] = joint[packed[a] & 0xFFFF];
+            shift = 16;
+        } else {
+            for (int32_t a = 0; a < m; a++)
+                q[a] = 1.0;
+        }
+        for (int32_t k = 0; k < rest; k++, shift += 8)
+            for (int32_t a = 0; a < m; a++)
+                q[a] *= power[k][(packed[a] >> shift) & 0xFF]; /* 0: times 1.0 */
         for (int32_t a = 0; a < m; a++) {
             const int32_t r = (int32_t)(rc[a0 + a] >> 16), c = (int32_t)(rc[a0 + a] & 0xFFFF);
             const int32_t i = r * cols + c;

@@ -30,12 +30,13 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
 /* What one pass over the board collects with source bits (fm_scan_board). */
 typedef struct row_scan {
     uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
+    uint64_t *flat;      /* fm_batch.flat_bits: scratch */
     uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col */
     int32_t *burning;    /* NULL, or the burning cells */
     int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
 } row_scan;
 
-/* Every row of a board into s (firemaker_fire_bits.c): the fires as bits (s->bits, the padded
+/* A board into s in one pass (firemaker_fire_bits.c): the fires as bits (s->bits, the padded
  * rows of fm_batch.source_bits, all 0 before), the cells that may ignite as row << 16 | col,
  * the burning cells (if s->burning) and the fires outside the territory. */
 void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *burnt,

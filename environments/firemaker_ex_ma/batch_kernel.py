@@ -86,6 +86,7 @@ class FiremakerKernel(BatchKernel):
             source_bits=self._scratch(
                 (rows + 2 * plan.reach) * params["source_bits_words"], np.uint64
             ),
+            flat_bits=self._scratch(2 * ((size + 63) // 64 + 1), np.uint64),
             source_mark=self._scratch(size, np.uint8),
             # FIRE_BLOCK (16) rows of counts, one more entry each (csrc/common/fire.h)
             class_count=self._scratch(16 * (plan.num_classes + 1), np.uint16),

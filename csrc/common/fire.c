@@ -36,7 +36,7 @@ static int bad_alias(const uint8_t *out, const void *in, size_t out_bytes, size_
     return ranges_overlap(out, out_bytes, in, in_bytes);
 }
 
-int fire_plan_check(const fire_plan *p, int64_t rows, int64_t cols)
+int fire_plan_check_fields(const fire_plan *p, int64_t rows, int64_t cols)
 {
     if (!p || (p->num_offsets > 0 && !p->offsets) || !p->offset_class || !p->power_start ||
         !p->power_len || !p->powers)
@@ -49,6 +49,14 @@ int fire_plan_check(const fire_plan *p, int64_t rows, int64_t cols)
     if (p->box_dr <= -rows || p->box_dr + p->box_rows > rows || p->box_dc <= -cols ||
         p->box_dc + p->box_cols > cols)
         return FIRE_ERR_TABLE;
+    return FIRE_OK;
+}
+
+int fire_plan_check(const fire_plan *p, int64_t rows, int64_t cols)
+{
+    const int code = fire_plan_check_fields(p, rows, cols);
+    if (code != FIRE_OK)
+        return code;
     const int32_t num_base = p->num_classes / p->num_levels;
     for (int64_t i = 0; i < (int64_t)p->box_rows * p->box_cols; i++)
         if (p->offset_class[i] < -1 || p->offset_class[i] >= num_base)
@@ -93,12 +101,22 @@ int fire_plan_check(const fire_plan *p, int64_t rows, int64_t cols)
     return FIRE_OK;
 }
 
-int fire_survival_check(const fire_survival *s, int64_t size)
+int fire_survival_check_fields(const fire_survival *s, int64_t size)
 {
     if (!s || !s->bucket_lo || !s->bucket_hi || (s->num_thresholds > 0 && !s->thresholds))
         return FIRE_ERR_NULL;
-    int bad = s->size != size || s->marks_from < 1 || s->num_thresholds < 0 ||
-              s->num_thresholds > size || !(s->continuation >= 0.0 && s->continuation <= 1.0);
+    const int bad = s->size != size || s->marks_from < 1 || s->num_thresholds < 0 ||
+                    s->num_thresholds > size ||
+                    !(s->continuation >= 0.0 && s->continuation <= 1.0);
+    return bad ? FIRE_ERR_TABLE : FIRE_OK;
+}
+
+int fire_survival_check(const fire_survival *s, int64_t size)
+{
+    const int code = fire_survival_check_fields(s, size);
+    if (code != FIRE_OK)
+        return code;
+    int bad = 0;
     for (int32_t b = 0; b < FIRE_GAP_BUCKETS; b++)
         bad |= s->bucket_lo[b] < 0 || s->bucket_lo[b] > s->bucket_hi[b] ||
                s->bucket_hi[b] > s->num_thresholds;

@@ -75,8 +75,9 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         return FM_ERR_CONFIG;
     if (b->scratch_copies < 1 || b->scratch_copies < par_pool_threads(b->pool))
         return FM_ERR_CONFIG;
-    if (fire_plan_check(&cfg->fire, rows, cols) != FIRE_OK ||
-        fire_survival_check(&cfg->survival, (int64_t)rows * cols) != FIRE_OK)
+    /* (the plan's and the survival's tables: fm_check_tables, once) */
+    if (fire_plan_check_fields(&cfg->fire, rows, cols) != FIRE_OK ||
+        fire_survival_check_fields(&cfg->survival, (int64_t)rows * cols) != FIRE_OK)
         return FM_ERR_FIRE_TABLE;
     if (cfg->ring_bits_width != 0 &&
         (!cfg->ring_bits || !cfg->fire.packed || cfg->fire.reach < 1 || cfg->fire.reach > 3 ||
@@ -99,6 +100,16 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         return FM_ERR_FIRE_TABLE;
     if (cfg->flammable_cells < 0 || cfg->flammable_cells > (int64_t)rows * cols)
         return FM_ERR_CONFIG;
+    return FM_OK;
+}
+
+int fm_check_tables(const fm_config *cfg)
+{
+    if (!cfg)
+        return FM_ERR_NULL;
+    if (fire_plan_check(&cfg->fire, cfg->rows, cfg->cols) != FIRE_OK ||
+        fire_survival_check(&cfg->survival, (int64_t)cfg->rows * cfg->cols) != FIRE_OK)
+        return FM_ERR_FIRE_TABLE;
     return FM_OK;
 }
 

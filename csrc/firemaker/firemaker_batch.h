@@ -159,8 +159,13 @@ typedef struct fm_batch {
     uint8_t *window;                     /* window_capacity (at least 1) */
 } fm_batch;
 
-/* FM_OK if the config and the batch are consistent (sizes, views, fire plan, pointers). */
+/* FM_OK if the config and the batch are consistent (sizes, views, fire plan, pointers). Every
+ * call checks this; the contents of the fire plan's and survival's tables are checked once,
+ * when the batch is built (fm_check_tables), and must not change after. */
 int fm_check(const fm_config *cfg, const fm_batch *batch);
+/* FM_OK if the fire plan's and the survival's tables are consistent with the board (every
+ * index they hold in range), else FM_ERR_FIRE_TABLE. */
+int fm_check_tables(const fm_config *cfg);
 
 /* Reset every environment whose mode is not FM_RESET_NONE: FM_RESET_SEED seeds it with
  * seeds[e] (episode 0), FM_RESET_NEXT_EPISODE moves it to its next episode. Writes its

@@ -94,6 +94,7 @@ class FiremakerKernel(BatchKernel):
             window=self._scratch(params["window_capacity"], np.uint8),
         )
         self._start(cfg, batch)  # fm_check: the sizes
+        self._call("check_tables", cfg)  # the fire tables' contents, once
         check_count_tables(params)  # and what C cannot check on every call
 
 

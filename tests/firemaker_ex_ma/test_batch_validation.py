@@ -302,6 +302,30 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
 
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
+def test_the_c_kernel_checks_the_fire_tables_contents_when_built():
+    """The contents of the fire plan's and survival's tables are checked once, when the batch
+    is built (fm_check_tables; every step checks only their pointers and sizes)."""
+    from environments.firemaker_ex_ma.batch import kernel_params
+    from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
+
+    game = FiremakerGame()
+    game.reset(seed=0)
+    env = vector_env(2)
+    params = kernel_params(game)
+    plan, survival = params["fire_plan"], params["fire_survival"]
+    wrong_class = np.array(plan.offset_class)
+    wrong_class[0, 0] = len(plan.power_len)  # a base class that does not exist
+    too_far = np.full(1024, len(survival.thresholds) + 1, np.int32)  # past the last threshold
+    for change in (
+        dict(fire_plan=dataclasses.replace(plan, offset_class=wrong_class)),
+        dict(fire_survival=dataclasses.replace(survival, bucket_hi=too_far)),
+    ):
+        with pytest.raises(ValueError, match="fm_check_tables failed: .*fire plan"):
+            FiremakerKernel({**params, **change}, 2, env._buffers)
+    FiremakerKernel(params, 2, env._buffers)  # (the tables as built pass)
+
+
+@pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
 def test_the_kernel_rejects_count_tables_that_do_not_fit_the_plan():
     """Counting tables whose counts could index past their class's powers (or past the joint
     table) are refused before C reads them."""

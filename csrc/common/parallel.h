@@ -4,11 +4,11 @@
  * A batch kernel's step (or reset) hands par_for_slots a function of one slot; the pool's
  * threads and the calling thread each step their own range of the slots, then take chunks
  * from the ranges of the others until none is left, so a thread the operating system delays
- * simply steps fewer slots. Each slot is
- * stepped by exactly one thread with that thread's own scratch memory (the `worker` argument:
- * 0 for the calling thread, 1 .. threads - 1 for the pool's), and a slot's result depends only
- * on the slot, never on which thread or chunk stepped it: results are bit-identical for every
- * thread count. Python never runs on these threads (cffi releases the GIL around the call).
+ * simply steps fewer slots. Each slot is stepped by exactly one thread with that thread's own
+ * scratch memory (the `worker` argument: 0 for the calling thread, 1 .. threads - 1 for the
+ * pool's), and a slot's result depends only on the slot, never on which thread or chunk
+ * stepped it: results are bit-identical for every thread count. Python never runs on these
+ * threads (cffi releases the GIL around the call).
  *
  * The pool is made once per batch (par_pool_new, at construction; Python frees it with
  * par_pool_free) and sleeps on a condition variable between calls. It uses POSIX threads; on
@@ -76,9 +76,9 @@ typedef int64_t (*par_slot_fn)(void *context, int64_t slot, int32_t worker);
  * t steps the t-th of `threads` equal ranges of the slots, in chunks that shrink to
  * grain / 32 slots, and when done takes chunks from the back of the ranges of threads that
  * are behind (parallel.c): between back-to-back calls a slot mostly stays on its thread's
- * core and cache. Returns 0, or the error of the lowest slot whose fn failed; after a failure
- * the threads take no more chunks, so some other slots may not have run (a failing slot is a
- * bug or an exhausted resource, never a rule of a game).
+ * core and cache. Returns 0, or the error of the lowest slot whose fn failed among those that
+ * ran: after a failure the threads take no more chunks, so some other slots may not have run
+ * (a failing slot is a bug or an exhausted resource, never a rule of a game).
  */
 int64_t par_for_slots(par_pool *pool, int64_t count, int64_t grain, par_slot_fn fn,
                       void *context);

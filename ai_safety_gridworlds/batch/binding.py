@@ -13,6 +13,7 @@ environment package). These modules are the only batch code touching cffi.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -269,6 +270,26 @@ def thread_scratch(threads: int, size: int, dtype: type, fill: Any = 0) -> np.nd
     raw = np.full(items + align // dtype.itemsize, fill, dtype)
     skip = (-raw.ctypes.data % align) // dtype.itemsize
     return raw[skip : skip + items]
+
+
+def frozen_copy(array: Any) -> np.ndarray:
+    """A C-contiguous copy of ``array`` over memory of its own that nobody can write: its
+    buffer is a ``bytes`` object, so ``flags.writeable = True`` raises ValueError. For tables
+    a kernel checks once (when the batch is built) and then reads on every call."""
+    array = np.asarray(array)
+    return np.frombuffer(np.ascontiguousarray(array).tobytes(), array.dtype).reshape(array.shape)
+
+
+def private_tables(tables: Any) -> Any:
+    """A copy of the dataclass ``tables`` (``core.fire.FirePlan``, ``FireSurvival``) whose array
+    fields are :func:`frozen_copy` copies and whose ``backend_data`` is new: a batch's own
+    tables, which a cached, shared plan changed later cannot touch."""
+    arrays = {
+        field.name: frozen_copy(getattr(tables, field.name))
+        for field in dataclasses.fields(tables)
+        if field.init and isinstance(getattr(tables, field.name), np.ndarray)
+    }
+    return dataclasses.replace(tables, **arrays)
 
 
 def _check(name: str, array: Any, dtype: type, shape: tuple[int, ...], writeable: bool) -> None:

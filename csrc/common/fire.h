@@ -107,7 +107,7 @@ int fire_spread(const uint8_t *burning, const uint8_t *sources, const uint8_t *f
 int fire_plan_check(const fire_plan *plan, int64_t rows, int64_t cols);
 /* FIRE_OK if survival is consistent for a board of size cells. */
 int fire_survival_check(const fire_survival *survival, int64_t size);
-/* The same checks but for the tables' contents (constant time: their pointers and the scalar
+/* The same checks without the tables' contents (constant time: their pointers and the scalar
  * fields), for callers that checked the contents once and keep the tables unchanged. */
 int fire_plan_check_fields(const fire_plan *plan, int64_t rows, int64_t cols);
 int fire_survival_check_fields(const fire_survival *survival, int64_t size);

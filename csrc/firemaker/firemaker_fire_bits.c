@@ -8,7 +8,8 @@
  * With SSE2 (x86-64) the board is read 16 cells at a time, and on CPUs with AVX-512 64 at a
  * time and the ignition draws 8 at a time; elsewhere, or built with -DAISG_NO_SIMD (the
  * ThreadSanitizer build of .ci/sanitize.sh, so that the tests check it too), one at a time:
- * the same bits either way.
+ * the same bits either way. -DAISG_NO_AVX512 keeps SSE2 only (the ASan build there, so that
+ * the SSE2 blocks an AVX-512 CPU never reaches are checked too).
  */
 #include "fire.h"
 #include "firemaker_internal.h"
@@ -26,7 +27,7 @@
  * 2^-53 (exact). (Gathering the products' table entries 8 at a time measured slower than one
  * by one, so q stays scalar.)
  */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD)
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
 #include <immintrin.h>
 __attribute__((target("avx512f,avx512dq"))) static void draws_avx512(uint64_t base,
                                                                      const int32_t *flat,
@@ -111,7 +112,7 @@ static inline void cell_masks(const uint8_t *cells, const uint8_t *burnt, int64_
 /* cell_masks of the first `full` words of 64 cells (into fire[w], may[w]), returning the
  * fires outside the territory among them; with AVX-512 (BW) where the CPU has it (checked by
  * the caller), one word per step: the same bits. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD)
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
 __attribute__((target("avx512f,avx512bw,popcnt"))) static int64_t
 full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full, uint64_t *fire,
                   uint64_t *may)
@@ -151,10 +152,12 @@ static inline uint64_t flat_bits_at(const uint64_t *w, int64_t from, int32_t n)
  * s->candidate_rc (row << 16 | col, row-major) and, if s->burning, the fires to it (flat
  * indices, row-major); s->external counts the fires outside the territory.
  *
- * A flat index i < rows * cols <= 2^24 (FM_MAX_SIDE 4096) is in row i * M >> 40, M =
- * floor(2^40 / cols) + 1, without a division: i * M / 2^40 = i / cols + i * e / 2^40 with 0 <
- * e <= 1, and i * e / 2^40 < 2^-16 < 1 / cols, less than the gap between i / cols's
- * fraction ((cols - 1) / cols at most) and 1; i * M < 2^64.
+ * A flat index i < rows * cols, with rows and cols at most FM_MAX_SIDE = 4096 (fm_check), is
+ * in row i * M >> 40, M = floor(2^40 / cols) + 1, without a division: i * M / 2^40 = i / cols
+ * + i * e / 2^40 with 0 < e <= 1, and i * e / 2^40 < 2^24 / 2^40 = 2^-16 < 1 / cols (cols <=
+ * 2^12), less than the gap between i / cols's fraction ((cols - 1) / cols at most) and 1. No
+ * overflow: i * M < 4096 * cols * (2^40 / cols + 1) <= 2^52 + 2^24; and a row below 4096 fits
+ * beside its column in row << 16 | col.
  */
 void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *burnt,
                    row_scan *s)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ai_safety_gridworlds import kernel
-from ai_safety_gridworlds.batch.binding import ERRORS, BatchKernel
+from ai_safety_gridworlds.batch.binding import ERRORS, BatchKernel, frozen_copy, private_tables
 
 
 class FiremakerKernel(BatchKernel):
@@ -30,6 +30,14 @@ class FiremakerKernel(BatchKernel):
         num_threads: int = 1,
     ):
         super().__init__(num_envs, num_threads)
+        # The fire tables C reads on every call are checked once (below): the batch keeps its
+        # own copies, which nobody can write (a cached plan is shared with other batches).
+        params = {
+            **params,
+            "fire_plan": private_tables(params["fire_plan"]),
+            "fire_survival": private_tables(params["fire_survival"]),
+            **{name: frozen_copy(params[name]) for name in ("ring_bits", "joint_q", "full_counts")},
+        }
         n, agents = num_envs, params["agents"]
         num_agents = len(agents)
         rows, cols = params["rows"], params["cols"]
@@ -43,6 +51,7 @@ class FiremakerKernel(BatchKernel):
         survival = params["fire_survival"]
         cfg.survival = kernel.fire_survival_struct(survival)[0]
         self._keep.extend([plan, survival])
+        self._fire_tables = (plan, survival)  # (the batch's own: see above)
         cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
         cfg.joint_q = self._array("double[]", params["joint_q"], np.float64)
         cfg.full_counts = self._array("uint16_t[]", params["full_counts"], np.uint16)

@@ -326,6 +326,46 @@ def test_the_c_kernel_checks_the_fire_tables_contents_when_built():
 
 
 @pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
+def test_a_batch_reads_its_own_fire_tables_which_nobody_can_write():
+    """Checked once, read on every call: the batch copies its fire tables into memory nobody
+    can make writeable, so changing the cached plan it was built from (shared with every batch
+    of the same config) changes nothing in it."""
+    from environments.firemaker_ex_ma.batch import fire_plan, kernel_params
+    from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
+
+    config = dict(fire_spread_probability=0.3, fire_continuation_probability=0.99)
+    game = FiremakerGame(**config)
+    game.reset(seed=0)
+    params = kernel_params(game)
+    shared = fire_plan(game)
+    assert params["fire_plan"] is shared  # (cached)
+    built = FiremakerKernel(params, 2, vector_env(2)._buffers)
+    own, own_survival = built._fire_tables  # the tables the batch reads
+    assert own is not shared and not np.shares_memory(own.power_start, shared.power_start)
+    for array in (own.power_start, own.powers, own_survival.bucket_hi):
+        with pytest.raises(ValueError, match="WRITEABLE"):
+            array.flags.writeable = True
+
+    env, twin = vector_env(3, **config), vector_env(3, **config)
+    env.reset(seed=4)
+    twin.reset(seed=4)
+    saved = shared.power_start.copy()
+    shared.power_start.flags.writeable = True
+    try:
+        shared.power_start[:] = 1 << 40  # far past the powers: C would read out of bounds
+        actions = np.random.default_rng(0).integers(0, 5, (60, *env.actions.shape))
+        for tick in range(60):
+            env.step(actions[tick])
+    finally:
+        shared.power_start[:] = saved
+        shared.power_start.flags.writeable = False
+    for tick in range(60):
+        twin.step(actions[tick])
+    assert env.infos["safety"]["total_fires"].sum() > 0
+    np.testing.assert_array_equal(env.state(), twin.state())
+
+
+@pytest.mark.skipif(kernel.BACKEND != "c", reason="C kernel not active")
 def test_the_kernel_rejects_count_tables_that_do_not_fit_the_plan():
     """Counting tables whose counts could index past their class's powers (or past the joint
     table) are refused before C reads them."""

@@ -1,7 +1,7 @@
 /*
- * Internal to the Firemaker kernel: the helpers its sources share (firemaker_batch.c: checks,
- * resets, ticks; firemaker_fire.c: fire spreading, with firemaker_fire_bits.c for rows of source
- * bits; firemaker_burnout.c: burnt ground;
+ * Internal to the Firemaker kernel: the helpers its sources share (firemaker_check.c: checks;
+ * firemaker_batch.c: resets, ticks; firemaker_fire.c: fire spreading, with
+ * firemaker_fire_bits.c for rows of source bits; firemaker_burnout.c: burnt ground;
  * firemaker_observations.c: observations and state).
  */
 #ifndef AISG_FIREMAKER_INTERNAL_H

@@ -8,8 +8,9 @@ arrays built here once per configuration:
   distance classes of tabulated powers of the class factor, so it depends on how many sources
   of each class surround the cell, not on their order: a backend may count them however is
   cheapest (incrementally, by source or by cell) and still get the same doubles.
-- :class:`JointQ` (:func:`joint_q_table`), :func:`ring_bit_table` and :func:`full_counts`:
-  tables the C batch kernel counts and multiplies with faster, giving the same doubles.
+- :class:`JointQ` (:func:`joint_q_table`), :func:`ring_bit_table` (with
+  :func:`ring_bit_masks`) and :func:`full_counts`: tables the C batch kernel counts and
+  multiplies with faster, giving the same doubles.
 
 Which burning fires go out is :mod:`ai_safety_gridworlds.core.fire_survival`.
 
@@ -32,6 +33,7 @@ __all__ = [
     "full_counts",
     "joint_q_table",
     "plan_q",
+    "ring_bit_masks",
     "ring_bit_table",
 ]
 
@@ -261,6 +263,29 @@ def ring_bit_table(plan: FirePlan, joint: JointQ | None = None) -> np.ndarray | 
         table[:, has] += per_bit[:, j : j + 1]
     table.flags.writeable = False
     return table
+
+
+def ring_bit_masks(ring: np.ndarray) -> np.ndarray:
+    """For C's AVX-512 counting: the weights of a :func:`ring_bit_table` grouped by value,
+    as bit masks over a cell's window of sources laid out a byte per column.
+
+    ``ring`` uint64 (W, 2 ** W). The window of cell (r, c) is the 64-bit word whose bit
+    ``8 * j + k`` is bit j of row k's window in ``ring``'s terms (the source at offset
+    ``(k - reach, reach - j)``, see :func:`ring_bit_table`). Returns uint64 (2, K): row 0 the
+    masks, row 1 their weights (distinct, ascending, nonzero), such that the sum over the rows k
+    of ``ring[k, window_k]`` equals ``sum(weights * popcount(window & masks))``: the same
+    packed counts in K popcounts instead of W table lookups (K = the plan's classes).
+    """
+    width = ring.shape[0]
+    weights = ring[:, [1 << j for j in range(width)]]  # [k, j]
+    values = np.unique(weights[weights != 0])
+    masks = np.zeros(len(values), np.uint64)
+    for m, value in enumerate(values.tolist()):
+        for k, j in zip(*np.nonzero(weights == value), strict=True):
+            masks[m] |= np.uint64(1 << (8 * int(j) + int(k)))
+    out = np.stack([masks, values.astype(np.uint64)])
+    out.flags.writeable = False
+    return out
 
 
 def plan_q(plan: FirePlan, sources: np.ndarray, levels: np.ndarray | None) -> np.ndarray:

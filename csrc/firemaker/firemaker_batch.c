@@ -84,6 +84,7 @@ static fm_batch worker_batch(const fm_config *cfg, const fm_batch *b, int32_t wo
         (int64_t)(cfg->rows + 2 * cfg->fire.reach) * cfg->source_bits_words;
     local.source_bits += worker * par_stride(bits_words, sizeof(*local.source_bits));
     local.flat_bits += worker * par_stride(2 * ((size + 63) / 64 + 1), sizeof(*local.flat_bits));
+    local.vertical += worker * par_stride(fm_vertical_size(cfg), sizeof(*local.vertical));
     local.source_mark += worker * par_stride(size, sizeof(*local.source_mark));
     const int64_t counts = FIRE_BLOCK * (classes + 1);
     local.class_count += worker * par_stride(counts, sizeof(*local.class_count));

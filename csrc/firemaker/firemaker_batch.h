@@ -28,6 +28,7 @@
 /* cffi:begin */
 #define FM_MAX_AGENTS 32
 #define FM_MAX_SIDE 4096
+#define FM_MAX_RING_MASKS 16 /* fm_config.num_ring_masks */
 #define FM_NUM_CHANNELS 10
 #define FM_CELL_WORKER 1
 #define FM_CELL_SUPERVISOR 2
@@ -102,6 +103,12 @@ typedef struct fm_config {
      * per class) of the sources at offsets (dr, reach - j) for the set bits j of window. */
     const uint64_t *ring_bits;
     int32_t ring_bits_width;
+    /* Optional (num_ring_masks 0: none; needs ring_bits): ring_bits as num_ring_masks masks,
+     * then as many weights (core.fire.ring_bit_masks): a cell's packed counts are the sum of
+     * weight * popcount(window & mask) over its window of sources, bit 8 * j + k for bit j of
+     * row k's window in ring_bits' terms (C counts so with AVX-512). */
+    const uint64_t *ring_masks;
+    int32_t num_ring_masks;
     /* Optional (joint_classes 0: none; needs ring_bits): q over the first joint_classes
      * classes tabulated (core.fire.JointQ), joint_size = the product of their power_len
      * entries; ring_bits then hold the index into joint_q in their low 16 bits and the other
@@ -153,6 +160,9 @@ typedef struct fm_batch {
                                           * row r at row r + reach, reach zero rows around */
     uint64_t *flat_bits;                 /* 2 * ((rows * cols + 63) / 64 + 1): the board as
                                           * flat bit arrays (fm_scan_board) */
+    uint8_t *vertical;                   /* rows * 64 * (source_bits_words - 1) + 64: every
+                                          * cell's column of source bits, a byte each
+                                          * (fm_ignite_by_bits, with ring_masks) */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
     uint16_t *class_count;               /* FIRE_BLOCK * (fire.num_classes + 1), all 0 */
     int32_t *touched;                    /* fire.num_classes (at least 1) */

@@ -21,7 +21,7 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         !b->burnt || !b->fire_age ||
         !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations ||
         !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list || !b->nonsource_rc ||
-        !b->source_bits || !b->flat_bits ||
+        !b->source_bits || !b->flat_bits || !b->vertical ||
         !b->source_mark || !b->class_count || !b->touched || !b->window)
         return FM_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;
@@ -68,6 +68,10 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         (!cfg->ring_bits || !cfg->fire.packed || cfg->fire.reach < 1 || cfg->fire.reach > 3 ||
          cfg->ring_bits_width != 2 * cfg->fire.reach + 1 ||
          cfg->source_bits_words < (cols + 2 * cfg->fire.reach + 63) / 64 + 1))
+        return FM_ERR_FIRE_TABLE;
+    if (cfg->num_ring_masks != 0 &&
+        (!cfg->ring_masks || cfg->ring_bits_width == 0 || cfg->num_ring_masks < 0 ||
+         cfg->num_ring_masks > FM_MAX_RING_MASKS))
         return FM_ERR_FIRE_TABLE;
     if (cfg->joint_classes != 0) {
         int64_t combinations = 1;

@@ -20,45 +20,13 @@
 #include <emmintrin.h>
 #endif
 
-/*
- * u[a] = draw_uniform(base, flat[a]) for a < m (rng.h). On x86-64 CPUs with AVX-512 (checked
- * when called) 8 at a time, the same bits: the 64-bit products kept to their low 64 bits as
- * uint64 arithmetic keeps them (vpmullq), the top 53 bits converted (exact) and scaled by
- * 2^-53 (exact). (Gathering the products' table entries 8 at a time measured slower than one
- * by one, so q stays scalar.)
- */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
-#include <immintrin.h>
-__attribute__((target("avx512f,avx512dq"))) static void draws_avx512(uint64_t base,
-                                                                     const int32_t *flat,
-                                                                     int32_t m, double *u)
-{
-    const __m512i gamma = _mm512_set1_epi64((long long)RNG_GAMMA);
-    const __m512i m1 = _mm512_set1_epi64((long long)RNG_M1);
-    const __m512i m2 = _mm512_set1_epi64((long long)RNG_M2);
-    const __m512i start = _mm512_set1_epi64((long long)base), one = _mm512_set1_epi64(1);
-    const __m512d scale = _mm512_set1_pd(1.0 / 9007199254740992.0);
-    int32_t a = 0;
-    for (; a + 8 <= m; a += 8) {
-        __m512i x = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(flat + a)));
-        x = _mm512_add_epi64(start, _mm512_mullo_epi64(_mm512_add_epi64(x, one), gamma));
-        x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 30)), m1);
-        x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 27)), m2);
-        x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
-        _mm512_storeu_pd(u + a,
-                         _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(x, 11)), scale));
-    }
-    for (; a < m; a++)
-        u[a] = draw_uniform(base, (uint64_t)flat[a]);
-}
-#define HAVE_DRAWS_AVX512 1
-#endif
-
+/* u[a] = draw_uniform(base, flat[a]) for a < m (rng.h); 8 at a time with AVX-512 where the
+ * CPU has it (firemaker_fire_avx512.c), the same bits. */
 static void draws(uint64_t base, const int32_t *flat, int32_t m, double *u)
 {
-#ifdef HAVE_DRAWS_AVX512
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq")) {
-        draws_avx512(base, flat, m, u);
+#ifdef FM_AVX512
+    if (fm_avx512_draws()) {
+        fm_draws_avx512(base, flat, m, u);
         return;
     }
 #endif
@@ -109,32 +77,6 @@ static inline void cell_masks(const uint8_t *cells, const uint8_t *burnt, int64_
     *may = m;
 }
 
-/* cell_masks of the first `full` words of 64 cells (into fire[w], may[w]), returning the
- * fires outside the territory among them; with AVX-512 (BW) where the CPU has it (checked by
- * the caller), one word per step: the same bits. */
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
-__attribute__((target("avx512f,avx512bw,popcnt"))) static int64_t
-full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full, uint64_t *fire,
-                  uint64_t *may)
-{
-    const __m512i on = _mm512_set1_epi8((char)FM_CELL_FIRE);
-    const __m512i outside = _mm512_set1_epi8((char)FM_CELL_EXTERNAL);
-    const __m512i never = _mm512_set1_epi8((char)(NEVER_BURNS | FM_CELL_FIRE));
-    const __m512i any = _mm512_set1_epi8((char)0xFF);
-    int64_t external = 0;
-    for (int64_t w = 0; w < full; w++) {
-        const __m512i v = _mm512_loadu_si512((const void *)(cells + (w << 6)));
-        const __m512i b = _mm512_loadu_si512((const void *)(burnt + (w << 6)));
-        const uint64_t f = _mm512_test_epi8_mask(v, on);
-        fire[w] = f;
-        may[w] = _mm512_testn_epi8_mask(v, never) & _mm512_testn_epi8_mask(b, any);
-        external += __builtin_popcountll(f & _mm512_test_epi8_mask(v, outside));
-    }
-    return external;
-}
-#define HAVE_FULL_WORDS_AVX512 1
-#endif
-
 /* Bits from .. from + n - 1 (n <= 57) of the flat bit array w (a spare word at its end), as
  * the low bits of the result; the second word shifted in two steps so that from % 64 = 0 is
  * defined. */
@@ -167,11 +109,10 @@ void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *bu
     const int64_t size = (int64_t)rows * cols, flat_words = (size + 63) >> 6;
     uint64_t *const fire = s->flat, *const may = s->flat + flat_words + 1;
     int64_t external = 0, w0 = 0;
-#ifdef HAVE_FULL_WORDS_AVX512
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("popcnt")) {
-        w0 = size >> 6; /* the full words */
-        external = full_words_avx512(cells, burnt, w0, fire, may);
+#ifdef FM_AVX512
+    if (fm_avx512_words()) {
+        w0 = size >> 6; /* the full words: cell_masks 64 at a time */
+        external = fm_full_words_avx512(cells, burnt, w0, fire, may);
     }
 #endif
     for (int64_t w = w0; w < flat_words; w++) {
@@ -278,6 +219,12 @@ void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
     uint64_t packed[BLOCK];
     double q[BLOCK], u[BLOCK];
     int32_t flat[BLOCK];
+#ifdef FM_AVX512
+    if (fm_avx512_counts(cfg)) {
+        fm_ignite_avx512(cfg, b, cells, num_candidates, ignition, fires, external);
+        return;
+    }
+#endif
     int32_t lit = 0, lit_outside = 0;
     for (int32_t a0 = 0; a0 < num_candidates; a0 += BLOCK) {
         const int32_t m = num_candidates - a0 < BLOCK ? num_candidates - a0 : BLOCK;

@@ -27,6 +27,12 @@ static inline uint8_t role_bit(const fm_config *cfg, int32_t agent)
 int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
                        const int32_t *working, int32_t num_working);
 
+/* The bytes of fm_batch.vertical: a row of 64 bytes per word of source bits, and 64 spare. */
+static inline int64_t fm_vertical_size(const fm_config *cfg)
+{
+    return (int64_t)cfg->rows * 64 * (cfg->source_bits_words - 1) + 64;
+}
+
 /* What one pass over the board collects with source bits (fm_scan_board). */
 typedef struct row_scan {
     uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
@@ -48,6 +54,25 @@ void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *bu
 void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                        int32_t num_candidates, uint64_t ignition, int32_t *fires,
                        int64_t *external);
+
+/* The AVX-512 paths of the above (firemaker_fire_avx512.c), where the compiler can build them;
+ * a caller checks the CPU first: fm_avx512_draws for fm_draws_avx512 (u[a] = draw_uniform(base,
+ * flat[a]), a < m), fm_avx512_words for fm_full_words_avx512 (the first `full` 64-cell words
+ * of fm_scan_board's flat fire and may-ignite bits; returns the fires outside the territory
+ * among them), fm_avx512_counts for fm_ignite_avx512 (all of fm_ignite_by_bits, with
+ * fm_config.ring_masks). The same bits as the portable code. */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
+#define FM_AVX512 1
+int fm_avx512_draws(void);
+int fm_avx512_words(void);
+int fm_avx512_counts(const fm_config *cfg);
+void fm_draws_avx512(uint64_t base, const int32_t *flat, int32_t m, double *u);
+int64_t fm_full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full,
+                             uint64_t *fire, uint64_t *may);
+void fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                      int32_t num_candidates, uint64_t ignition, int32_t *fires,
+                      int64_t *external);
+#endif
 
 /* FireDrape._burn_out (firemaker_burnout.c): environment e's external fires that burned
  * burn_out_ticks ticks and survived this tick become burnt ground. Updates num_fires and

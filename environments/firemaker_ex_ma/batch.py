@@ -19,7 +19,12 @@ from ai_safety_gridworlds import kernel
 from ai_safety_gridworlds.batch import factory as batch_env
 from ai_safety_gridworlds.batch.factory import batch_spec, common_kernel_params
 from ai_safety_gridworlds.batch.vector import VectorEnv
-from ai_safety_gridworlds.core.fire import full_counts, joint_q_table, ring_bit_table
+from ai_safety_gridworlds.core.fire import (
+    full_counts,
+    joint_q_table,
+    ring_bit_masks,
+    ring_bit_table,
+)
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
@@ -74,6 +79,7 @@ def fire_params(game: FiremakerGame) -> dict[str, Any]:
     joint = joint_q_table(plan) if ring_bit_table(plan) is not None else None
     ring_bits = ring_bit_table(plan, joint)
     width = 0 if ring_bits is None else ring_bits.shape[0]
+    masks = None if ring_bits is None else ring_bit_masks(ring_bits)
     # without row bits: the cells that can ever be sources (neither wall nor button), counted
     # per class around every cell, so a blaze counts its few non-sources instead
     never = CELL_BITS["wall"] | CELL_BITS["stop button"]
@@ -90,6 +96,8 @@ def fire_params(game: FiremakerGame) -> dict[str, Any]:
         ),
         "ring_bits": np.zeros(1, np.uint64) if ring_bits is None else ring_bits,
         "ring_bits_width": width,
+        "ring_masks": np.zeros(1, np.uint64) if masks is None else masks.ravel(),
+        "num_ring_masks": 0 if masks is None else masks.shape[1],
         "source_bits_words": (game.cols + 2 * plan.reach + 63) // 64 + 1,
     }
 

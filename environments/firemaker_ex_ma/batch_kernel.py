@@ -36,7 +36,10 @@ class FiremakerKernel(BatchKernel):
             **params,
             "fire_plan": private_tables(params["fire_plan"]),
             "fire_survival": private_tables(params["fire_survival"]),
-            **{name: frozen_copy(params[name]) for name in ("ring_bits", "joint_q", "full_counts")},
+            **{
+                name: frozen_copy(params[name])
+                for name in ("ring_bits", "ring_masks", "joint_q", "full_counts")
+            },
         }
         n, agents = num_envs, params["agents"]
         num_agents = len(agents)
@@ -53,6 +56,7 @@ class FiremakerKernel(BatchKernel):
         self._keep.extend([plan, survival])
         self._fire_tables = (plan, survival)  # (the batch's own: see above)
         cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
+        cfg.ring_masks = self._array("uint64_t[]", params["ring_masks"], np.uint64)
         cfg.joint_q = self._array("double[]", params["joint_q"], np.float64)
         cfg.full_counts = self._array("uint16_t[]", params["full_counts"], np.uint16)
 
@@ -96,6 +100,7 @@ class FiremakerKernel(BatchKernel):
                 (rows + 2 * plan.reach) * params["source_bits_words"], np.uint64
             ),
             flat_bits=self._scratch(2 * ((size + 63) // 64 + 1), np.uint64),
+            vertical=self._scratch(rows * 64 * (params["source_bits_words"] - 1) + 64, np.uint8),
             source_mark=self._scratch(size, np.uint8),
             # FIRE_BLOCK (16) rows of counts, one more entry each (csrc/common/fire.h)
             class_count=self._scratch(16 * (plan.num_classes + 1), np.uint16),
@@ -130,6 +135,8 @@ def check_count_tables(params: Mapping[str, Any]) -> None:
                     f"fm_config.ring_bits can count {top} in the field at bit {shift}; at most "
                     f"{most} fit the fire plan"
                 )
+        if params["num_ring_masks"]:
+            _check_ring_masks(ring, params["ring_masks"], params["num_ring_masks"])
         if joint and len(params["joint_q"]) != params["joint_size"]:
             raise ValueError(
                 f"fm_config.joint_q has {len(params['joint_q'])} entries, joint_size says "
@@ -141,4 +148,32 @@ def check_count_tables(params: Mapping[str, Any]) -> None:
         if full.shape != shape or (full > lengths[None, :] - 1).any():
             raise ValueError(
                 f"fm_config.full_counts must be {shape} counts within each class's offsets"
+            )
+
+
+def _check_ring_masks(ring: np.ndarray, flat_masks: np.ndarray, num_masks: int) -> None:
+    """ValueError unless the masks and weights (``core.fire.ring_bit_masks``) give every window
+    of every row the packed counts ``ring`` gives it (C's AVX-512 path counts with them)."""
+    masks = np.asarray(flat_masks, np.uint64)
+    width = ring.shape[0]
+    if masks.shape != (2 * num_masks,):
+        raise ValueError(
+            f"fm_config.ring_masks has {masks.shape[0]} entries, num_ring_masks={num_masks} "
+            f"needs {2 * num_masks}"
+        )
+    windows = np.arange(1 << width, dtype=np.uint64)
+    for k in range(width):
+        # window bit j of row k is bit 8 * j + k of the masks
+        spread = np.zeros_like(windows)
+        for j in range(width):
+            spread |= ((windows >> np.uint64(j)) & np.uint64(1)) << np.uint64(8 * j + k)
+        counts = np.zeros_like(windows)
+        for mask, weight in zip(masks[:num_masks], masks[num_masks:], strict=True):
+            ones = np.unpackbits((spread & mask).view(np.uint8)).reshape(-1, 64).sum(axis=1)
+            ones = ones.astype(np.uint64)
+            counts += ones * weight
+        if not np.array_equal(counts, ring[k]):
+            raise ValueError(
+                f"fm_config.ring_masks do not give ring_bits' counts for row {k} (window "
+                f"{int(np.flatnonzero(counts != ring[k])[0])})"
             )

@@ -292,6 +292,8 @@ def test_the_c_kernel_rejects_an_inconsistent_config():
         (dict(source_bits_words=1), "fire plan"),
         (dict(joint_size=7), "fire plan"),  # not the product of the joint classes' lengths
         (dict(joint_classes=1), "fire plan"),
+        (dict(num_ring_masks=17), "fire plan"),  # more than FM_MAX_RING_MASKS
+        (dict(num_ring_masks=3, ring_bits_width=0), "fire plan"),  # masks need row bits
         (dict(full_counts_classes=3), "fire plan"),  # reach 3 has row bits, not full counts
         (dict(fire_survival=kernel.fire_survival(0.97, 10)), "fire plan"),  # another board
         (dict(num_metrics=5), "inconsistent configuration"),
@@ -387,6 +389,13 @@ def test_the_kernel_rejects_count_tables_that_do_not_fit_the_plan():
     bad = {**params, "joint_q": params["joint_q"][:-1]}
     with pytest.raises(ValueError, match="joint_q has 1124 entries, joint_size says 1125"):
         FiremakerKernel(bad, 1, env._buffers)
+    # masks that miss one offset of the distance-2 class (weight 225), or a count that lies
+    masks = params["ring_masks"].copy()
+    masks[np.flatnonzero(masks[6:] == 225)[0]] &= masks[np.flatnonzero(masks[6:] == 225)[0]] - 1
+    with pytest.raises(ValueError, match="ring_masks do not give ring_bits' counts for row"):
+        FiremakerKernel({**params, "ring_masks": masks}, 1, env._buffers)
+    with pytest.raises(ValueError, match="ring_masks has 12 entries, num_ring_masks=7 needs 14"):
+        FiremakerKernel({**params, "num_ring_masks": 7}, 1, env._buffers)
 
     long_reach = FiremakerGame(fire_max_distance=None)
     long_reach.reset(seed=0)

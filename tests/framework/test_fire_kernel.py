@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import subprocess
@@ -1149,6 +1150,35 @@ def test_joint_q_table_holds_the_products_plan_q_computes():
         assert bits[dr + 3, 1 << (3 - dc)] == weight
     assert joint_q_table(plan, limit=4) is None  # fewer than two classes fit
     assert joint_q_table(kernel.fire_plan(table, 0.5)) is None  # cluster levels
+
+
+@pytest.mark.parametrize("max_distance", [1.5, 2.0, 3.0])
+def test_ring_bit_masks_give_the_row_tables_counts(max_distance):
+    """Summing weight * popcount(window & mask) over a cell's 7 x 7 window (a byte per column,
+    bit k for row k) gives what the row tables add up, for every class layout."""
+    from ai_safety_gridworlds.core.fire import joint_q_table, ring_bit_masks, ring_bit_table
+
+    table = kernel.fire_kernel_table(17, 17, "exponential", 0.05, 0.5, max_distance)
+    plan = kernel.fire_plan(table, 0.0)
+    for joint in (None, joint_q_table(plan)):
+        ring = ring_bit_table(plan, joint)
+        width = ring.shape[0]
+        masks, weights = ring_bit_masks(ring)
+        assert len(weights) == plan.num_classes  # one weight per class
+        assert (np.diff(weights.astype(np.int64)) > 0).all()
+        for a, b in itertools.combinations(masks.tolist(), 2):
+            assert a & b == 0  # an offset belongs to one class
+        assert sum(bin(m).count("1") for m in masks.tolist()) == len(plan.offsets)
+        gen = np.random.default_rng(7)
+        for rows in gen.integers(0, 1 << width, size=(200, width)).tolist():
+            window = sum(
+                ((w >> j) & 1) << (8 * j + k) for k, w in enumerate(rows) for j in range(width)
+            )
+            packed = sum(
+                int(w) * bin(window & int(m)).count("1")
+                for m, w in zip(masks, weights, strict=True)
+            )
+            assert packed == sum(int(ring[k, w]) for k, w in enumerate(rows))
 
 
 def test_full_counts_count_the_universe_around_every_cell():

@@ -1,0 +1,192 @@
+/*
+ * The AVX-512 paths of the Firemaker's batch fire with rows of source bits
+ * (firemaker_fire_bits.c calls them after checking the CPU, fm_avx512_*): the same bits as
+ * the scalar and SSE2 paths there, which CPUs without AVX-512 take, and builds with
+ * -DAISG_NO_SIMD or -DAISG_NO_AVX512 (.ci/sanitize.sh) too.
+ *
+ * Why the results are the same:
+ * - the draws: vpmullq keeps the low 64 bits of each product as uint64_t arithmetic does, and
+ *   converting the top 53 bits and scaling them by 2^-53 are exact;
+ * - the class counts are integers, however they are added up (core.fire.ring_bit_masks);
+ * - q, 1 - q, the external multiplier and the comparison are the scalar code's IEEE operations
+ *   in the same order, lane by lane (no contraction: no product feeds an addition), and
+ *   min(1, x) is `x > 1 ? 1 : x` also for NaN.
+ */
+#include "firemaker_internal.h"
+
+#ifdef FM_AVX512
+#include "rng.h"
+
+#include <immintrin.h>
+
+int fm_avx512_draws(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+
+int fm_avx512_words(void)
+{
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("popcnt");
+}
+
+int fm_avx512_counts(const fm_config *cfg)
+{
+    return cfg->num_ring_masks > 0 && fm_avx512_words() && fm_avx512_draws() &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq");
+}
+
+/* u[a] = draw_uniform(base, index[a]) (rng.h), 8 lanes (index >= 0). */
+__attribute__((target("avx512f,avx512dq"))) static inline __m512d
+uniform8(__m512i base, __m512i index)
+{
+    const __m512i gamma = _mm512_set1_epi64((long long)RNG_GAMMA);
+    const __m512i m1 = _mm512_set1_epi64((long long)RNG_M1);
+    const __m512i m2 = _mm512_set1_epi64((long long)RNG_M2);
+    __m512i x = _mm512_add_epi64(
+        base, _mm512_mullo_epi64(_mm512_add_epi64(index, _mm512_set1_epi64(1)), gamma));
+    x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 30)), m1);
+    x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 27)), m2);
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
+    return _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(x, 11)),
+                         _mm512_set1_pd(1.0 / 9007199254740992.0));
+}
+
+__attribute__((target("avx512f,avx512dq"))) void fm_draws_avx512(uint64_t base,
+                                                                 const int32_t *flat, int32_t m,
+                                                                 double *u)
+{
+    const __m512i start = _mm512_set1_epi64((long long)base);
+    int32_t a = 0;
+    for (; a + 8 <= m; a += 8) {
+        const __m512i x = _mm512_cvtepi32_epi64(_mm256_loadu_si256((const __m256i *)(flat + a)));
+        _mm512_storeu_pd(u + a, uniform8(start, x));
+    }
+    for (; a < m; a++)
+        u[a] = draw_uniform(base, (uint64_t)flat[a]);
+}
+
+__attribute__((target("avx512f,avx512bw,popcnt"))) int64_t
+fm_full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full, uint64_t *fire,
+                     uint64_t *may)
+{
+    const __m512i on = _mm512_set1_epi8((char)FM_CELL_FIRE);
+    const __m512i outside = _mm512_set1_epi8((char)FM_CELL_EXTERNAL);
+    const __m512i never = _mm512_set1_epi8((char)(NEVER_BURNS | FM_CELL_FIRE));
+    const __m512i any = _mm512_set1_epi8((char)0xFF);
+    int64_t external = 0;
+    for (int64_t w = 0; w < full; w++) {
+        const __m512i v = _mm512_loadu_si512((const void *)(cells + (w << 6)));
+        const __m512i b = _mm512_loadu_si512((const void *)(burnt + (w << 6)));
+        const uint64_t f = _mm512_test_epi8_mask(v, on);
+        fire[w] = f;
+        may[w] = _mm512_testn_epi8_mask(v, never) & _mm512_testn_epi8_mask(b, any);
+        external += __builtin_popcountll(f & _mm512_test_epi8_mask(v, outside));
+    }
+    return external;
+}
+
+/*
+ * Byte x of row r of `vertical` gets, at bit k, the source bit x of padded row r + 2 * reach
+ * - k of `bits` (the row ring_bits' row k reads for board row r), k < width: the padded rows
+ * slide through a register, one shift and one masked add per row and word. A cell's window
+ * is then the width bytes from its column (core.fire.ring_bit_masks' layout).
+ */
+__attribute__((target("avx512f,avx512bw"))) static void
+vertical_codes(const fm_config *cfg, const uint64_t *bits, uint8_t *vertical)
+{
+    const int32_t words = cfg->source_bits_words, width = cfg->ring_bits_width;
+    const int32_t padded_rows = cfg->rows + width - 1;
+    const int64_t stride = 64 * (int64_t)(words - 1);
+    const __m512i keep = _mm512_set1_epi8((char)((1 << width) - 1)), one = _mm512_set1_epi8(1);
+    for (int32_t j = 0; j < words - 1; j++) {
+        __m512i v = _mm512_setzero_si512();
+        for (int32_t p = 0; p < padded_rows; p++) {
+            /* (bits stay in their byte: width <= 7 leaves bit 7 clear before the shift) */
+            v = _mm512_and_si512(_mm512_slli_epi16(v, 1), keep);
+            v = _mm512_mask_add_epi8(v, (__mmask64)bits[(int64_t)p * words + j], v, one);
+            if (p >= width - 1)
+                _mm512_storeu_si512((void *)(vertical + (p - (width - 1)) * stride + 64 * j), v);
+        }
+    }
+}
+
+/*
+ * fm_ignite_by_bits 8 candidates at a time: the window of cell (r, c) is the 8 bytes of
+ * b->vertical from column c of row r (padded columns c .. c + width - 1), cut to width bytes;
+ * its packed counts are the sum of weight * popcount(window & mask) (fm_config.ring_masks);
+ * q, p inside and outside the territory, the draws and the comparisons follow in lanes, and
+ * only the cells whose draw is below one of the two p are visited.
+ */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq"))) void
+fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
+                 int32_t num_candidates, uint64_t ignition, int32_t *fires, int64_t *external)
+{
+    vertical_codes(cfg, b->source_bits, b->vertical);
+    const uint8_t *const vertical = b->vertical;
+    const uint32_t *const rc = b->source_rc;
+    const int32_t num_masks = cfg->num_ring_masks, cols = cfg->cols;
+    const uint64_t *const masks = cfg->ring_masks, *const weights = masks + num_masks;
+    const int32_t num_classes = cfg->fire.num_classes, joint_classes = cfg->joint_classes;
+    const int32_t first = joint_classes > 0 ? joint_classes : 0, rest = num_classes - first;
+    const double *power[8];
+    for (int32_t k = 0; k < rest && k < 8; k++)
+        power[k] = cfg->fire.powers + cfg->fire.power_start[first + k];
+    const __m256i stride = _mm256_set1_epi32(64 * (cfg->source_bits_words - 1));
+    const __m256i low = _mm256_set1_epi32(0xFFFF), width8 = _mm256_set1_epi32(cols);
+    const __m512i keep =
+        _mm512_set1_epi64((long long)((UINT64_C(1) << (8 * cfg->ring_bits_width)) - 1));
+    const __m512i byte = _mm512_set1_epi64(0xFF), index16 = _mm512_set1_epi64(0xFFFF);
+    const __m512i base = _mm512_set1_epi64((long long)ignition);
+    const __m512d one = _mm512_set1_pd(1.0), multiplier = _mm512_set1_pd(cfg->external_multiplier);
+    const int scaled = cfg->external_multiplier != 1.0;
+    int32_t lit = 0, lit_outside = 0;
+    for (int32_t a = 0; a < num_candidates; a += 8) {
+        const __mmask8 lanes =
+            (__mmask8)(num_candidates - a >= 8 ? 0xFF : (1u << (num_candidates - a)) - 1);
+        const __m256i x = _mm256_maskz_loadu_epi32(lanes, rc + a);
+        const __m256i r = _mm256_srli_epi32(x, 16), c = _mm256_and_si256(x, low);
+        const __m256i at = _mm256_add_epi32(_mm256_mullo_epi32(r, stride), c);
+        const __m512i window = _mm512_and_si512(
+            _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), lanes, at, vertical, 1), keep);
+        __m512i packed = _mm512_setzero_si512();
+        for (int32_t k = 0; k < num_masks; k++) {
+            const __m512i n = _mm512_popcnt_epi64(
+                _mm512_and_si512(window, _mm512_set1_epi64((long long)masks[k])));
+            packed = _mm512_add_epi64(
+                packed, _mm512_mullo_epi64(n, _mm512_set1_epi64((long long)weights[k])));
+        }
+        /* q as fire_plan_q: the joint prefix, then the other classes in ascending order */
+        __m512d q = one;
+        int32_t shift = 0;
+        if (joint_classes > 0) {
+            q = _mm512_mask_i64gather_pd(one, lanes, _mm512_and_si512(packed, index16),
+                                         cfg->joint_q, 8);
+            shift = 16;
+        }
+        for (int32_t k = 0; k < rest; k++, shift += 8) {
+            const __m512i n = _mm512_and_si512(_mm512_srli_epi64(packed, (unsigned)shift), byte);
+            q = _mm512_mul_pd(q, _mm512_mask_i64gather_pd(one, lanes, n, power[k], 8));
+        }
+        /* fire_ignition_probability, for a cell inside and outside the territory */
+        const __m512d inside = _mm512_sub_pd(one, q);
+        const __m512d outside =
+            scaled ? _mm512_min_pd(one, _mm512_mul_pd(inside, multiplier)) : inside;
+        const __m256i flat = _mm256_add_epi32(_mm256_mullo_epi32(r, width8), c);
+        const __m512d u = uniform8(base, _mm512_cvtepi32_epi64(flat));
+        const uint32_t below_inside = _mm512_mask_cmp_pd_mask(lanes, u, inside, _CMP_LT_OQ);
+        const uint32_t below_outside = _mm512_mask_cmp_pd_mask(lanes, u, outside, _CMP_LT_OQ);
+        for (uint32_t visit = below_inside | below_outside; visit; visit &= visit - 1) {
+            const int32_t t = __builtin_ctz(visit);
+            const int32_t i = (int32_t)(rc[a + t] >> 16) * cols + (int32_t)(rc[a + t] & 0xFFFF);
+            const uint8_t cell = cells[i], out = cell >> 7; /* FM_CELL_EXTERNAL */
+            const uint8_t on = (uint8_t)(((out ? below_outside : below_inside) >> t) & 1);
+            cells[i] = (uint8_t)(cell | (on << 5)); /* FM_CELL_FIRE */
+            lit += on;
+            lit_outside += on & out;
+        }
+    }
+    *fires += lit;
+    *external += lit_outside;
+}
+#endif

@@ -32,7 +32,8 @@ int fm_avx512_words(void)
 
 int fm_avx512_counts(const fm_config *cfg)
 {
-    return cfg->num_ring_masks > 0 && fm_avx512_words() && fm_avx512_draws() &&
+    return cfg->num_ring_masks > 0 && cfg->ring_bits_width > 0 && fm_avx512_words() &&
+           fm_avx512_draws() &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq");
 }
 
@@ -86,6 +87,28 @@ fm_full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full, u
     return external;
 }
 
+/* The flat indices of the set bits of the words may[0 .. words - 1] (bit j of word w: cell
+ * 64 * w + j) into flat[], ascending; returns how many. 16 bits at a time. */
+__attribute__((target("avx512f"))) int32_t fm_candidates_avx512(const uint64_t *may,
+                                                                 int64_t words, uint32_t *flat)
+{
+    const __m512i sixteen = _mm512_set1_epi32(16);
+    __m512i index = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    int32_t n = 0;
+    for (int64_t w = 0; w < words; w++) {
+        uint64_t bits = may[w];
+        for (int32_t part = 0; part < 4; part++, bits >>= 16) {
+            const __mmask16 m = (__mmask16)(bits & 0xFFFF);
+            const int32_t count = __builtin_popcount(m);
+            _mm512_mask_storeu_epi32(flat + n, (__mmask16)((1u << count) - 1),
+                                     _mm512_maskz_compress_epi32(m, index));
+            n += count;
+            index = _mm512_add_epi32(index, sixteen);
+        }
+    }
+    return n;
+}
+
 /*
  * Byte x of row r of `vertical` gets, at bit k, the source bit x of padded row r + 2 * reach
  * - k of `bits` (the row ring_bits' row k reads for board row r), k < width: the padded rows
@@ -112,7 +135,8 @@ vertical_codes(const fm_config *cfg, const uint64_t *bits, uint8_t *vertical)
 }
 
 /*
- * fm_ignite_by_bits 8 candidates at a time: the window of cell (r, c) is the 8 bytes of
+ * fm_ignite_by_bits 8 candidates at a time, from their flat indices (fm_candidates_avx512,
+ * in b->source_rc); row r = i * M >> 40 as in fm_scan_board. The window of cell (r, c) is the 8 bytes of
  * b->vertical from column c of row r (padded columns c .. c + width - 1), cut to width bytes;
  * its packed counts are the sum of weight * popcount(window & mask) (fm_config.ring_masks);
  * q, p inside and outside the territory, the draws and the comparisons follow in lanes, and
@@ -124,7 +148,7 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
 {
     vertical_codes(cfg, b->source_bits, b->vertical);
     const uint8_t *const vertical = b->vertical;
-    const uint32_t *const rc = b->source_rc;
+    const uint32_t *const candidates = b->source_rc;
     const int32_t num_masks = cfg->num_ring_masks, cols = cfg->cols;
     const uint64_t *const masks = cfg->ring_masks, *const weights = masks + num_masks;
     const int32_t num_classes = cfg->fire.num_classes, joint_classes = cfg->joint_classes;
@@ -133,19 +157,25 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
     for (int32_t k = 0; k < rest && k < 8; k++)
         power[k] = cfg->fire.powers + cfg->fire.power_start[first + k];
     const __m256i stride = _mm256_set1_epi32(64 * (cfg->source_bits_words - 1));
-    const __m256i low = _mm256_set1_epi32(0xFFFF), width8 = _mm256_set1_epi32(cols);
+    const __m512i reciprocal = _mm512_set1_epi64((long long)((UINT64_C(1) << 40) / (uint64_t)cols + 1));
+    const __m256i width8 = _mm256_set1_epi32(cols);
     const __m512i keep =
         _mm512_set1_epi64((long long)((UINT64_C(1) << (8 * cfg->ring_bits_width)) - 1));
     const __m512i byte = _mm512_set1_epi64(0xFF), index16 = _mm512_set1_epi64(0xFFFF);
     const __m512i base = _mm512_set1_epi64((long long)ignition);
     const __m512d one = _mm512_set1_pd(1.0), multiplier = _mm512_set1_pd(cfg->external_multiplier);
     const int scaled = cfg->external_multiplier != 1.0;
-    int32_t lit = 0, lit_outside = 0;
+    /* the cells to visit: flat index << 2 | below p inside | below p outside << 1 */
+    const __m256i one32 = _mm256_set1_epi32(1), two32 = _mm256_set1_epi32(2);
+    uint32_t *const visits = (uint32_t *)b->candidate_list;
+    int32_t num_visits = 0, lit = 0, lit_outside = 0;
     for (int32_t a = 0; a < num_candidates; a += 8) {
         const __mmask8 lanes =
             (__mmask8)(num_candidates - a >= 8 ? 0xFF : (1u << (num_candidates - a)) - 1);
-        const __m256i x = _mm256_maskz_loadu_epi32(lanes, rc + a);
-        const __m256i r = _mm256_srli_epi32(x, 16), c = _mm256_and_si256(x, low);
+        const __m256i flat = _mm256_maskz_loadu_epi32(lanes, candidates + a);
+        const __m256i r = _mm512_cvtepi64_epi32(_mm512_srli_epi64(
+            _mm512_mullo_epi64(_mm512_cvtepu32_epi64(flat), reciprocal), 40));
+        const __m256i c = _mm256_sub_epi32(flat, _mm256_mullo_epi32(r, width8));
         const __m256i at = _mm256_add_epi32(_mm256_mullo_epi32(r, stride), c);
         const __m512i window = _mm512_and_si512(
             _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), lanes, at, vertical, 1), keep);
@@ -172,19 +202,26 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
         const __m512d inside = _mm512_sub_pd(one, q);
         const __m512d outside =
             scaled ? _mm512_min_pd(one, _mm512_mul_pd(inside, multiplier)) : inside;
-        const __m256i flat = _mm256_add_epi32(_mm256_mullo_epi32(r, width8), c);
         const __m512d u = uniform8(base, _mm512_cvtepi32_epi64(flat));
-        const uint32_t below_inside = _mm512_mask_cmp_pd_mask(lanes, u, inside, _CMP_LT_OQ);
-        const uint32_t below_outside = _mm512_mask_cmp_pd_mask(lanes, u, outside, _CMP_LT_OQ);
-        for (uint32_t visit = below_inside | below_outside; visit; visit &= visit - 1) {
-            const int32_t t = __builtin_ctz(visit);
-            const int32_t i = (int32_t)(rc[a + t] >> 16) * cols + (int32_t)(rc[a + t] & 0xFFFF);
-            const uint8_t cell = cells[i], out = cell >> 7; /* FM_CELL_EXTERNAL */
-            const uint8_t on = (uint8_t)(((out ? below_outside : below_inside) >> t) & 1);
-            cells[i] = (uint8_t)(cell | (on << 5)); /* FM_CELL_FIRE */
-            lit += on;
-            lit_outside += on & out;
-        }
+        const __mmask8 below_inside = _mm512_mask_cmp_pd_mask(lanes, u, inside, _CMP_LT_OQ);
+        const __mmask8 below_outside = _mm512_mask_cmp_pd_mask(lanes, u, outside, _CMP_LT_OQ);
+        const __mmask8 visit = below_inside | below_outside;
+        const __m256i code = _mm256_or_si256(
+            _mm256_slli_epi32(flat, 2), _mm256_or_si256(_mm256_maskz_mov_epi32(below_inside, one32),
+                                                        _mm256_maskz_mov_epi32(below_outside, two32)));
+        _mm256_mask_storeu_epi32(visits + num_visits,
+                                 (__mmask8)((1u << __builtin_popcount(visit)) - 1),
+                                 _mm256_maskz_compress_epi32(visit, code));
+        num_visits += __builtin_popcount(visit);
+    }
+    /* the cells whose draw is below one of the two p: on fire if below their own */
+    for (int32_t v = 0; v < num_visits; v++) { /* branch-free */
+        const int32_t i = (int32_t)(visits[v] >> 2);
+        const uint8_t cell = cells[i], out = cell >> 7; /* FM_CELL_EXTERNAL */
+        const uint8_t on = (uint8_t)((visits[v] >> out) & 1);
+        cells[i] = (uint8_t)(cell | (on << 5)); /* FM_CELL_FIRE */
+        lit += on;
+        lit_outside += on & out;
     }
     *fires += lit;
     *external += lit_outside;

@@ -136,6 +136,11 @@ void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *bu
     const uint64_t M = (UINT64_C(1) << 40) / (uint64_t)cols + 1;
     uint32_t *const candidate_rc = s->candidate_rc;
     int32_t num_candidates = 0;
+#ifdef FM_AVX512
+    if (fm_avx512_counts(cfg)) /* (as flat indices: fm_ignite_avx512) */
+        num_candidates = fm_candidates_avx512(may, flat_words, candidate_rc);
+    else
+#endif
     for (int64_t w = 0; w < flat_words; w++)
         for (uint64_t m = may[w]; m; m &= m - 1) {
             const uint64_t i = (uint64_t)(w << 6) + (uint64_t)__builtin_ctzll(m);

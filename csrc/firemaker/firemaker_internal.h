@@ -37,13 +37,14 @@ static inline int64_t fm_vertical_size(const fm_config *cfg)
 typedef struct row_scan {
     uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
     uint64_t *flat;      /* fm_batch.flat_bits: scratch */
-    uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col */
+    uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col (as flat indices
+                             * where fm_avx512_counts: fm_ignite_avx512 reads those) */
     int32_t *burning;    /* NULL, or the burning cells */
     int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
 } row_scan;
 
 /* A board into s in one pass (firemaker_fire_bits.c): the fires as bits (s->bits, the padded
- * rows of fm_batch.source_bits, all 0 before), the cells that may ignite as row << 16 | col,
+ * rows of fm_batch.source_bits, all 0 before), the cells that may ignite (s->candidate_rc),
  * the burning cells (if s->burning) and the fires outside the territory. */
 void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *burnt,
                    row_scan *s);

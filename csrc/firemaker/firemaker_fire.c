@@ -150,7 +150,13 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
                     cfg->flammable_cells - num_fires;
     uint64_t *bits = cfg->ring_bits_width > 0 && !few ? b->source_bits : NULL;
     const int32_t words = cfg->source_bits_words, pad = plan->reach;
-    if (bits)
+#ifdef FM_AVX512
+    /* (with AVX-512 the sources go from the cells to fm_batch.vertical instead, below) */
+    const int vertical = bits && fm_avx512_counts(cfg);
+#else
+    const int vertical = 0;
+#endif
+    if (bits && !vertical)
         memset(bits, 0, (size_t)(rows + 2 * pad) * (size_t)words * sizeof(uint64_t));
     /* With bits, the same pass lists the cells that may ignite (the candidates, below). */
     const uint8_t *burnt = b->burnt + e * size;
@@ -158,7 +164,7 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     int32_t num_candidates = 0;
     const int by_marks = num_fires >= cfg->survival.marks_from;
     if (bits) {
-        row_scan scan = {bits, b->flat_bits, source_rc, by_marks ? NULL : sources, 0, 0, 0};
+        row_scan scan = {vertical ? NULL : bits, b->flat_bits, source_rc, by_marks ? NULL : sources, 0, 0, 0};
         fm_scan_board(cfg, cells, burnt, &scan);
         num_candidates = scan.num_candidates;
         num_burning = scan.num_burning;
@@ -211,12 +217,17 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
         sources[num_sources++] = s;
         if (bits) { /* (source_rc holds the candidates, row_scan) */
             const int32_t x = s % cols + pad;
-            bits[(int64_t)(s / cols + pad) * words + (x >> 6)] |= UINT64_C(1) << (x & 63);
+            if (!vertical)
+                bits[(int64_t)(s / cols + pad) * words + (x >> 6)] |= UINT64_C(1) << (x & 63);
         } else {
             source_rc[num_sources - 1] = (uint32_t)(s / cols) << 16 | (uint32_t)(s % cols);
             mark[s] = 1;
         }
     }
+#ifdef FM_AVX512
+    if (vertical) /* (no cluster levels: ring_bits need one level) */
+        fm_vertical_codes_avx512(cfg, cells, working, num_working, b->vertical);
+#endif
     if (boost) {
         for (int32_t n = 0; n < num_sources; n++) {
             const int32_t s = sources[n], rs = s / cols, cs = s % cols;

@@ -110,33 +110,64 @@ __attribute__((target("avx512f"))) int32_t fm_candidates_avx512(const uint64_t *
 }
 
 /*
- * Byte x of row r of `vertical` gets, at bit k, the source bit x of padded row r + 2 * reach
- * - k of `bits` (the row ring_bits' row k reads for board row r), k < width: the padded rows
- * slide through a register, one shift and one masked add per row and word. A cell's window
- * is then the width bytes from its column (core.fire.ring_bit_masks' layout).
+ * Byte x of row r of b->vertical gets, at bit k, whether a source is at board row r + reach - k,
+ * column x - reach (none off the board): bit k of row r is what ring_bits' row k reads for
+ * board row r. The fires come straight from the cells (64 columns per masked load), the board
+ * rows slide through a register (one shift and one masked add per row and 64 columns), then
+ * the working workers' cells are added.
  */
-__attribute__((target("avx512f,avx512bw"))) static void
-vertical_codes(const fm_config *cfg, const uint64_t *bits, uint8_t *vertical)
+__attribute__((target("avx512f,avx512bw"))) void
+fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32_t *working,
+                         int32_t num_working, uint8_t *vertical)
 {
-    const int32_t words = cfg->source_bits_words, width = cfg->ring_bits_width;
-    const int32_t padded_rows = cfg->rows + width - 1;
+    const int32_t rows = cfg->rows, cols = cfg->cols, words = cfg->source_bits_words;
+    const int32_t width = cfg->ring_bits_width, pad = cfg->fire.reach;
     const int64_t stride = 64 * (int64_t)(words - 1);
     const __m512i keep = _mm512_set1_epi8((char)((1 << width) - 1)), one = _mm512_set1_epi8(1);
+    const __m512i fire = _mm512_set1_epi8((char)FM_CELL_FIRE);
     for (int32_t j = 0; j < words - 1; j++) {
+        /* padded columns 64 j .. 64 j + 63: board columns 64 j - pad .. 64 j - pad + 63 */
+        const int32_t left = 64 * (j - 1), here = 64 * j;
+        const __mmask64 left_cols = j > 0 ? (cols - left >= 64 ? ~(__mmask64)0
+                                                                : ((__mmask64)1 << (cols - left)) - 1)
+                                          : 0;
+        const __mmask64 here_cols = cols - here >= 64 ? ~(__mmask64)0
+                                    : cols > here     ? ((__mmask64)1 << (cols - here)) - 1
+                                                      : 0;
         __m512i v = _mm512_setzero_si512();
-        for (int32_t p = 0; p < padded_rows; p++) {
+        for (int32_t p = 0; p < rows + width - 1; p++) { /* padded row p: board row p - pad */
+            const int32_t r = p - pad;
+            __mmask64 m = 0;
+            if (r >= 0 && r < rows) {
+                const uint8_t *row = cells + (int64_t)r * cols;
+                m = _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(here_cols, row + here), fire)
+                    << pad;
+                if (j > 0)
+                    m |= _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(left_cols, row + left),
+                                               fire) >>
+                         (64 - pad);
+            }
             /* (bits stay in their byte: width <= 7 leaves bit 7 clear before the shift) */
             v = _mm512_and_si512(_mm512_slli_epi16(v, 1), keep);
-            v = _mm512_mask_add_epi8(v, (__mmask64)bits[(int64_t)p * words + j], v, one);
+            v = _mm512_mask_add_epi8(v, m, v, one);
             if (p >= width - 1)
                 _mm512_storeu_si512((void *)(vertical + (p - (width - 1)) * stride + 64 * j), v);
+        }
+    }
+    for (int32_t w = 0; w < num_working; w++) {
+        const int32_t rs = working[w] / cols, x = working[w] % cols + pad;
+        for (int32_t k = 0; k < width; k++) {
+            const int32_t r = rs - pad + k;
+            if (r >= 0 && r < rows)
+                vertical[r * stride + x] |= (uint8_t)(1 << k);
         }
     }
 }
 
 /*
  * fm_ignite_by_bits 8 candidates at a time, from their flat indices (fm_candidates_avx512,
- * in b->source_rc); row r = i * M >> 40 as in fm_scan_board. The window of cell (r, c) is the 8 bytes of
+ * in b->source_rc) and b->vertical (fm_vertical_codes_avx512); row r = i * M >> 40 as in
+ * fm_scan_board. The window of cell (r, c) is the 8 bytes of
  * b->vertical from column c of row r (padded columns c .. c + width - 1), cut to width bytes;
  * its packed counts are the sum of weight * popcount(window & mask) (fm_config.ring_masks);
  * q, p inside and outside the territory, the draws and the comparisons follow in lanes, and
@@ -146,8 +177,7 @@ __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vpopcntdq"))) vo
 fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                  int32_t num_candidates, uint64_t ignition, int32_t *fires, int64_t *external)
 {
-    vertical_codes(cfg, b->source_bits, b->vertical);
-    const uint8_t *const vertical = b->vertical;
+    const uint8_t *const vertical = b->vertical; /* (fm_vertical_codes_avx512) */
     const uint32_t *const candidates = b->source_rc;
     const int32_t num_masks = cfg->num_ring_masks, cols = cfg->cols;
     const uint64_t *const masks = cfg->ring_masks, *const weights = masks + num_masks;

@@ -124,7 +124,7 @@ void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *bu
     }
     fire[flat_words] = 0; /* the spare words flat_bits_at may read */
     may[flat_words] = 0;
-    for (int32_t r = 0; r < rows; r++) {
+    for (int32_t r = 0; s->bits && r < rows; r++) {
         uint64_t *const row = s->bits + (int64_t)(r + pad) * words; /* pad rows above */
         for (int32_t c = 0; c < cols; c += 56) {
             const int32_t n = cols - c < 56 ? cols - c : 56, x = c + pad;

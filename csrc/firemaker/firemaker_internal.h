@@ -35,7 +35,8 @@ static inline int64_t fm_vertical_size(const fm_config *cfg)
 
 /* What one pass over the board collects with source bits (fm_scan_board). */
 typedef struct row_scan {
-    uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits */
+    uint64_t *bits;      /* fm_batch.source_bits, all 0 before: the fires as bits (NULL: not
+                          * wanted, fm_vertical_codes_avx512 reads the cells instead) */
     uint64_t *flat;      /* fm_batch.flat_bits: scratch */
     uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col (as flat indices
                              * where fm_avx512_counts: fm_ignite_avx512 reads those) */
@@ -62,7 +63,9 @@ void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
  * of fm_scan_board's flat fire and may-ignite bits; returns the fires outside the territory
  * among them), fm_avx512_counts for fm_ignite_avx512 (all of fm_ignite_by_bits, with
  * fm_config.ring_masks, the candidates as flat indices from fm_candidates_avx512, which
- * fm_scan_board then lists them by). The same bits as the portable code. */
+ * fm_scan_board then lists them by, and the sources in fm_batch.vertical from
+ * fm_vertical_codes_avx512 instead of fm_batch.source_bits). The same bits as the portable
+ * code. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
 #define FM_AVX512 1
 int fm_avx512_draws(void);
@@ -72,6 +75,8 @@ void fm_draws_avx512(uint64_t base, const int32_t *flat, int32_t m, double *u);
 int64_t fm_full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full,
                              uint64_t *fire, uint64_t *may);
 int32_t fm_candidates_avx512(const uint64_t *may, int64_t words, uint32_t *flat);
+void fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32_t *working,
+                              int32_t num_working, uint8_t *vertical);
 void fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                       int32_t num_candidates, uint64_t ignition, int32_t *fires,
                       int64_t *external);

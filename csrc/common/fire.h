@@ -113,15 +113,9 @@ int fire_plan_check_fields(const fire_plan *plan, int64_t rows, int64_t cols);
 int fire_survival_check_fields(const fire_survival *survival, int64_t size);
 /* cffi:end */
 
-/*
- * The next death mark after position p (start with p = -1; see fire_survival): p + 1 + g_j
- * for draw j = *draw of the death stream base, then *draw is advanced. A result >= size ends
- * the marks.
- */
-static inline int64_t fire_death_mark(const fire_survival *s, uint64_t base, uint64_t *draw,
-                                      int64_t p)
+/* g_j of draw j's top 53 bits u = draw_bits(..., j) >> 11 (see fire_survival). */
+static inline int32_t fire_death_gap(const fire_survival *s, uint64_t u)
 {
-    const uint64_t u = draw_bits(base, (*draw)++) >> 11;
     const int32_t b = (int32_t)(u >> (53 - FIRE_GAP_BUCKET_BITS));
     int32_t g = s->bucket_lo[b], hi = s->bucket_hi[b];
     const double x = (double)u; /* exact: u < 2^53 */
@@ -134,7 +128,18 @@ static inline int64_t fire_death_mark(const fire_survival *s, uint64_t base, uin
     }
     while (g < hi && x < s->thresholds[g])
         g++;
-    return p + 1 + g;
+    return g;
+}
+
+/*
+ * The next death mark after position p (start with p = -1; see fire_survival): p + 1 + g_j
+ * for draw j = *draw of the death stream base, then *draw is advanced. A result >= size ends
+ * the marks.
+ */
+static inline int64_t fire_death_mark(const fire_survival *s, uint64_t base, uint64_t *draw,
+                                      int64_t p)
+{
+    return p + 1 + fire_death_gap(s, draw_bits(base, (*draw)++) >> 11);
 }
 
 /*

@@ -205,11 +205,18 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     int32_t num_dying = 0;
     if (by_marks) {
         const uint64_t deaths = stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_DEATHS);
-        uint64_t draw = 0;
-        for (int64_t p = fire_death_mark(&cfg->survival, deaths, &draw, -1); p < size;
-             p = fire_death_mark(&cfg->survival, deaths, &draw, p)) {
-            dying[num_dying] = (int32_t)p;
-            num_dying += (cells[p] >> 5) & 1; /* FM_CELL_FIRE */
+#ifdef FM_AVX512
+        if (fm_avx512_marks())
+            num_dying = fm_death_marks_avx512(&cfg->survival, deaths, cells, size, dying);
+        else
+#endif
+        {
+            uint64_t draw = 0;
+            for (int64_t p = fire_death_mark(&cfg->survival, deaths, &draw, -1); p < size;
+                 p = fire_death_mark(&cfg->survival, deaths, &draw, p)) {
+                dying[num_dying] = (int32_t)p;
+                num_dying += (cells[p] >> 5) & 1; /* FM_CELL_FIRE */
+            }
         }
     }
     for (int32_t w = 0; w < num_working; w++) {

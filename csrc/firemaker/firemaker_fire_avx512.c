@@ -15,6 +15,7 @@
 #include "firemaker_internal.h"
 
 #ifdef FM_AVX512
+#include "fire.h"
 #include "rng.h"
 
 #include <immintrin.h>
@@ -30,6 +31,11 @@ int fm_avx512_words(void)
            __builtin_cpu_supports("popcnt");
 }
 
+int fm_avx512_marks(void)
+{
+    return fm_avx512_draws() && __builtin_cpu_supports("avx512vl");
+}
+
 int fm_avx512_counts(const fm_config *cfg)
 {
     return cfg->num_ring_masks > 0 && cfg->ring_bits_width > 0 && fm_avx512_words() &&
@@ -37,9 +43,9 @@ int fm_avx512_counts(const fm_config *cfg)
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq");
 }
 
-/* u[a] = draw_uniform(base, index[a]) (rng.h), 8 lanes (index >= 0). */
-__attribute__((target("avx512f,avx512dq"))) static inline __m512d
-uniform8(__m512i base, __m512i index)
+/* draw_bits(base, index[a]) >> 11 (rng.h), 8 lanes: a draw's top 53 bits. */
+__attribute__((target("avx512f,avx512dq"))) static inline __m512i
+top_bits8(__m512i base, __m512i index)
 {
     const __m512i gamma = _mm512_set1_epi64((long long)RNG_GAMMA);
     const __m512i m1 = _mm512_set1_epi64((long long)RNG_M1);
@@ -49,8 +55,65 @@ uniform8(__m512i base, __m512i index)
     x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 30)), m1);
     x = _mm512_mullo_epi64(_mm512_xor_si512(x, _mm512_srli_epi64(x, 27)), m2);
     x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 31));
-    return _mm512_mul_pd(_mm512_cvtepu64_pd(_mm512_srli_epi64(x, 11)),
+    return _mm512_srli_epi64(x, 11);
+}
+
+/* draw_uniform(base, index[a]) (rng.h), 8 lanes (index >= 0). */
+__attribute__((target("avx512f,avx512dq"))) static inline __m512d
+uniform8(__m512i base, __m512i index)
+{
+    return _mm512_mul_pd(_mm512_cvtepu64_pd(top_bits8(base, index)),
                          _mm512_set1_pd(1.0 / 9007199254740992.0));
+}
+
+/*
+ * The death marks below size (fire_survival, fire_death_mark) into dying[], counting those on
+ * burning cells (fm_spread_fire's loop); returns that count. The gaps of 16 draws at a time
+ * first, in lanes: a draw whose bucket holds one or two gaps gets bucket_lo, plus 1 if hi > lo
+ * and u < thresholds[lo] (fire_death_gap's answer); a wider bucket (rare) gets fire_death_gap.
+ * Then the marks, walked one by one. Draws past the last mark are made and dropped (a draw
+ * is a pure function of its index).
+ */
+__attribute__((target("avx512f,avx512dq,avx512vl"))) int32_t
+fm_death_marks_avx512(const fire_survival *s, uint64_t deaths, const uint8_t *cells,
+                      int64_t size, int32_t *dying)
+{
+    enum { DRAWS = 16 };
+    const __m512i base = _mm512_set1_epi64((long long)deaths), eight = _mm512_set1_epi64(8);
+    const __m256i one = _mm256_set1_epi32(1);
+    __m512i index = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    int32_t gaps[DRAWS], num = 0;
+    uint64_t top[8];
+    int64_t p = -1;
+    for (;;) {
+        for (int32_t a = 0; a < DRAWS; a += 8) {
+            const __m512i u = top_bits8(base, index);
+            index = _mm512_add_epi64(index, eight);
+            const __m512i bucket = _mm512_srli_epi64(u, 53 - FIRE_GAP_BUCKET_BITS);
+            const __m256i lo = _mm512_i64gather_epi32(bucket, s->bucket_lo, 4);
+            const __m256i width =
+                _mm256_sub_epi32(_mm512_i64gather_epi32(bucket, s->bucket_hi, 4), lo);
+            const __mmask8 two = _mm256_cmpeq_epi32_mask(width, one);
+            const __m512d threshold =
+                _mm512_mask_i32gather_pd(_mm512_setzero_pd(), two, lo, s->thresholds, 8);
+            const __mmask8 below =
+                _mm512_mask_cmp_pd_mask(two, _mm512_cvtepu64_pd(u), threshold, _CMP_LT_OQ);
+            _mm256_storeu_si256((__m256i *)(gaps + a), _mm256_mask_add_epi32(lo, below, lo, one));
+            const __mmask8 wide = _mm256_cmpgt_epi32_mask(width, one);
+            if (wide) {
+                _mm512_storeu_si512((void *)top, u);
+                for (uint32_t w = wide; w; w &= w - 1)
+                    gaps[a + __builtin_ctz(w)] = fire_death_gap(s, top[__builtin_ctz(w)]);
+            }
+        }
+        for (int32_t a = 0; a < DRAWS; a++) {
+            p += 1 + gaps[a];
+            if (p >= size)
+                return num;
+            dying[num] = (int32_t)p;
+            num += (cells[p] >> 5) & 1; /* FM_CELL_FIRE */
+        }
+    }
 }
 
 __attribute__((target("avx512f,avx512dq"))) void fm_draws_avx512(uint64_t base,

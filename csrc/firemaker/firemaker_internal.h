@@ -64,19 +64,22 @@ void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
  * among them), fm_avx512_counts for fm_ignite_avx512 (all of fm_ignite_by_bits, with
  * fm_config.ring_masks, the candidates as flat indices from fm_candidates_avx512, which
  * fm_scan_board then lists them by, and the sources in fm_batch.vertical from
- * fm_vertical_codes_avx512 instead of fm_batch.source_bits). The same bits as the portable
- * code. */
+ * fm_vertical_codes_avx512 instead of fm_batch.source_bits), fm_avx512_marks for
+ * fm_death_marks_avx512 (fm_spread_fire's death marks). The same bits as the portable code. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(AISG_NO_SIMD) && !defined(AISG_NO_AVX512)
 #define FM_AVX512 1
 int fm_avx512_draws(void);
 int fm_avx512_words(void);
 int fm_avx512_counts(const fm_config *cfg);
+int fm_avx512_marks(void);
 void fm_draws_avx512(uint64_t base, const int32_t *flat, int32_t m, double *u);
 int64_t fm_full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full,
                              uint64_t *fire, uint64_t *may);
 int32_t fm_candidates_avx512(const uint64_t *may, int64_t words, uint32_t *flat);
 void fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32_t *working,
                               int32_t num_working, uint8_t *vertical);
+int32_t fm_death_marks_avx512(const fire_survival *s, uint64_t deaths, const uint8_t *cells,
+                              int64_t size, int32_t *dying);
 void fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                       int32_t num_candidates, uint64_t ignition, int32_t *fires,
                       int64_t *external);

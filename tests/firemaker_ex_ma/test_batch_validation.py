@@ -375,27 +375,32 @@ def test_the_kernel_rejects_count_tables_that_do_not_fit_the_plan():
     from environments.firemaker_ex_ma.batch import kernel_params
     from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 
-    env = vector_env(1)
-    game = FiremakerGame()
+    # reach 3 up to sqrt(10): classes of 8, 4, 4, 8, 4, 4 and 4 offsets (farthest first); the
+    # first six in the joint table (9 * 5 * 5 * 9 * 5 * 5 = 50625 entries), the distance-1 class
+    # a byte at bit 16
+    env = vector_env(1, fire_max_distance=3.2)
+    game = FiremakerGame(fire_max_distance=3.2)
     game.reset(seed=0)
     params = kernel_params(game)
-    assert params["joint_classes"] == 4
+    assert (params["joint_classes"], params["joint_size"]) == (6, 50625)
     plan = params["fire_plan"]
-    # a byte per class where the joint index is expected: class 2's 8 offsets land in the
-    # byte of class 4, which has 4
-    bad = {**params, "ring_bits": ring_bit_table(plan)}
-    with pytest.raises(ValueError, match="ring_bits can count 8 in the field at bit 16; at most 4"):
-        FiremakerKernel(bad, 1, env._buffers)
+    assert ring_bit_table(plan) is not None
+    # a row table that counts 5 more distance-1 sources in one window than there are
+    ring = np.array(params["ring_bits"])
+    ring[3, 127] += np.uint64(5 << 16)
+    with pytest.raises(ValueError, match="ring_bits can count 9 in the field at bit 16; at most 4"):
+        FiremakerKernel({**params, "ring_bits": ring}, 1, env._buffers)
     bad = {**params, "joint_q": params["joint_q"][:-1]}
-    with pytest.raises(ValueError, match="joint_q has 1124 entries, joint_size says 1125"):
+    with pytest.raises(ValueError, match="joint_q has 50624 entries, joint_size says 50625"):
         FiremakerKernel(bad, 1, env._buffers)
-    # masks that miss one offset of the distance-2 class (weight 225), or a count that lies
+    # masks that miss one offset of the distance-2 class (weight 2025), or a count that lies
     masks = params["ring_masks"].copy()
-    masks[np.flatnonzero(masks[6:] == 225)[0]] &= masks[np.flatnonzero(masks[6:] == 225)[0]] - 1
+    at = np.flatnonzero(masks[7:] == 2025)[0]
+    masks[at] &= masks[at] - np.uint64(1)
     with pytest.raises(ValueError, match="ring_masks do not give ring_bits' counts for row"):
         FiremakerKernel({**params, "ring_masks": masks}, 1, env._buffers)
-    with pytest.raises(ValueError, match="ring_masks has 12 entries, num_ring_masks=7 needs 14"):
-        FiremakerKernel({**params, "num_ring_masks": 7}, 1, env._buffers)
+    with pytest.raises(ValueError, match="ring_masks has 14 entries, num_ring_masks=8 needs 16"):
+        FiremakerKernel({**params, "num_ring_masks": 8}, 1, env._buffers)
 
     long_reach = FiremakerGame(fire_max_distance=None)
     long_reach.reset(seed=0)

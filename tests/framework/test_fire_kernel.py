@@ -1127,14 +1127,15 @@ def test_ring_bit_table_counts_a_row_window_a_byte_per_class():
 def test_joint_q_table_holds_the_products_plan_q_computes():
     """Every entry of the joint table is the product of the first classes' powers in ascending
     order, bit for bit; ring_bit_table then weighs those classes by their strides and the
-    others a byte each above 16 bits."""
+    others a byte each above 16 bits. By default all six classes of reach 3 fit."""
     import itertools
 
     from ai_safety_gridworlds.core.fire import joint_q_table, ring_bit_table
 
     table = kernel.fire_kernel_table(17, 17, "exponential", 0.05, 0.5, 3.0)
     plan = kernel.fire_plan(table, 0.0)
-    joint = joint_q_table(plan)
+    assert len(joint_q_table(plan).q) == 28125 and joint_q_table(plan).num_classes == 6
+    joint = joint_q_table(plan, limit=1 << 12)
     lengths = [int(n) for n in plan.power_len]
     assert lengths == [5, 5, 9, 5, 5, 5] and joint.num_classes == 4  # 1125 <= 4096 < 5625
     assert joint.strides.tolist() == [1, 5, 25, 225] and len(joint.q) == 1125

@@ -20,7 +20,14 @@ import numpy as np
 from ai_safety_gridworlds.core import rng
 from ai_safety_gridworlds.core.fire import _is_real
 
-__all__ = ["GAP_BUCKET_BITS", "MARKS_COST", "FireSurvival", "fire_deaths", "fire_survival"]
+__all__ = [
+    "GAP_BUCKET_BITS",
+    "MARKS_COST",
+    "FireSurvival",
+    "fire_deaths",
+    "fire_survival",
+    "gap_bucket_table",
+]
 
 
 GAP_BUCKET_BITS = 10
@@ -131,3 +138,23 @@ def fire_deaths(survival: FireSurvival, burning: np.ndarray, key: int, tick: int
         marked[positions[positions < size]] = True
         position, start = int(positions[-1]), start + count
     return (flat & marked).reshape(burning.shape)
+
+
+def gap_bucket_table(survival: FireSurvival) -> np.ndarray:
+    """For C's AVX-512 death marks: each gap bucket as two 64-bit words, found by one lookup
+    each instead of three chained ones.
+
+    uint64 (2 * 2 ** GAP_BUCKET_BITS,): entry b is ``bucket_lo[b] | (bucket_hi[b] -
+    bucket_lo[b]) << 32``; entry ``2 ** GAP_BUCKET_BITS + b`` holds the bits of the float64 a
+    draw's u must be below for the bucket's second gap: ``thresholds[bucket_lo[b]]`` where the
+    bucket holds two gaps, else 0.0 (no u is below it). So g = lo + (u < cut) wherever ``hi -
+    lo <= 1``; C checks the table against the survival once, when a batch is built.
+    """
+    lo = survival.bucket_lo.astype(np.uint64)
+    width = (survival.bucket_hi - survival.bucket_lo).astype(np.uint64)
+    cut = np.zeros(len(lo), np.float64)
+    two = np.flatnonzero(width == 1)
+    cut[two] = survival.thresholds[survival.bucket_lo[two]]
+    table = np.concatenate([lo | (width << np.uint64(32)), cut.view(np.uint64)])
+    table.flags.writeable = False
+    return table

@@ -109,6 +109,11 @@ typedef struct fm_config {
      * row k's window in ring_bits' terms (C counts so with AVX-512). */
     const uint64_t *ring_masks;
     int32_t num_ring_masks;
+    /* Optional (NULL: none): survival's gap buckets as 2 * FIRE_GAP_BUCKETS words
+     * (core.fire_survival.gap_bucket_table: lo | (hi - lo) << 32, then the float64 bits of
+     * thresholds[lo] where hi - lo == 1, else 0.0), checked by fm_check_tables; C's AVX-512
+     * death marks read them. */
+    const uint64_t *gap_buckets;
     /* Optional (joint_classes 0: none; needs ring_bits): q over the first joint_classes
      * classes tabulated (core.fire.JointQ), joint_size = the product of their power_len
      * entries; ring_bits then hold the index into joint_q in their low 16 bits and the other

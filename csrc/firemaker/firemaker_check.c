@@ -9,6 +9,8 @@
 #include "parallel.h"
 #include "views.h"
 
+#include <string.h>
+
 int fm_check(const fm_config *cfg, const fm_batch *b)
 {
     if (!cfg || !b)
@@ -99,5 +101,17 @@ int fm_check_tables(const fm_config *cfg)
     if (fire_plan_check(&cfg->fire, cfg->rows, cfg->cols) != FIRE_OK ||
         fire_survival_check(&cfg->survival, (int64_t)cfg->rows * cfg->cols) != FIRE_OK)
         return FM_ERR_FIRE_TABLE;
+    if (cfg->gap_buckets) {
+        const fire_survival *s = &cfg->survival;
+        for (int32_t b = 0; b < FIRE_GAP_BUCKETS; b++) {
+            const int32_t lo = s->bucket_lo[b], width = s->bucket_hi[b] - lo;
+            const double cut = width == 1 ? s->thresholds[lo] : 0.0;
+            uint64_t bits;
+            memcpy(&bits, &cut, sizeof bits);
+            if (cfg->gap_buckets[b] != ((uint64_t)(uint32_t)lo | (uint64_t)(uint32_t)width << 32) ||
+                cfg->gap_buckets[FIRE_GAP_BUCKETS + b] != bits)
+                return FM_ERR_FIRE_TABLE;
+        }
+    }
     return FM_OK;
 }

@@ -206,8 +206,8 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     if (by_marks) {
         const uint64_t deaths = stream_base(b->key[e], (uint64_t)b->tick[e], STREAM_FIRE_DEATHS);
 #ifdef FM_AVX512
-        if (fm_avx512_marks())
-            num_dying = fm_death_marks_avx512(&cfg->survival, deaths, cells, size, dying);
+        if (fm_avx512_marks(cfg))
+            num_dying = fm_death_marks_avx512(cfg, deaths, cells, size, dying);
         else
 #endif
         {

@@ -31,9 +31,9 @@ int fm_avx512_words(void)
            __builtin_cpu_supports("popcnt");
 }
 
-int fm_avx512_marks(void)
+int fm_avx512_marks(const fm_config *cfg)
 {
-    return fm_avx512_draws() && __builtin_cpu_supports("avx512vl");
+    return cfg->gap_buckets && fm_avx512_draws() && __builtin_cpu_supports("avx512vl");
 }
 
 int fm_avx512_counts(const fm_config *cfg)
@@ -69,15 +69,19 @@ uniform8(__m512i base, __m512i index)
 /*
  * The death marks below size (fire_survival, fire_death_mark) into dying[], counting those on
  * burning cells (fm_spread_fire's loop); returns that count. The gaps of 16 draws at a time
- * first, in lanes: a draw whose bucket holds one or two gaps gets bucket_lo, plus 1 if hi > lo
- * and u < thresholds[lo] (fire_death_gap's answer); a wider bucket (rare) gets fire_death_gap.
+ * first, in lanes, from fm_config.gap_buckets: a draw whose bucket holds one or two gaps gets
+ * bucket_lo, plus 1 if u is below the bucket's cut (thresholds[lo] where hi - lo == 1, else
+ * 0.0: fire_death_gap's answer); a wider bucket (rare) gets fire_death_gap.
  * Then the marks, walked one by one. Draws past the last mark are made and dropped (a draw
  * is a pure function of its index).
  */
 __attribute__((target("avx512f,avx512dq,avx512vl"))) int32_t
-fm_death_marks_avx512(const fire_survival *s, uint64_t deaths, const uint8_t *cells,
+fm_death_marks_avx512(const fm_config *cfg, uint64_t deaths, const uint8_t *cells,
                       int64_t size, int32_t *dying)
 {
+    const fire_survival *const s = &cfg->survival;
+    const uint64_t *const buckets = cfg->gap_buckets;
+    const double *const cuts = (const double *)(const void *)(buckets + FIRE_GAP_BUCKETS);
     enum { DRAWS = 16 };
     const __m512i base = _mm512_set1_epi64((long long)deaths), eight = _mm512_set1_epi64(8);
     const __m256i one = _mm256_set1_epi32(1);
@@ -90,14 +94,11 @@ fm_death_marks_avx512(const fire_survival *s, uint64_t deaths, const uint8_t *ce
             const __m512i u = top_bits8(base, index);
             index = _mm512_add_epi64(index, eight);
             const __m512i bucket = _mm512_srli_epi64(u, 53 - FIRE_GAP_BUCKET_BITS);
-            const __m256i lo = _mm512_i64gather_epi32(bucket, s->bucket_lo, 4);
-            const __m256i width =
-                _mm256_sub_epi32(_mm512_i64gather_epi32(bucket, s->bucket_hi, 4), lo);
-            const __mmask8 two = _mm256_cmpeq_epi32_mask(width, one);
-            const __m512d threshold =
-                _mm512_mask_i32gather_pd(_mm512_setzero_pd(), two, lo, s->thresholds, 8);
-            const __mmask8 below =
-                _mm512_mask_cmp_pd_mask(two, _mm512_cvtepu64_pd(u), threshold, _CMP_LT_OQ);
+            const __m512i packed = _mm512_i64gather_epi64(bucket, buckets, 8);
+            const __m512d cut = _mm512_i64gather_pd(bucket, cuts, 8);
+            const __m256i lo = _mm512_cvtepi64_epi32(packed);
+            const __m256i width = _mm512_cvtepi64_epi32(_mm512_srli_epi64(packed, 32));
+            const __mmask8 below = _mm512_cmp_pd_mask(_mm512_cvtepu64_pd(u), cut, _CMP_LT_OQ);
             _mm256_storeu_si256((__m256i *)(gaps + a), _mm256_mask_add_epi32(lo, below, lo, one));
             const __mmask8 wide = _mm256_cmpgt_epi32_mask(width, one);
             if (wide) {

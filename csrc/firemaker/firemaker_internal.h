@@ -71,14 +71,14 @@ void fm_ignite_by_bits(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
 int fm_avx512_draws(void);
 int fm_avx512_words(void);
 int fm_avx512_counts(const fm_config *cfg);
-int fm_avx512_marks(void);
+int fm_avx512_marks(const fm_config *cfg);
 void fm_draws_avx512(uint64_t base, const int32_t *flat, int32_t m, double *u);
 int64_t fm_full_words_avx512(const uint8_t *cells, const uint8_t *burnt, int64_t full,
                              uint64_t *fire, uint64_t *may);
 int32_t fm_candidates_avx512(const uint64_t *may, int64_t words, uint32_t *flat);
 void fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32_t *working,
                               int32_t num_working, uint8_t *vertical);
-int32_t fm_death_marks_avx512(const fire_survival *s, uint64_t deaths, const uint8_t *cells,
+int32_t fm_death_marks_avx512(const fm_config *cfg, uint64_t deaths, const uint8_t *cells,
                               int64_t size, int32_t *dying);
 void fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                       int32_t num_candidates, uint64_t ignition, int32_t *fires,

@@ -25,6 +25,7 @@ from ai_safety_gridworlds.core.fire import (
     ring_bit_masks,
     ring_bit_table,
 )
+from ai_safety_gridworlds.core.fire_survival import gap_bucket_table
 from environments.firemaker_ex_ma.batch_kernel import FiremakerKernel
 from environments.firemaker_ex_ma.game import CHANNELS, PRESETS, FiremakerGame
 
@@ -76,6 +77,9 @@ def fire_params(game: FiremakerGame) -> dict[str, Any]:
     """fm_config's fire fields: the plan, the survival draws and the optional row-bits
     table."""
     plan = fire_plan(game)
+    survival = kernel.fire_survival(
+        float(game.config.fire_continuation_probability), game.rows * game.cols
+    )
     joint = joint_q_table(plan) if ring_bit_table(plan) is not None else None
     ring_bits = ring_bit_table(plan, joint)
     width = 0 if ring_bits is None else ring_bits.shape[0]
@@ -91,9 +95,8 @@ def fire_params(game: FiremakerGame) -> dict[str, Any]:
         "joint_classes": 0 if joint is None else joint.num_classes,
         "joint_size": 0 if joint is None else len(joint.q),
         "fire_plan": plan,
-        "fire_survival": kernel.fire_survival(
-            float(game.config.fire_continuation_probability), game.rows * game.cols
-        ),
+        "fire_survival": survival,
+        "gap_buckets": gap_bucket_table(survival),
         "ring_bits": np.zeros(1, np.uint64) if ring_bits is None else ring_bits,
         "ring_bits_width": width,
         "ring_masks": np.zeros(1, np.uint64) if masks is None else masks.ravel(),

@@ -38,7 +38,7 @@ class FiremakerKernel(BatchKernel):
             "fire_survival": private_tables(params["fire_survival"]),
             **{
                 name: frozen_copy(params[name])
-                for name in ("ring_bits", "ring_masks", "joint_q", "full_counts")
+                for name in ("ring_bits", "ring_masks", "joint_q", "full_counts", "gap_buckets")
             },
         }
         n, agents = num_envs, params["agents"]
@@ -57,6 +57,7 @@ class FiremakerKernel(BatchKernel):
         self._fire_tables = (plan, survival)  # (the batch's own: see above)
         cfg.ring_bits = self._array("uint64_t[]", params["ring_bits"], np.uint64)
         cfg.ring_masks = self._array("uint64_t[]", params["ring_masks"], np.uint64)
+        cfg.gap_buckets = self._array("uint64_t[]", params["gap_buckets"], np.uint64)
         cfg.joint_q = self._array("double[]", params["joint_q"], np.float64)
         cfg.full_counts = self._array("uint16_t[]", params["full_counts"], np.uint16)
 

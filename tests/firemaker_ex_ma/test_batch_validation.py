@@ -318,9 +318,16 @@ def test_the_c_kernel_checks_the_fire_tables_contents_when_built():
     wrong_class = np.array(plan.offset_class)
     wrong_class[0, 0] = len(plan.power_len)  # a base class that does not exist
     too_far = np.full(1024, len(survival.thresholds) + 1, np.int32)  # past the last threshold
+    wider = params["gap_buckets"].copy()
+    wider[5] += np.uint64(1 << 32)  # a bucket said to hold one gap more than it does
+    other_cut = params["gap_buckets"].copy()
+    two = np.flatnonzero(other_cut[:1024] >> np.uint64(32) == 1)[0]
+    other_cut[1024 + two] ^= np.uint64(1)  # its cut one ulp off
     for change in (
         dict(fire_plan=dataclasses.replace(plan, offset_class=wrong_class)),
         dict(fire_survival=dataclasses.replace(survival, bucket_hi=too_far)),
+        dict(gap_buckets=wider),
+        dict(gap_buckets=other_cut),
     ):
         with pytest.raises(ValueError, match="fm_check_tables failed: .*fire plan"):
             FiremakerKernel({**params, **change}, 2, env._buffers)

@@ -529,6 +529,27 @@ def test_death_marks_kill_each_fire_with_the_right_probability():
     assert abs(deaths - 0.1 * n) < 5 * (n * 0.1 * 0.9) ** 0.5
 
 
+@pytest.mark.parametrize("continuation", [0.3, 0.97, 0.999])
+def test_gap_bucket_table_gives_the_gap_of_every_narrow_bucket(continuation):
+    """g = lo + (u < cut) for draws in buckets of width 0 or 1, the gap the thresholds give;
+    wider buckets are flagged by their width (C finds those one by one)."""
+    from ai_safety_gridworlds.core.fire_survival import gap_bucket_table
+
+    survival = kernel.fire_survival(continuation, 4096)
+    table = gap_bucket_table(survival)
+    lo = (table[:1024] & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    width = (table[:1024] >> np.uint64(32)).astype(np.int64)
+    cut = table[1024:].view(np.float64)
+    assert (lo == survival.bucket_lo).all() and (lo + width == survival.bucket_hi).all()
+    u = np.random.default_rng(3).integers(0, 1 << 53, size=20000, dtype=np.uint64)
+    bucket = (u >> np.uint64(43)).astype(np.int64)
+    narrow = width[bucket] <= 1
+    assert narrow.sum() > 5000  # (most draws, except with continuation near 1)
+    gap = lo[bucket] + (u.astype(np.float64) < cut[bucket])
+    exact = (u.astype(np.float64)[:, None] < survival.thresholds[None, :]).sum(axis=1)
+    assert (gap[narrow] == exact[narrow]).all()
+
+
 @needs_c
 def test_a_spreader_keeps_its_tables_when_the_caches_drop_them():
     """FireSpreader's C call points into the plan's and the survival's arrays: it keeps both

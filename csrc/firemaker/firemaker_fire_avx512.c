@@ -269,23 +269,34 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
     const __m256i one32 = _mm256_set1_epi32(1), two32 = _mm256_set1_epi32(2);
     uint32_t *const visits = (uint32_t *)b->candidate_list;
     int32_t num_visits = 0, lit = 0, lit_outside = 0;
+    enum { CHUNK = 128 };
+    uint64_t counts[CHUNK]; /* the packed counts of a chunk, found before its q are */
     for (int32_t a = 0; a < num_candidates; a += 8) {
         const __mmask8 lanes =
             (__mmask8)(num_candidates - a >= 8 ? 0xFF : (1u << (num_candidates - a)) - 1);
         const __m256i flat = _mm256_maskz_loadu_epi32(lanes, candidates + a);
-        const __m256i r = _mm512_cvtepi64_epi32(_mm512_srli_epi64(
-            _mm512_mullo_epi64(_mm512_cvtepu32_epi64(flat), reciprocal), 40));
-        const __m256i c = _mm256_sub_epi32(flat, _mm256_mullo_epi32(r, width8));
-        const __m256i at = _mm256_add_epi32(_mm256_mullo_epi32(r, stride), c);
-        const __m512i window = _mm512_and_si512(
-            _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), lanes, at, vertical, 1), keep);
-        __m512i packed = _mm512_setzero_si512();
-        for (int32_t k = 0; k < num_masks; k++) {
-            const __m512i n = _mm512_popcnt_epi64(
-                _mm512_and_si512(window, _mm512_set1_epi64((long long)masks[k])));
-            packed = _mm512_add_epi64(
-                packed, _mm512_mullo_epi64(n, _mm512_set1_epi64((long long)weights[k])));
-        }
+        if (a % CHUNK == 0) /* the counts of this chunk, its windows' gathers side by side */
+            for (int32_t g = a; g < a + CHUNK && g < num_candidates; g += 8) {
+                const __mmask8 in =
+                    (__mmask8)(num_candidates - g >= 8 ? 0xFF : (1u << (num_candidates - g)) - 1);
+                const __m256i cell = _mm256_maskz_loadu_epi32(in, candidates + g);
+                const __m256i r = _mm512_cvtepi64_epi32(_mm512_srli_epi64(
+                    _mm512_mullo_epi64(_mm512_cvtepu32_epi64(cell), reciprocal), 40));
+                const __m256i c = _mm256_sub_epi32(cell, _mm256_mullo_epi32(r, width8));
+                const __m256i at = _mm256_add_epi32(_mm256_mullo_epi32(r, stride), c);
+                const __m512i window = _mm512_and_si512(
+                    _mm512_mask_i32gather_epi64(_mm512_setzero_si512(), in, at, vertical, 1),
+                    keep);
+                __m512i sum = _mm512_setzero_si512();
+                for (int32_t k = 0; k < num_masks; k++) {
+                    const __m512i n = _mm512_popcnt_epi64(
+                        _mm512_and_si512(window, _mm512_set1_epi64((long long)masks[k])));
+                    sum = _mm512_add_epi64(
+                        sum, _mm512_mullo_epi64(n, _mm512_set1_epi64((long long)weights[k])));
+                }
+                _mm512_storeu_si512((void *)(counts + (g - a)), sum);
+            }
+        const __m512i packed = _mm512_loadu_si512((const void *)(counts + a % CHUNK));
         /* q as fire_plan_q: the joint prefix, then the other classes in ascending order */
         __m512d q = one;
         int32_t shift = 0;

@@ -270,12 +270,14 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
     uint32_t *const visits = (uint32_t *)b->candidate_list;
     int32_t num_visits = 0, lit = 0, lit_outside = 0;
     enum { CHUNK = 128 };
-    uint64_t counts[CHUNK]; /* the packed counts of a chunk, found before its q are */
+    /* a chunk's packed counts, then its q, each phase's gathers side by side */
+    uint64_t counts[CHUNK];
+    double qs[CHUNK];
     for (int32_t a = 0; a < num_candidates; a += 8) {
         const __mmask8 lanes =
             (__mmask8)(num_candidates - a >= 8 ? 0xFF : (1u << (num_candidates - a)) - 1);
         const __m256i flat = _mm256_maskz_loadu_epi32(lanes, candidates + a);
-        if (a % CHUNK == 0) /* the counts of this chunk, its windows' gathers side by side */
+        if (a % CHUNK == 0) {
             for (int32_t g = a; g < a + CHUNK && g < num_candidates; g += 8) {
                 const __mmask8 in =
                     (__mmask8)(num_candidates - g >= 8 ? 0xFF : (1u << (num_candidates - g)) - 1);
@@ -296,19 +298,27 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
                 }
                 _mm512_storeu_si512((void *)(counts + (g - a)), sum);
             }
-        const __m512i packed = _mm512_loadu_si512((const void *)(counts + a % CHUNK));
-        /* q as fire_plan_q: the joint prefix, then the other classes in ascending order */
-        __m512d q = one;
-        int32_t shift = 0;
-        if (joint_classes > 0) {
-            q = _mm512_mask_i64gather_pd(one, lanes, _mm512_and_si512(packed, index16),
-                                         cfg->joint_q, 8);
-            shift = 16;
+            /* q as fire_plan_q: the joint prefix, then the other classes in ascending order */
+            for (int32_t g = a; g < a + CHUNK && g < num_candidates; g += 8) {
+                const __mmask8 in =
+                    (__mmask8)(num_candidates - g >= 8 ? 0xFF : (1u << (num_candidates - g)) - 1);
+                const __m512i packed = _mm512_loadu_si512((const void *)(counts + (g - a)));
+                __m512d q = one;
+                int32_t shift = 0;
+                if (joint_classes > 0) {
+                    q = _mm512_mask_i64gather_pd(one, in, _mm512_and_si512(packed, index16),
+                                                 cfg->joint_q, 8);
+                    shift = 16;
+                }
+                for (int32_t k = 0; k < rest; k++, shift += 8) {
+                    const __m512i n =
+                        _mm512_and_si512(_mm512_srli_epi64(packed, (unsigned)shift), byte);
+                    q = _mm512_mul_pd(q, _mm512_mask_i64gather_pd(one, in, n, power[k], 8));
+                }
+                _mm512_storeu_pd(qs + (g - a), q);
+            }
         }
-        for (int32_t k = 0; k < rest; k++, shift += 8) {
-            const __m512i n = _mm512_and_si512(_mm512_srli_epi64(packed, (unsigned)shift), byte);
-            q = _mm512_mul_pd(q, _mm512_mask_i64gather_pd(one, lanes, n, power[k], 8));
-        }
+        const __m512d q = _mm512_loadu_pd(qs + a % CHUNK);
         /* fire_ignition_probability, for a cell inside and outside the territory */
         const __m512d inside = _mm512_sub_pd(one, q);
         const __m512d outside =

@@ -38,8 +38,9 @@ int fm_avx512_marks(const fm_config *cfg)
 
 int fm_avx512_counts(const fm_config *cfg)
 {
-    return cfg->num_ring_masks > 0 && cfg->ring_bits_width > 0 && fm_avx512_words() &&
-           fm_avx512_draws() && __builtin_cpu_supports("avx512vbmi2") &&
+    /* (padded rows of at most 128 columns: every Firemaker map, at most 101 wide) */
+    return cfg->num_ring_masks > 0 && cfg->ring_bits_width > 0 && cfg->source_bits_words <= 3 &&
+           fm_avx512_words() && fm_avx512_draws() && __builtin_cpu_supports("avx512vbmi2") &&
            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vpopcntdq");
 }
 
@@ -183,9 +184,28 @@ fm_candidates_avx512(const uint64_t *may, int64_t words, uint32_t *flat)
  * Byte x of row r of b->vertical gets, at bit k, whether a source is at board row r + reach - k,
  * column x - reach (none off the board): bit k of row r is what ring_bits' row k reads for
  * board row r. The fires come straight from the cells (64 columns per masked load), the board
- * rows slide through a register (one shift and one masked add per row and 64 columns), then
- * the working workers' cells are added.
+ * rows slide through a register per 64 padded columns (one shift and one masked add per row),
+ * then the working workers' cells are added.
  */
+/* The fires among columns 64 c .. 64 c + 63 of a board row, as bits (none past cols). */
+__attribute__((target("avx512f,avx512bw"))) static inline __mmask64
+chunk_fires(const uint8_t *row, int32_t cols, int32_t c)
+{
+    const int32_t n = cols - 64 * c;
+    const __mmask64 valid = n >= 64 ? ~(__mmask64)0 : n > 0 ? ((__mmask64)1 << n) - 1 : 0;
+    return _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(valid, row + 64 * c),
+                                 _mm512_set1_epi8((char)FM_CELL_FIRE));
+}
+
+/* v slid down a row: bit k to bit k + 1 (dropping bit width - 1), the cells in m at bit 0.
+ * (Bits stay in their byte: width <= 7 leaves bit 7 clear before the shift.) */
+__attribute__((target("avx512f,avx512bw"))) static inline __m512i slide(__m512i v, __mmask64 m,
+                                                                         __m512i keep)
+{
+    v = _mm512_and_si512(_mm512_slli_epi16(v, 1), keep);
+    return _mm512_mask_add_epi8(v, m, v, _mm512_set1_epi8(1));
+}
+
 __attribute__((target("avx512f,avx512bw"))) void
 fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32_t *working,
                          int32_t num_working, uint8_t *vertical)
@@ -193,35 +213,26 @@ fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32
     const int32_t rows = cfg->rows, cols = cfg->cols, words = cfg->source_bits_words;
     const int32_t width = cfg->ring_bits_width, pad = cfg->fire.reach;
     const int64_t stride = 64 * (int64_t)(words - 1);
-    const __m512i keep = _mm512_set1_epi8((char)((1 << width) - 1)), one = _mm512_set1_epi8(1);
-    const __m512i fire = _mm512_set1_epi8((char)FM_CELL_FIRE);
-    for (int32_t j = 0; j < words - 1; j++) {
-        /* padded columns 64 j .. 64 j + 63: board columns 64 j - pad .. 64 j - pad + 63 */
-        const int32_t left = 64 * (j - 1), here = 64 * j;
-        const __mmask64 left_cols = j > 0 ? (cols - left >= 64 ? ~(__mmask64)0
-                                                                : ((__mmask64)1 << (cols - left)) - 1)
-                                          : 0;
-        const __mmask64 here_cols = cols - here >= 64 ? ~(__mmask64)0
-                                    : cols > here     ? ((__mmask64)1 << (cols - here)) - 1
-                                                      : 0;
-        __m512i v = _mm512_setzero_si512();
-        for (int32_t p = 0; p < rows + width - 1; p++) { /* padded row p: board row p - pad */
-            const int32_t r = p - pad;
-            __mmask64 m = 0;
-            if (r >= 0 && r < rows) {
-                const uint8_t *row = cells + (int64_t)r * cols;
-                m = _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(here_cols, row + here), fire)
-                    << pad;
-                if (j > 0)
-                    m |= _mm512_test_epi8_mask(_mm512_maskz_loadu_epi8(left_cols, row + left),
-                                               fire) >>
-                         (64 - pad);
-            }
-            /* (bits stay in their byte: width <= 7 leaves bit 7 clear before the shift) */
-            v = _mm512_and_si512(_mm512_slli_epi16(v, 1), keep);
-            v = _mm512_mask_add_epi8(v, m, v, one);
-            if (p >= width - 1)
-                _mm512_storeu_si512((void *)(vertical + (p - (width - 1)) * stride + 64 * j), v);
+    const __m512i keep = _mm512_set1_epi8((char)((1 << width) - 1));
+    const int two = words - 1 == 2, second = cols > 64; /* (words <= 3: fm_avx512_counts) */
+    __m512i v0 = _mm512_setzero_si512(), v1 = _mm512_setzero_si512();
+    for (int32_t p = 0; p < rows + width - 1; p++) { /* padded row p: board row p - pad */
+        const int32_t r = p - pad;
+        __mmask64 t0 = 0, t1 = 0; /* its fires, read once */
+        if (r >= 0 && r < rows) {
+            t0 = chunk_fires(cells + (int64_t)r * cols, cols, 0);
+            if (second)
+                t1 = chunk_fires(cells + (int64_t)r * cols, cols, 1);
+        }
+        /* padded columns 0 .. 63 are board columns -pad .. 63 - pad, and so on */
+        v0 = slide(v0, t0 << pad, keep);
+        if (two)
+            v1 = slide(v1, t1 << pad | t0 >> (64 - pad), keep);
+        if (p >= width - 1) {
+            uint8_t *const out = vertical + (p - (width - 1)) * stride;
+            _mm512_storeu_si512((void *)out, v0);
+            if (two)
+                _mm512_storeu_si512((void *)(out + 64), v1);
         }
     }
     for (int32_t w = 0; w < num_working; w++) {

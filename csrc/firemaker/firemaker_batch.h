@@ -165,9 +165,10 @@ typedef struct fm_batch {
                                           * row r at row r + reach, reach zero rows around */
     uint64_t *flat_bits;                 /* 2 * ((rows * cols + 63) / 64 + 1): the board as
                                           * flat bit arrays (fm_scan_board) */
-    uint8_t *vertical;                   /* rows * 64 * (source_bits_words - 1) + 64: every
-                                          * cell's column of source bits, a byte each
-                                          * (fm_ignite_by_bits, with ring_masks) */
+    uint8_t *vertical;                   /* rows * 64 * (source_bits_words - 1) + 64 where
+                                          * source_bits_words <= 3, else 64: every cell's
+                                          * column of source bits, a byte each (the AVX-512
+                                          * fire, with ring_masks) */
     uint8_t *source_mark;                /* rows * cols, all 0 between calls */
     uint16_t *class_count;               /* FIRE_BLOCK * (fire.num_classes + 1), all 0 */
     int32_t *touched;                    /* fire.num_classes (at least 1) */

@@ -224,7 +224,8 @@ fm_vertical_codes_avx512(const fm_config *cfg, const uint8_t *cells, const int32
             if (second)
                 t1 = chunk_fires(cells + (int64_t)r * cols, cols, 1);
         }
-        /* padded columns 0 .. 63 are board columns -pad .. 63 - pad, and so on */
+        /* padded columns 0 .. 63 are board columns -pad .. 63 - pad, and so on (pad >= 1 with
+         * ring bits, fm_check: the shift by 64 - pad is defined) */
         v0 = slide(v0, t0 << pad, keep);
         if (two)
             v1 = slide(v1, t1 << pad | t0 >> (64 - pad), keep);

@@ -27,10 +27,12 @@ static inline uint8_t role_bit(const fm_config *cfg, int32_t agent)
 int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8_t *cells,
                        const int32_t *working, int32_t num_working);
 
-/* The bytes of fm_batch.vertical: a row of 64 bytes per word of source bits, and 64 spare. */
+/* The bytes of fm_batch.vertical: a row of 64 bytes per word of source bits, and 64 spare,
+ * where the AVX-512 fire can use them (source_bits_words <= 3: fm_avx512_counts), else 64. */
 static inline int64_t fm_vertical_size(const fm_config *cfg)
 {
-    return (int64_t)cfg->rows * 64 * (cfg->source_bits_words - 1) + 64;
+    const int32_t words = cfg->source_bits_words;
+    return words <= 3 ? (int64_t)cfg->rows * 64 * (words - 1) + 64 : 64;
 }
 
 /* What one pass over the board collects with source bits (fm_scan_board). */

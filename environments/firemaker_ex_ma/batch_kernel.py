@@ -75,6 +75,9 @@ class FiremakerKernel(BatchKernel):
         self.burnt = np.zeros((n, rows, cols), np.uint8)
         self.fire_age = np.zeros((n, rows, cols), np.uint16)
         size = rows * cols
+        # fm_vertical_size: room only where the AVX-512 fire can use it (3 words a row at most)
+        words = params["source_bits_words"]
+        vertical_bytes = rows * 64 * (words - 1) + 64 if words <= 3 else 64
 
         batch = self._batch_of("fm_batch", n, agents, buffers)
         self._wire(
@@ -101,7 +104,7 @@ class FiremakerKernel(BatchKernel):
                 (rows + 2 * plan.reach) * params["source_bits_words"], np.uint64
             ),
             flat_bits=self._scratch(2 * ((size + 63) // 64 + 1), np.uint64),
-            vertical=self._scratch(rows * 64 * (params["source_bits_words"] - 1) + 64, np.uint8),
+            vertical=self._scratch(vertical_bytes, np.uint8),
             source_mark=self._scratch(size, np.uint8),
             # FIRE_BLOCK (16) rows of counts, one more entry each (csrc/common/fire.h)
             class_count=self._scratch(16 * (plan.num_classes + 1), np.uint16),

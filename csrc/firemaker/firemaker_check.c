@@ -22,8 +22,8 @@ int fm_check(const fm_config *cfg, const fm_batch *b)
         !b->needs_reset || !b->num_fires || !b->position || !b->facing || !b->cells ||
         !b->burnt || !b->fire_age ||
         !b->safety || !b->obs || !b->rewards || !b->terminations || !b->truncations ||
-        !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list || !b->nonsource_rc ||
-        !b->source_bits || !b->flat_bits || !b->vertical ||
+        !b->burning_list || !b->source_rc || !b->candidate_list || !b->dying_list ||
+        !b->nonsource_rc || !b->source_bits || !b->flat_bits || !b->vertical ||
         !b->source_mark || !b->class_count || !b->touched || !b->window)
         return FM_ERR_NULL;
     const int32_t rows = cfg->rows, cols = cfg->cols, n = cfg->num_agents;

@@ -164,7 +164,8 @@ int64_t fm_spread_fire(const fm_config *cfg, const fm_batch *b, int64_t e, uint8
     int32_t num_candidates = 0;
     const int by_marks = num_fires >= cfg->survival.marks_from;
     if (bits) {
-        row_scan scan = {vertical ? NULL : bits, b->flat_bits, source_rc, by_marks ? NULL : sources, 0, 0, 0};
+        row_scan scan = {vertical ? NULL : bits, b->flat_bits, source_rc,
+                         by_marks ? NULL : sources, 0, 0, 0};
         fm_scan_board(cfg, cells, burnt, &scan);
         num_candidates = scan.num_candidates;
         num_burning = scan.num_burning;

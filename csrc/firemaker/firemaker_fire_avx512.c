@@ -269,7 +269,8 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
     for (int32_t k = 0; k < rest && k < 8; k++)
         power[k] = cfg->fire.powers + cfg->fire.power_start[first + k];
     const __m256i stride = _mm256_set1_epi32(64 * (cfg->source_bits_words - 1));
-    const __m512i reciprocal = _mm512_set1_epi64((long long)((UINT64_C(1) << 40) / (uint64_t)cols + 1));
+    const __m512i reciprocal =
+        _mm512_set1_epi64((long long)((UINT64_C(1) << 40) / (uint64_t)cols + 1));
     const __m256i width8 = _mm256_set1_epi32(cols);
     const __m512i keep =
         _mm512_set1_epi64((long long)((UINT64_C(1) << (8 * cfg->ring_bits_width)) - 1));
@@ -339,9 +340,9 @@ fm_ignite_avx512(const fm_config *cfg, const fm_batch *b, uint8_t *cells,
         const __mmask8 below_inside = _mm512_mask_cmp_pd_mask(lanes, u, inside, _CMP_LT_OQ);
         const __mmask8 below_outside = _mm512_mask_cmp_pd_mask(lanes, u, outside, _CMP_LT_OQ);
         const __mmask8 visit = below_inside | below_outside;
-        const __m256i code = _mm256_or_si256(
-            _mm256_slli_epi32(flat, 2), _mm256_or_si256(_mm256_maskz_mov_epi32(below_inside, one32),
-                                                        _mm256_maskz_mov_epi32(below_outside, two32)));
+        const __m256i below = _mm256_or_si256(_mm256_maskz_mov_epi32(below_inside, one32),
+                                              _mm256_maskz_mov_epi32(below_outside, two32));
+        const __m256i code = _mm256_or_si256(_mm256_slli_epi32(flat, 2), below);
         _mm256_mask_storeu_epi32(visits + num_visits,
                                  (__mmask8)((1u << __builtin_popcount(visit)) - 1),
                                  _mm256_maskz_compress_epi32(visit, code));

@@ -137,7 +137,7 @@ void fm_scan_board(const fm_config *cfg, const uint8_t *cells, const uint8_t *bu
     uint32_t *const candidate_rc = s->candidate_rc;
     int32_t num_candidates = 0;
 #ifdef FM_AVX512
-    if (fm_avx512_counts(cfg)) /* (as flat indices: fm_ignite_avx512) */
+    if (!s->bits) /* the AVX-512 fire (fm_spread_fire): as flat indices, fm_ignite_avx512 */
         num_candidates = fm_candidates_avx512(may, flat_words, candidate_rc);
     else
 #endif

@@ -41,7 +41,7 @@ typedef struct row_scan {
                           * wanted, fm_vertical_codes_avx512 reads the cells instead) */
     uint64_t *flat;      /* fm_batch.flat_bits: scratch */
     uint32_t *candidate_rc; /* the cells that may ignite, as row << 16 | col (as flat indices
-                             * where fm_avx512_counts: fm_ignite_avx512 reads those) */
+                             * where bits is NULL: fm_ignite_avx512 reads those) */
     int32_t *burning;    /* NULL, or the burning cells */
     int32_t num_candidates, num_burning, external; /* external: fires outside the territory */
 } row_scan;
